@@ -1,0 +1,37 @@
+/**
+ * The `ser` command: one subcommand per module, loaded lazily so `ser infer` does not pay
+ * for the store or the web host. Each subcommand module exports `run(argv): Promise<number>`
+ * and returns the process exit code; errors reach the user as one line, never a stack trace.
+ */
+import { toErrorData } from '../../shared/errors.js';
+
+type Subcommand = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
+
+const COMMANDS: Record<string, Subcommand> = {};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return ['usage: ser <command> [options]   (ser <command> --help for its options)', '', ...lines].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`ser: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await cmd.load();
+    return await mod.run(rest);
+  } catch (err) {
+    const e = toErrorData(err);
+    console.error(`ser ${name}: ${e.code}: ${e.message}`);
+    if (process.env.SER_DEBUG && err instanceof Error) console.error(err.stack);
+    return 1;
+  }
+}
