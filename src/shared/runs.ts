@@ -3,6 +3,17 @@ import type { BackendName, CurveFit, EpochMetrics, Evaluation, TrainConfig } fro
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'interrupted',
+];
+
+/** How a run can end when its own process finishes it (`interrupted` is set by the store). */
+export type FinishStatus = 'completed' | 'failed' | 'cancelled';
+
 export interface DatasetFingerprint {
   root: string;
   hash: string;
@@ -12,7 +23,9 @@ export interface DatasetFingerprint {
 
 export interface RunArtifact {
   kind: 'model';
+  /** Absolute path of the file or folder. */
   path: string;
+  /** See artifactSha256 in src/main/store: sha256 of a file, or over a folder's sorted files. */
   sha256: string;
 }
 
@@ -27,6 +40,8 @@ export interface RunSummary {
   labels: string[];
   accuracy: number | null;
   macroF1: number | null;
+  /** Unweighted average recall of the final evaluation. */
+  uar: number | null;
   epochs: number;
 }
 
@@ -40,6 +55,11 @@ export interface RunRecord extends RunSummary {
   fits: CurveFit[];
   artifacts: RunArtifact[];
   error: string | null;
+  /** Process that created the run and the host it ran on (used to detect crashed runs). */
+  pid: number | null;
+  host: string | null;
+  /** Last sign of life from the training process (ISO time). */
+  heartbeatAt: string | null;
 }
 
 export interface RunFilter {
@@ -50,9 +70,51 @@ export interface RunFilter {
   metric?: 'accuracy' | 'macroF1';
   min?: number;
   max?: number;
+  /** Case-insensitive substring of the name or notes. */
+  search?: string;
   sort?: 'createdAt' | 'name' | 'accuracy' | 'macroF1';
   order?: 'asc' | 'desc';
   limit?: number;
+  offset?: number;
+}
+
+export interface CreateRunInput {
+  name: string;
+  config: TrainConfig;
+  dataset: DatasetFingerprint;
+  backend: BackendName;
+  tags?: string[];
+  notes?: string;
+}
+
+export interface ArtifactInput {
+  kind: RunArtifact['kind'];
+  path: string;
+  /** Computed by the store (artifactSha256) when omitted and the path exists. */
+  sha256?: string;
+}
+
+export interface FinishRunInput {
+  status: FinishStatus;
+  evaluation?: Evaluation;
+  fits?: CurveFit[];
+  artifacts?: ArtifactInput[];
+  error?: string;
+}
+
+/** Fields a user can change after the run; `tags` replaces the whole set. */
+export interface UpdateRunInput {
+  name?: string;
+  tags?: string[];
+  notes?: string;
+}
+
+export interface DeleteRunResult {
+  id: string;
+  /** Artifact paths removed from disk. */
+  removed: string[];
+  /** Artifact paths left on disk, with the reason. */
+  kept: { path: string; reason: string }[];
 }
 
 export interface ConfigDiffEntry {
@@ -62,9 +124,40 @@ export interface ConfigDiffEntry {
   values: unknown[];
 }
 
+export type CurveSeries = CurveFit['series'];
+
+export interface AlignedCurves {
+  /** Union of the epoch numbers of all compared runs, ascending. */
+  epochs: number[];
+  /** Series -> one array per run, aligned with `epochs`; null where a run has no value there. */
+  series: Record<CurveSeries, (number | null)[][]>;
+}
+
 export interface RunComparison {
   runs: RunRecord[];
   configDiff: ConfigDiffEntry[];
-  /** Metric name -> one value per run. */
+  /** Differences outside TrainConfig that explain results: backend, app version, dataset root/hash/counts. */
+  contextDiff: ConfigDiffEntry[];
+  /**
+   * Metric name -> one value per run: accuracy, macroF1, uar, epochs, seconds, bestValLoss,
+   * bestValAccuracy, then `f1.<label>` for every label of any run.
+   */
   metrics: Record<string, (number | null)[]>;
+  curves: AlignedCurves;
+}
+
+/** The run.json written by exportRun and read by importRun. */
+export interface RunExport {
+  format: 'ser-studio-run';
+  version: 1;
+  exportedAt: string;
+  run: RunRecord;
+  /** Copies of the run's artifacts, relative to the export folder, with the copy's checksum. */
+  files: { kind: RunArtifact['kind']; path: string; sha256: string }[];
+}
+
+export interface ExportRunResult {
+  dir: string;
+  files: string[];
+  warnings: string[];
 }
