@@ -33,22 +33,32 @@ export interface DatasetItem {
   };
 }
 
+/** Why a file under the dataset folder was left out. */
+export type SkipKind =
+  'not-audio' | 'unreadable' | 'hidden' | 'unparseable-name' | 'no-label-folder' | 'label-filtered';
+
 export interface SkippedFile {
   path: string;
+  kind: SkipKind;
+  /** One line for a user, e.g. `not a WAV/MP3/FLAC/OGG file`. */
   reason: string;
 }
 
 export interface DatasetScan {
   root: string;
   layout: 'ravdess' | 'folders';
+  /** Labels present, in a stable order: the `labels` filter's order, RAVDESS code order, or sorted. */
+  labels: string[];
   items: DatasetItem[];
+  /** Every file left out, with why (items + skipped = every file under root). */
   skipped: SkippedFile[];
+  skippedByKind: Partial<Record<SkipKind, number>>;
   countsByLabel: Record<string, number>;
   countsBySpeaker: Record<string, number>;
   /** Balanced class weights: n / (k * count), as sklearn's compute_class_weight('balanced'). */
   classWeights: Record<string, number>;
   /** sha256 over sorted relative paths, sizes and labels: identifies the dataset in a run. */
   fingerprint: string;
-  /** Non-fatal observations for the user (a single class, very few clips for a label, ...). */
+  /** Non-fatal observations (very few clips for a label, imbalance, identical files, labels not found, ...). */
   warnings: string[];
 }

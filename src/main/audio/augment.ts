@@ -1,0 +1,80 @@
+/**
+ * The seed's augmentations, deterministic for a seed: pitch shift (semitones), time stretch
+ * (rate), additive white noise at a target SNR. Pitch shift is librosa's: stretch by
+ * 2^(-n/12), then resample by the same factor back to the original length.
+ */
+import type { AugmentConfig, AugmentKind } from '../../shared/training.js';
+import { resampleBy } from './resample.js';
+import { normal, uniform, type Rng } from './rng.js';
+import { timeStretch } from './stretch.js';
+
+export { timeStretch } from './stretch.js';
+export { makeRng, deriveSeed, type Rng } from './rng.js';
+
+/** Shift pitch by `semitones` (may be fractional or negative), keeping the length. */
+export function pitchShift(x: Float32Array, sr: number, semitones: number): Float32Array {
+  if (!Number.isFinite(semitones)) throw new RangeError(`semitones must be finite (got ${semitones})`);
+  if (semitones === 0 || x.length === 0) return x.slice();
+  const rate = 2 ** (-semitones / 12);
+  const shifted = resampleBy(timeStretch(x, sr, rate), rate);
+  // librosa.util.fix_length: pad with zeros or crop to the input length.
+  if (shifted.length === x.length) return shifted;
+  const out = new Float32Array(x.length);
+  out.set(shifted.subarray(0, x.length));
+  return out;
+}
+
+/**
+ * Add white Gaussian noise so that signal power / noise power is exactly `snrDb` (the realised
+ * noise is scaled, not just its expected power). Silent input is returned unchanged.
+ */
+export function addNoise(x: Float32Array, snrDb: number, rng: Rng): Float32Array {
+  if (!Number.isFinite(snrDb)) throw new RangeError(`SNR must be finite (got ${snrDb})`);
+  const n = x.length;
+  const noise = new Float64Array(n);
+  let ps = 0;
+  let pn = 0;
+  for (let i = 0; i < n; i++) {
+    const v = normal(rng);
+    noise[i] = v;
+    pn += v * v;
+    ps += x[i]! * x[i]!;
+  }
+  const out = x.slice();
+  if (ps === 0 || pn === 0) return out;
+  const gain = Math.sqrt(ps / pn / 10 ** (snrDb / 10));
+  for (let i = 0; i < n; i++) out[i]! += gain * noise[i]!;
+  return out;
+}
+
+export interface AugmentedClip {
+  samples: Float32Array;
+  kind: AugmentKind;
+  /** The drawn parameter: semitones (pitch), rate (stretch) or SNR in dB (noise). */
+  value: number;
+}
+
+/**
+ * The augmented copies of one clip (the original is not included). Copy i applies one kind,
+ * cycling through `cfg.kinds` in order, with its parameter drawn uniformly from the configured
+ * range. For order-independent results across workers, give each clip its own generator:
+ * `makeRng(deriveSeed(runSeed, clipPath))`.
+ */
+export function augmentClip(x: Float32Array, sr: number, cfg: AugmentConfig, rng: Rng): AugmentedClip[] {
+  const out: AugmentedClip[] = [];
+  if (cfg.kinds.length === 0) return out;
+  for (let i = 0; i < cfg.copiesPerClip; i++) {
+    const kind = cfg.kinds[i % cfg.kinds.length]!;
+    if (kind === 'pitch') {
+      const value = uniform(rng, -cfg.pitchSemitones, cfg.pitchSemitones);
+      out.push({ kind, value, samples: pitchShift(x, sr, value) });
+    } else if (kind === 'stretch') {
+      const value = uniform(rng, cfg.stretchMin, cfg.stretchMax);
+      out.push({ kind, value, samples: timeStretch(x, sr, value) });
+    } else {
+      const value = uniform(rng, cfg.noiseSnrMin, cfg.noiseSnrMax);
+      out.push({ kind, value, samples: addNoise(x, value, rng) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+/**
+ * `ser scan --data DIR [--emotions a,b,c] [--json]`: what a dataset folder holds before training
+ * on it: clips per label and speaker, class weights, files left out and why, warnings.
+ */
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import type { DatasetScan, SkipKind } from '../../shared/dataset.js';
+import { SerError } from '../../shared/errors.js';
+import { scanDataset } from '../dataset/scan.js';
+
+const USAGE = `usage: ser scan --data DIR [--emotions a,b,c] [--json]
+
+  --data DIR         dataset folder: RAVDESS file names (03-01-05-01-02-01-12.wav), or one
+                     folder per label (DIR/angry/x.wav, optionally DIR/Actor_01/angry/x.wav)
+  --emotions LIST    keep only these labels, comma-separated (e.g. calm,happy,fearful,disgust,angry,sad)
+  --json             print the whole scan as JSON (items, skipped files, counts, weights, warnings)`;
+
+let pipeGuarded = false;
+
+/** How many skipped paths to list per reason in the table output (all are in --json). */
+const SHOW_SKIPPED = 5;
+
+const Emotions = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()))
+  .pipe(z.array(z.string().regex(/^[\w\- ]+$/, 'labels are words (letters, digits, - _)')).min(1));
+
+export async function run(argv: string[]): Promise<number> {
+  let values: { data?: string; emotions?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        emotions: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new SerError('ValidationError', `${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!values.data) throw new SerError('ValidationError', `--data is required\n\n${USAGE}`);
+  let labels: string[] | undefined;
+  if (values.emotions !== undefined) {
+    const parsed = Emotions.safeParse(values.emotions.replace(/,+$/, ''));
+    if (!parsed.success) {
+      throw new SerError('ValidationError', `--emotions: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    labels = parsed.data.filter(Boolean);
+  }
+
+  const scan = await scanDataset(values.data, labels ? { labels } : {});
+  if (!pipeGuarded) {
+    // `ser scan --json | head` closes the pipe early; that is not an error.
+    pipeGuarded = true;
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(scan, null, 2)}\n`);
+    return 0;
+  }
+  console.log(formatScan(scan));
+  return 0;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows
+    .map((r) =>
+      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+    )
+    .join('\n');
+}
+
+const KIND_TITLES: Record<SkipKind, string> = {
+  'not-audio': 'not audio',
+  unreadable: 'unreadable',
+  hidden: 'hidden files',
+  'unparseable-name': 'names that do not parse',
+  'no-label-folder': 'outside a label folder',
+  'label-filtered': 'labels not selected',
+};
+
+export function formatScan(scan: DatasetScan): string {
+  const out: string[] = [];
+  const n = scan.items.length;
+  out.push(`${scan.root}`);
+  out.push(
+    `${n} clips, ${scan.labels.length} labels, ${Object.keys(scan.countsBySpeaker).length || 'no'} speakers (${scan.layout === 'ravdess' ? 'RAVDESS names' : 'one folder per label'})`,
+  );
+  out.push('');
+  out.push(
+    table([
+      ['label', 'clips', 'share', 'weight'],
+      ...scan.labels.map((l) => [
+        l,
+        String(scan.countsByLabel[l]),
+        `${((100 * scan.countsByLabel[l]!) / n).toFixed(1)}%`,
+        scan.classWeights[l]!.toFixed(3),
+      ]),
+    ]),
+  );
+  // Integer-like keys ('10') precede others ('01') in a JS object; sort for reading.
+  const speakers = Object.entries(scan.countsBySpeaker).sort(([a], [b]) =>
+    a.localeCompare(b, undefined, { numeric: true }),
+  );
+  if (speakers.length) {
+    out.push('');
+    out.push(`speakers: ${speakers.map(([s, c]) => `${s}:${c}`).join(' ')}`);
+  }
+  if (scan.skipped.length) {
+    out.push('');
+    out.push(`skipped ${scan.skipped.length} files:`);
+    for (const [kind, count] of Object.entries(scan.skippedByKind) as [SkipKind, number][]) {
+      const some = scan.skipped.filter((s) => s.kind === kind);
+      if (kind === 'label-filtered') {
+        // One line per left-out label says it all.
+        const by = new Map<string, number>();
+        for (const s of some) {
+          const label = /'(.*)'/.exec(s.reason)?.[1] ?? '?';
+          by.set(label, (by.get(label) ?? 0) + 1);
+        }
+        out.push(`  ${count} ${KIND_TITLES[kind]}: ${[...by].map(([l, c]) => `${l} ${c}`).join(', ')}`);
+        continue;
+      }
+      out.push(`  ${count} ${KIND_TITLES[kind]}`);
+      for (const s of some.slice(0, SHOW_SKIPPED))
+        out.push(`    ${relative(scan.root, s.path) || s.path}: ${s.reason}`);
+      if (some.length > SHOW_SKIPPED)
+        out.push(`    ... and ${some.length - SHOW_SKIPPED} more (--json lists all)`);
+    }
+  }
+  if (scan.warnings.length) {
+    out.push('');
+    for (const w of scan.warnings) out.push(`warning: ${w}`);
+  }
+  out.push('');
+  out.push(`fingerprint ${scan.fingerprint}`);
+  return out.join('\n');
+}
