@@ -1,25 +1,131 @@
 /**
- * Electron main process: creates the window. Only this file (and ipc wiring) imports 'electron'.
- * Placeholder until the desktop-app issue wires the API contract.
+ * Electron main process: creates the window and wires the API contract to IPC. Only this file
+ * and ipc.ts import 'electron'; everything else is the same service the web host runs.
+ * The renderer is sandboxed (contextIsolation, sandbox, no nodeIntegration) under a strict CSP,
+ * may not navigate or open windows, and gets no permissions.
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog, session } from 'electron';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createService } from './api/service.js';
+import type { Service } from './api/types.js';
+import { wireIpc } from './ipc.js';
+import { cspFor } from './server/static.js';
 
-function createWindow(): void {
+const DEFAULT_SIZE = { width: 1280, height: 800 };
+const RENDERER_HTML = join(import.meta.dirname, '../renderer/index.html');
+const DEV_URL = process.env.ELECTRON_RENDERER_URL;
+
+let service: Service | null = null;
+
+// Tests (and portable installs) point the app at another data folder.
+if (process.env.SER_USER_DATA) app.setPath('userData', process.env.SER_USER_DATA);
+
+function isTrustedUrl(url: string): boolean {
+  if (DEV_URL && url.startsWith(DEV_URL)) return true;
+  return url.startsWith(pathToFileURL(RENDERER_HTML).href);
+}
+
+function bundledModelDir(): string {
+  // Packaged: extraResources; from a checkout: resources/ at the repository root (out/main/..).
+  return app.isPackaged
+    ? join(process.resourcesPath, 'models', 'default')
+    : join(import.meta.dirname, '..', '..', 'resources', 'models', 'default');
+}
+
+async function createWindow(svc: Service): Promise<void> {
+  const saved = (await svc.call('settings.get', undefined)).window;
   const win = new BrowserWindow({
-    width: 1280,
-    height: 800,
+    width: saved?.width ?? DEFAULT_SIZE.width,
+    height: saved?.height ?? DEFAULT_SIZE.height,
+    minWidth: 900,
+    minHeight: 600,
     title: 'SER Studio',
+    show: false,
     webPreferences: {
       preload: join(import.meta.dirname, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
     },
   });
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  win.once('ready-to-show', () => win.show());
+
+  // The page may not leave the app or open new windows; links to the web open nowhere.
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  win.webContents.on('will-navigate', (e, url) => {
+    if (!isTrustedUrl(url)) e.preventDefault();
+  });
+
+  win.on('close', () => {
+    const [width, height] = win.isMaximized()
+      ? [win.getNormalBounds().width, win.getNormalBounds().height]
+      : win.getSize();
+    if (width && height) void svc.call('settings.set', { window: { width, height } }).catch(() => undefined);
+  });
+
+  if (DEV_URL) await win.loadURL(DEV_URL);
+  else await win.loadFile(RENDERER_HTML);
 }
 
-void app.whenReady().then(createWindow);
-app.on('window-all-closed', () => app.quit());
+async function start(): Promise<void> {
+  await app.whenReady();
+
+  // The page's CSP (its meta tag) as a header too, with what only a header can say; file://
+  // loads have no headers and rely on the meta tag.
+  const csp = cspFor(await readFile(RENDERER_HTML, 'utf8').catch(() => null));
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+
+  const userData = app.getPath('userData');
+  const dbPath = join(userData, 'ser.sqlite');
+  const svc = await createService({
+    dbPath,
+    modelsDir: join(userData, 'models'),
+    settingsPath: join(userData, 'settings.json'),
+    cacheDir: join(userData, 'feature-cache'),
+    allowedRoots: [],
+    platform: 'electron',
+    version: app.getVersion(),
+    defaultModelDir: bundledModelDir(),
+    async pickFolder() {
+      const parent = BrowserWindow.getFocusedWindow();
+      const opts: Electron.OpenDialogOptions = {
+        properties: ['openDirectory'],
+        title: 'Choose a dataset folder',
+      };
+      const r = parent ? await dialog.showOpenDialog(parent, opts) : await dialog.showOpenDialog(opts);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+  });
+  service = svc;
+  wireIpc(svc, { isTrustedUrl });
+  await createWindow(svc);
+
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow(svc);
+  });
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+let closing = false;
+app.on('will-quit', (e) => {
+  if (!service || closing) return;
+  // Cancel training and close the database before exiting, so no run is left 'running'.
+  e.preventDefault();
+  closing = true;
+  void service.close().finally(() => app.exit(0));
+});
+
+start().catch((err: unknown) => {
+  dialog.showErrorBox('SER Studio could not start', err instanceof Error ? err.message : String(err));
+  app.exit(1);
+});

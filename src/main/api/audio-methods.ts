@@ -1,0 +1,145 @@
+/**
+ * The audio-facing methods: reading a dataset clip, previews of features and augmentation, and
+ * classification with the default model or a run's model. Each file is decoded once and bad
+ * files become error entries, so one bad file never spoils a batch.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type {
+  AudioFile,
+  AugmentPreview,
+  ClassifyEntry,
+  ClassifyResult,
+  FeaturePreview,
+  ParsedArgsOf,
+} from '../../shared/contract.js';
+import { MAX_UPLOAD_BYTES } from '../../shared/contract.js';
+import { SerError, toErrorData } from '../../shared/errors.js';
+import { DEFAULT_FEATURE_CONFIG, type FeatureName } from '../../shared/features.js';
+import { DEFAULT_AUGMENT_CONFIG } from '../../shared/training.js';
+import { decodeBuffer, decodeFile, type DecodedAudio } from '../audio/decode.js';
+import { encodeWav } from '../audio/wav-encode.js';
+import { parseFeatureConfig } from '../features/config.js';
+import { extractFeatures } from '../features/extract.js';
+import { featureBlock } from '../features/matrix.js';
+import type { RunStore } from '../store/index.js';
+import { augmentPreviewClip } from './augment-preview.js';
+import { ClassifierCache } from './classifiers.js';
+import type { AllowedRoots } from './roots.js';
+import type { SettingsFile } from './settings-file.js';
+
+/** Previews analyse at most this much audio: a heatmap of an hour helps nobody and is huge. */
+export const PREVIEW_MAX_SECONDS = 30;
+/** Longest audio accepted for classification (seconds). */
+const CLASSIFY_MAX_SECONDS = 600;
+
+export interface AudioMethodsOptions {
+  roots: AllowedRoots;
+  store: RunStore;
+  settings: SettingsFile;
+  defaultModelDir: string;
+}
+
+function round(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : 0;
+}
+
+export function createAudioMethods(opts: AudioMethodsOptions) {
+  const { roots } = opts;
+  const classifiers = new ClassifierCache({ store: opts.store, defaultModelDir: opts.defaultModelDir });
+
+  async function decodeArg(
+    a: { path?: string | undefined; file?: AudioFile | undefined },
+    targetRate: number,
+  ): Promise<DecodedAudio> {
+    if (a.path !== undefined) return decodeFile(await roots.check(a.path), { targetRate, maxSeconds: 1800 });
+    if (a.file) return decodeBuffer(a.file.bytes, a.file.name, { targetRate, maxSeconds: 1800 });
+    throw new SerError('ValidationError', 'give a path or a file');
+  }
+
+  function clip(samples: Float32Array, sampleRate: number): { samples: Float32Array; truncated: boolean } {
+    const max = PREVIEW_MAX_SECONDS * sampleRate;
+    return samples.length > max
+      ? { samples: samples.subarray(0, max), truncated: true }
+      : { samples, truncated: false };
+  }
+
+  return {
+    async read({ path }: ParsedArgsOf<'audio.read'>): Promise<AudioFile> {
+      const real = await roots.check(path);
+      const info = await stat(real);
+      if (!info.isFile()) throw new SerError('ValidationError', `not a file: ${path}`, path);
+      if (info.size > MAX_UPLOAD_BYTES) {
+        throw new SerError(
+          'FileTooLarge',
+          `file is over ${MAX_UPLOAD_BYTES / 1024 / 1024} MB: ${path}`,
+          path,
+        );
+      }
+      return { name: basename(path), bytes: new Uint8Array(await readFile(real)) };
+    },
+
+    async featuresPreview(a: ParsedArgsOf<'features.preview'>): Promise<FeaturePreview> {
+      const config = parseFeatureConfig(a.config ?? {}, 'features.preview: config');
+      const audio = await decodeArg(a, config.sampleRate);
+      const { samples, truncated } = clip(audio.samples, audio.sampleRate);
+      const m = extractFeatures(samples, config);
+      const features: Record<string, number[][]> = {};
+      for (const name of config.features as FeatureName[]) {
+        for (let d = 0; d <= config.deltas; d++) {
+          const block = featureBlock(m, name, d as 0 | 1 | 2).map((row) => row.map(round));
+          features[d === 0 ? name : `d${d}:${name}`] = block;
+        }
+      }
+      return { config, frames: m.frames, duration: samples.length / audio.sampleRate, truncated, features };
+    },
+
+    async augmentPreview(a: ParsedArgsOf<'augment.preview'>): Promise<AugmentPreview> {
+      const rate = a.sampleRate ?? DEFAULT_FEATURE_CONFIG.sampleRate;
+      const audio = await decodeArg(a, rate);
+      const { samples } = clip(audio.samples, audio.sampleRate);
+      const cfg = { ...DEFAULT_AUGMENT_CONFIG, ...stripUndefined(a.augment ?? {}), kinds: a.kinds };
+      const variants = augmentPreviewClip(samples, audio.sampleRate, cfg, a.seed).map((v) => ({
+        kind: v.kind,
+        description: v.description,
+        wav: encodeWav(v.samples, audio.sampleRate),
+      }));
+      return { original: encodeWav(samples, audio.sampleRate), variants };
+    },
+
+    async classify(a: ParsedArgsOf<'classify'>): Promise<ClassifyResult> {
+      const chosen = a.modelRunId === undefined ? opts.settings.get().modelRunId : a.modelRunId;
+      // models.list calls the bundled model 'default'; accept that id as well as null.
+      const runId = chosen === 'default' ? null : chosen;
+      const model = await classifiers.get(runId ?? null);
+      const results: ClassifyEntry[] = [];
+      for (const file of a.files) {
+        try {
+          const audio = await decodeBuffer(file.bytes, file.name, {
+            targetRate: model.sampleRate,
+            maxSeconds: CLASSIFY_MAX_SECONDS,
+            allowSilent: false,
+          });
+          results.push({
+            ok: true,
+            name: file.name,
+            prediction: await model.classify(audio.samples, file.name),
+          });
+        } catch (err) {
+          results.push({ ok: false, name: file.name, error: toErrorData(err) });
+        }
+      }
+      return { model: { runId: runId ?? null, labels: model.labels }, results };
+    },
+
+    defaultModelInfo: () => classifiers.defaultInfo(),
+    forgetModel: (runId: string) => classifiers.forget(runId),
+    dispose: () => classifiers.clear(),
+  };
+}
+
+export type AudioMethods = ReturnType<typeof createAudioMethods>;
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,119 @@
+/**
+ * Loaded classifiers, kept between calls (loading a model costs far more than classifying a
+ * clip): the bundled default model and the last few runs' models.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SerError } from '../../shared/errors.js';
+import type { Prediction } from '../../shared/training.js';
+import type { RunStore } from '../store/index.js';
+import { classify, disposeClassifier, loadClassifier, type Classifier } from '../training/predict.js';
+
+const KEEP = 3;
+
+export interface LoadedModel {
+  labels: string[];
+  /** Rate the model's features are computed at: decode to it. */
+  sampleRate: number;
+  classify(samples: Float32Array, name: string): Promise<Prediction>;
+}
+
+export interface DefaultModelInfo {
+  labels: string[];
+  path: string;
+  accuracy: number | null;
+}
+
+export class ClassifierCache {
+  private loaded = new Map<string, Promise<Classifier>>();
+  private defaultInfoCache: Promise<DefaultModelInfo | null> | null = null;
+
+  constructor(private readonly opts: { store: RunStore; defaultModelDir: string }) {}
+
+  async get(runId: string | null): Promise<LoadedModel> {
+    const key = runId ?? 'default';
+    let p = this.loaded.get(key);
+    if (!p) {
+      p = this.load(runId);
+      this.loaded.set(key, p);
+      p.catch(() => this.loaded.delete(key));
+      this.evict();
+    } else {
+      // Most recently used last.
+      this.loaded.delete(key);
+      this.loaded.set(key, p);
+    }
+    const c = await p;
+    return {
+      labels: c.labels,
+      sampleRate: c.meta.featureConfig.sampleRate,
+      classify: (samples, name) =>
+        classify(c, { samples, sampleRate: c.meta.featureConfig.sampleRate, name }),
+    };
+  }
+
+  private async load(runId: string | null): Promise<Classifier> {
+    if (runId === null) {
+      const dir = this.opts.defaultModelDir;
+      if (!existsSync(join(dir, 'meta.json'))) {
+        throw new SerError(
+          'ModelError',
+          `the bundled default model is missing (${dir}); pick a trained run's model instead`,
+          dir,
+        );
+      }
+      return loadClassifier(dir);
+    }
+    const run = this.opts.store.getRun(runId);
+    const model = run.artifacts.find((a) => a.kind === 'model');
+    if (!model || !existsSync(model.path)) {
+      throw new SerError('ModelError', `run '${run.name}' has no saved model on disk (status ${run.status})`);
+    }
+    return loadClassifier(model.path);
+  }
+
+  private evict(): void {
+    while (this.loaded.size > KEEP) {
+      const [key, p] = this.loaded.entries().next().value as [string, Promise<Classifier>];
+      this.loaded.delete(key);
+      void p.then(disposeClassifier, () => undefined);
+    }
+  }
+
+  forget(runId: string): void {
+    const p = this.loaded.get(runId);
+    if (!p) return;
+    this.loaded.delete(runId);
+    void p.then(disposeClassifier, () => undefined);
+  }
+
+  clear(): void {
+    for (const p of this.loaded.values()) void p.then(disposeClassifier, () => undefined);
+    this.loaded.clear();
+  }
+
+  /** Labels and recorded accuracy of the bundled model, from its meta.json (no model load). */
+  defaultInfo(): Promise<DefaultModelInfo | null> {
+    this.defaultInfoCache ??= (async () => {
+      const path = this.opts.defaultModelDir;
+      try {
+        const meta = JSON.parse(await readFile(join(path, 'meta.json'), 'utf8')) as {
+          labels?: unknown;
+          metrics?: Record<string, unknown>;
+        };
+        if (!Array.isArray(meta.labels)) return null;
+        const acc = meta.metrics?.['accuracy'] ?? meta.metrics?.['testAccuracy'];
+        return { labels: meta.labels.map(String), path, accuracy: typeof acc === 'number' ? acc : null };
+      } catch {
+        return null;
+      }
+    })();
+    const p = this.defaultInfoCache;
+    // Remember only a model that is there: one trained while the app runs shows up on the next call.
+    void p.then((v) => {
+      if (!v && this.defaultInfoCache === p) this.defaultInfoCache = null;
+    });
+    return p;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The one implementation of the API contract (src/shared/contract.ts). No Electron imports:
+ * the Electron main process, the web host and the tests all run this same service.
+ *
+ * Every call is validated against the contract's schema here (so both adapters get it), and
+ * every path argument must lie inside a folder the user chose (AllowedRoots).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  CONTRACT,
+  describeZodError,
+  type MethodName,
+  type ResultOf,
+  type ServiceMethods,
+} from '../../shared/contract.js';
+import { SerError } from '../../shared/errors.js';
+import { openStore } from '../store/index.js';
+import { createAudioMethods } from './audio-methods.js';
+import { EventHub } from './events.js';
+import { TrainJobs } from './jobs.js';
+import { presets } from './presets.js';
+import { AllowedRoots } from './roots.js';
+import { createRunMethods } from './run-methods.js';
+import { SettingsFile } from './settings-file.js';
+import type { Service, ServiceOptions } from './types.js';
+import { scanDataset } from '../dataset/scan.js';
+import { validateTrainConfig } from '../training/config.js';
+import { defaultModelDir } from '../training/predict.js';
+import { backendInfo, initBackend } from '../model/backend.js';
+
+export type { Service, ServiceOptions } from './types.js';
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    // In the Electron bundle the version comes from app.getVersion() instead.
+    return 'unknown';
+  }
+}
+
+export async function createService(opts: ServiceOptions): Promise<Service> {
+  const version = opts.version ?? packageVersion();
+  const settings = new SettingsFile(opts.settingsPath);
+  if (settings.warning) console.error(`SER Studio: ${settings.warning}`);
+
+  const roots = new AllowedRoots();
+  for (const dir of opts.allowedRoots) {
+    try {
+      await roots.add(dir);
+    } catch (err) {
+      throw new SerError('ValidationError', `allowed folder: ${(err as Error).message}`, dir);
+    }
+  }
+  // Folders granted through the Electron dialog in earlier sessions (gone ones are skipped).
+  for (const dir of settings.grantedRoots()) await roots.add(dir).catch(() => undefined);
+
+  const store = openStore(opts.dbPath, { appVersion: version, modelsDir: opts.modelsDir });
+  const hub = new EventHub();
+  const cacheDir = opts.cacheDir === undefined ? join(dirname(opts.dbPath), 'feature-cache') : opts.cacheDir;
+  const jobs = new TrainJobs({ dbPath: opts.dbPath, modelsDir: opts.modelsDir, cacheDir, hub });
+  const modelDir = opts.defaultModelDir ?? defaultModelDir();
+  const audio = createAudioMethods({ roots, store, defaultModelDir: modelDir, settings });
+  const runs = createRunMethods({ store, hub, settings, defaultModelDir: modelDir, audio });
+
+  let backendReady: Promise<unknown> | null = null;
+  const ensureBackend = () => (backendReady ??= initBackend());
+
+  const allowRoot = async (dir: string): Promise<string> => {
+    const added = await roots.add(dir);
+    if (!settings.grantedRoots().includes(added))
+      settings.update({ grantedRoots: [...settings.grantedRoots(), added] });
+    return added;
+  };
+
+  const impl: ServiceMethods = {
+    async 'app.info'() {
+      await ensureBackend();
+      const info = backendInfo();
+      const model = await audio.defaultModelInfo();
+      return {
+        version,
+        platform: opts.platform,
+        backend: info.name ?? 'cpu',
+        backendDetail: info.summary,
+        defaultModel: model ? { labels: model.labels, path: model.path } : null,
+        allowedRoots: roots.list(),
+      };
+    },
+
+    async 'settings.get'() {
+      return settings.get();
+    },
+    async 'settings.set'(patch) {
+      const clean: Parameters<SettingsFile['update']>[0] = {};
+      if (patch.window !== undefined) clean.window = patch.window;
+      if (patch.modelRunId !== undefined) {
+        const id = patch.modelRunId === 'default' ? null : patch.modelRunId;
+        if (id !== null) store.getRun(id);
+        clean.modelRunId = id;
+      }
+      if (patch.lastDatasetFolder !== undefined) {
+        clean.lastDatasetFolder =
+          patch.lastDatasetFolder === null ? null : await roots.check(patch.lastDatasetFolder);
+      }
+      return settings.update(clean);
+    },
+
+    async 'dialog.pickFolder'() {
+      if (!opts.pickFolder) return null;
+      const dir = await opts.pickFolder();
+      return dir === null ? null : allowRoot(dir);
+    },
+
+    async 'dataset.scan'({ root, labels }) {
+      const real = await roots.check(root);
+      const scan = await scanDataset(real, labels ? { labels } : {});
+      settings.update({ lastDatasetFolder: root });
+      return scan;
+    },
+
+    'audio.read': (a) => audio.read(a),
+    'features.preview': (a) => audio.featuresPreview(a),
+    'augment.preview': (a) => audio.augmentPreview(a),
+    async classify(a) {
+      await ensureBackend();
+      return audio.classify(a);
+    },
+
+    'models.list': () => runs.modelsList(),
+    async 'presets.get'() {
+      return presets();
+    },
+
+    async 'train.start'({ root, config, name, tags }) {
+      const real = await roots.check(root);
+      // Checked here too (the worker checks again), so a bad config fails the call, not the job.
+      const checked = validateTrainConfig(config);
+      return jobs.start({ dataDir: real, config: checked, name, ...(tags ? { tags } : {}) });
+    },
+    async 'train.cancel'({ jobId }) {
+      return { cancelled: jobs.cancel(jobId) };
+    },
+    async 'train.jobs'() {
+      return jobs.list();
+    },
+
+    'runs.list': (f) => runs.list(f ?? {}),
+    'runs.get': (a) => runs.get(a),
+    'runs.compare': (a) => runs.compare(a),
+    'runs.update': (a) => runs.update(a),
+    'runs.delete': (a) => runs.delete(a),
+    'runs.export': (a) => runs.exportRun(a),
+    'runs.import': (a) => runs.importRun(a),
+  };
+
+  let closed = false;
+  return {
+    async call<M extends MethodName>(method: M, args: unknown): Promise<ResultOf<M>> {
+      if (closed) throw new SerError('InternalError', 'the app is shutting down');
+      const spec = CONTRACT[method];
+      if (!spec) throw new SerError('NotFound', `no such API method: ${String(method)}`);
+      const parsed = spec.args.safeParse(args);
+      if (!parsed.success) throw new SerError('ValidationError', describeZodError(method, parsed.error));
+      const fn = impl[method] as (a: unknown) => Promise<ResultOf<M>>;
+      return fn(parsed.data);
+    },
+    on: (event, cb) => hub.on(event, cb),
+    allowRoot,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await jobs.cancelAll();
+      audio.dispose();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/** Turn run metrics and polynomial fits into chart series. */
+import type { CurveFit, EpochMetrics } from '../../../shared/training.js';
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export type MetricKey = 'trainLoss' | 'valLoss' | 'trainAccuracy' | 'valAccuracy';
+
+export function metricPoints(metrics: EpochMetrics[], key: MetricKey): Point[] {
+  const out: Point[] = [];
+  for (const m of metrics) {
+    const y = m[key];
+    if (y !== null && Number.isFinite(y)) out.push({ x: m.epoch, y });
+  }
+  return out;
+}
+
+export function evalPoly(coefficients: number[], x: number): number {
+  let y = 0;
+  for (let i = coefficients.length - 1; i >= 0; i--) y = y * x + (coefficients[i] ?? 0);
+  return y;
+}
+
+/** The fitted curve sampled finely between the first and last epoch, so it draws smooth. */
+export function fitPoints(fit: CurveFit | undefined, metrics: EpochMetrics[], samples = 40): Point[] {
+  if (!fit || metrics.length < 2) return [];
+  const x0 = metrics[0]?.epoch ?? 1;
+  const x1 = metrics[metrics.length - 1]?.epoch ?? x0;
+  const out: Point[] = [];
+  for (let i = 0; i <= samples; i++) {
+    const x = x0 + ((x1 - x0) * i) / samples;
+    out.push({ x, y: evalPoly(fit.coefficients, x) });
+  }
+  return out;
+}
+
+export interface ChartSeries {
+  name: string;
+  points: Point[];
+  color: string;
+  /** Dashed is used for polynomial fits, dotted for training curves beside validation ones. */
+  style?: 'solid' | 'dashed' | 'dotted';
+  /** Dots on the data points (off for fitted curves). */
+  markers?: boolean;
+}

@@ -1,0 +1,546 @@
+/**
+ * The one API contract between the UI and the engine (the VS Code pattern: a typed service,
+ * proxied over IPC in Electron and over HTTP + WebSocket by the web host).
+ *
+ * Every method has a zod schema for its arguments (validated where the call enters main or the
+ * server, so a bad value fails with a message naming the field) and a result type. Adding a
+ * feature means: add it here, implement it in src/main/api/service.ts, call it from the renderer.
+ * Preload, IPC wiring, the server and the renderer client are generic over this table, so no
+ * channel name is written by hand anywhere else.
+ *
+ * Plain data only: no Node, DOM or Electron imports (the renderer bundles this file).
+ */
+import { z } from 'zod';
+import type { DatasetScan } from './dataset.js';
+import type { SerErrorData } from './errors.js';
+import type { FeatureConfig, FeatureName } from './features.js';
+import type { RunComparison, RunFilter, RunRecord, RunStatus, RunSummary } from './runs.js';
+import type {
+  AugmentConfig,
+  AugmentKind,
+  BackendName,
+  ModelConfig,
+  OptimizerConfig,
+  Prediction,
+  SplitConfig,
+  TrainConfig,
+  TrainEvent,
+} from './training.js';
+import type { Settings } from './settings.js';
+
+export type { Settings } from './settings.js';
+
+// ---------------------------------------------------------------------------------------------
+// Schemas of the shared plain types (checked against the TypeScript types below).
+
+/** Largest audio payload accepted in one call (a long speech recording, not a 2-hour file). */
+export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+
+export const BytesSchema = z
+  .instanceof(Uint8Array, { message: 'expected bytes (Uint8Array)' })
+  .refine((b) => b.byteLength <= MAX_UPLOAD_BYTES, {
+    message: `larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`,
+  });
+
+export const AudioFileSchema = z.object({
+  name: z.string().min(1).max(1024),
+  bytes: BytesSchema,
+});
+
+const PathSchema = z.string().min(1, 'path is empty').max(4096);
+
+export const FeatureNameSchema = z.enum(['mfcc', 'logmel', 'chroma', 'contrast', 'rms', 'zcr', 'centroid']);
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const FeatureConfigSchema = z.object({
+  sampleRate: int(4000, 96000),
+  nFft: int(64, 16384),
+  hopLength: int(16, 16384),
+  nMels: int(1, 512),
+  nMfcc: int(1, 128),
+  fmin: z.number().min(0),
+  fmax: z.number().positive().nullable(),
+  nChroma: int(1, 48),
+  contrastBands: int(1, 12),
+  contrastFmin: z.number().positive(),
+  features: z.array(FeatureNameSchema).min(1, 'choose at least one feature'),
+  deltas: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+});
+
+export const AugmentKindSchema = z.enum(['pitch', 'stretch', 'noise']);
+
+export const AugmentConfigSchema = z.object({
+  kinds: z.array(AugmentKindSchema),
+  copiesPerClip: int(0, 20),
+  pitchSemitones: z.number().min(0).max(12),
+  stretchMin: z.number().min(0.25).max(4),
+  stretchMax: z.number().min(0.25).max(4),
+  noiseSnrMin: z.number().min(-20).max(80),
+  noiseSnrMax: z.number().min(-20).max(80),
+});
+
+export const SplitConfigSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('random'),
+    testFraction: z.number().gt(0).lt(1),
+    valFraction: z.number().min(0).lt(1),
+  }),
+  z.object({
+    kind: z.literal('actors'),
+    testActors: z.array(z.string().min(1)).min(1, 'choose at least one test actor'),
+    valFraction: z.number().min(0).lt(1),
+  }),
+  z.object({
+    kind: z.literal('kfold-actors'),
+    folds: int(2, 24),
+    valFraction: z.number().min(0).lt(1),
+  }),
+]);
+
+export const ModelConfigSchema = z.object({
+  kind: z.enum(['cnn-lstm', 'mlp']),
+  frames: int(4, 4096),
+  convFilters: z.array(int(1, 1024)),
+  convKernels: z.array(int(1, 64)),
+  poolSizes: z.array(int(1, 16)),
+  lstmUnits: int(1, 1024),
+  denseUnits: int(0, 4096),
+  dropout: z.number().min(0).lt(1),
+  batchNorm: z.boolean().optional(),
+  convDropout: z.enum(['element', 'channel']).optional(),
+  mlpHidden: z.array(int(1, 4096)).optional(),
+});
+
+export const OptimizerConfigSchema = z.object({
+  learningRate: z.number().gt(0).max(1),
+  batchSize: int(1, 4096),
+  epochs: int(1, 10000),
+  patience: int(0, 10000),
+  classWeights: z.boolean(),
+});
+
+export const TrainConfigSchema = z.object({
+  labels: z.array(z.string().min(1)).min(2, 'choose at least two emotions'),
+  features: FeatureConfigSchema,
+  augment: AugmentConfigSchema,
+  model: ModelConfigSchema,
+  optimizer: OptimizerConfigSchema,
+  split: SplitConfigSchema,
+  seed: z.number().int(),
+  normalization: z.enum(['global', 'speaker']).optional(),
+  masking: z
+    .object({
+      freqMasks: int(0, 64),
+      freqWidth: int(0, 1024),
+      timeMasks: int(0, 64),
+      timeWidth: int(0, 4096),
+    })
+    .nullable()
+    .optional(),
+});
+
+export const RunStatusSchema = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']);
+
+export const RunFilterSchema = z.object({
+  status: z.array(RunStatusSchema).optional(),
+  tag: z.string().optional(),
+  labels: z.array(z.string()).optional(),
+  metric: z.enum(['accuracy', 'macroF1']).optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  search: z.string().max(200).optional(),
+  sort: z.enum(['createdAt', 'name', 'accuracy', 'macroF1']).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: int(1, 100000).optional(),
+  offset: int(0, 10_000_000).optional(),
+});
+
+export const SettingsPatchSchema = z.strictObject({
+  lastDatasetFolder: z.string().max(4096).nullable().optional(),
+  window: z
+    .object({ width: int(320, 16384), height: int(240, 16384) })
+    .nullable()
+    .optional(),
+  modelRunId: z.string().min(1).nullable().optional(),
+});
+
+const RunIdSchema = z.string().min(1, 'run id is empty').max(200);
+const NoArgs = z.strictObject({}).optional();
+
+// ---------------------------------------------------------------------------------------------
+// Result types.
+
+export interface AppInfo {
+  version: string;
+  platform: 'electron' | 'web';
+  backend: BackendName;
+  /** One line about the backend (e.g. "wasm, 2 threads, SIMD"). */
+  backendDetail: string;
+  /** The bundled model (resources/models/default), null where it is absent. */
+  defaultModel: { labels: string[]; path: string } | null;
+  /** Folders the user chose; every path argument must lie inside one of them. */
+  allowedRoots: string[];
+}
+
+export interface AudioFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface FeaturePreview {
+  /** The full config used (defaults filled in). */
+  config: FeatureConfig;
+  frames: number;
+  /** Seconds of audio analysed. */
+  duration: number;
+  /** True when the clip was longer than a preview shows (the first 30 s are analysed). */
+  truncated: boolean;
+  /** Feature name (with `d1:`/`d2:` prefixes for deltas) -> [coefficient][frame]. */
+  features: Record<string, number[][]>;
+}
+
+export interface AugmentVariant {
+  kind: AugmentKind;
+  /** What was done, in words ("pitch +1.7 semitones"). */
+  description: string;
+  /** A 16-bit PCM WAV, playable by an <audio> element. */
+  wav: Uint8Array;
+}
+
+export interface AugmentPreview {
+  /** The clip as decoded (analysis rate, mono), as WAV. */
+  original: Uint8Array;
+  variants: AugmentVariant[];
+}
+
+export type ClassifyEntry =
+  { ok: true; name: string; prediction: Prediction } | { ok: false; name: string; error: SerErrorData };
+
+export interface ClassifyResult {
+  model: { runId: string | null; labels: string[] };
+  /** One entry per file, in the order given. */
+  results: ClassifyEntry[];
+}
+
+export interface ModelInfo {
+  /** 'default' for the bundled model, else the run id. */
+  id: string;
+  name: string;
+  labels: string[];
+  accuracy: number | null;
+}
+
+export interface Preset<T> {
+  id: string;
+  name: string;
+  description: string;
+  config: T;
+}
+
+export interface Presets {
+  /** Model presets (fast / seed / best): each a full TrainConfig built on `defaults`. */
+  model: Preset<TrainConfig>[];
+  /** Named feature configurations. */
+  features: Preset<FeatureConfig>[];
+  /** The config the wizard starts from (the seed's six emotions, actor split). */
+  defaults: TrainConfig;
+}
+
+export interface TrainJobInfo {
+  jobId: string;
+  name: string;
+  root: string;
+  startedAt: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  runId: string | null;
+  /** Every event so far except batches (enough to redraw the curves after a reload). */
+  events: TrainEvent[];
+}
+
+export interface ExportedFile {
+  fileName: string;
+  bytes: Uint8Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The method table.
+
+/** A method: its argument schema; the result type rides along as a phantom. */
+export interface MethodSpec<A extends z.ZodType, R> {
+  readonly args: A;
+  readonly summary: string;
+  readonly __result?: R;
+}
+
+function method<R>() {
+  return <A extends z.ZodType>(args: A, summary: string): MethodSpec<A, R> => ({ args, summary });
+}
+
+export const CONTRACT = {
+  'app.info': method<AppInfo>()(NoArgs, 'Version, platform, backend, default model, allowed folders.'),
+
+  'settings.get': method<Settings>()(NoArgs, 'The persisted settings.'),
+  'settings.set': method<Settings>()(SettingsPatchSchema, 'Merge a patch into the settings; returns them.'),
+
+  'dialog.pickFolder': method<string | null>()(
+    NoArgs,
+    'Electron: a folder dialog; the folder becomes an allowed root. Web: null (type the path instead).',
+  ),
+
+  'dataset.scan': method<DatasetScan>()(
+    z.strictObject({ root: PathSchema, labels: z.array(z.string().min(1)).optional() }),
+    'Scan a dataset folder (RAVDESS names or one folder per label).',
+  ),
+
+  'audio.read': method<AudioFile>()(
+    z.strictObject({ path: PathSchema }),
+    'Bytes of an audio file inside an allowed folder (waveform previews).',
+  ),
+
+  'features.preview': method<FeaturePreview>()(
+    z
+      .strictObject({
+        path: PathSchema.optional(),
+        file: AudioFileSchema.optional(),
+        config: FeatureConfigSchema.partial().optional(),
+      })
+      .refine((a) => (a.path === undefined) !== (a.file === undefined), {
+        message: 'give exactly one of path or file',
+        path: ['path'],
+      }),
+    "One clip's features as [coefficient][frame] per feature.",
+  ),
+
+  'augment.preview': method<AugmentPreview>()(
+    z
+      .strictObject({
+        path: PathSchema.optional(),
+        file: AudioFileSchema.optional(),
+        kinds: z.array(AugmentKindSchema).min(1, 'choose at least one augmentation'),
+        seed: z.number().int(),
+        augment: AugmentConfigSchema.partial().optional(),
+        sampleRate: int(4000, 96000).optional(),
+      })
+      .refine((a) => (a.path === undefined) !== (a.file === undefined), {
+        message: 'give exactly one of path or file',
+        path: ['path'],
+      }),
+    'The clip and one augmented version per kind, as WAV bytes.',
+  ),
+
+  classify: method<ClassifyResult>()(
+    z.strictObject({
+      files: z.array(AudioFileSchema).min(1, 'give at least one file').max(1000),
+      /** A run id, or null / 'default' for the bundled model; omitted: the model in settings. */
+      modelRunId: RunIdSchema.nullable().optional(),
+    }),
+    'Classify files with the default model or a run’s model; a bad file gets an error entry.',
+  ),
+
+  'models.list': method<ModelInfo[]>()(NoArgs, 'The default model and every run that saved one.'),
+
+  'presets.get': method<Presets>()(NoArgs, 'Model and feature presets and the default TrainConfig.'),
+
+  'train.start': method<{ jobId: string }>()(
+    z.strictObject({
+      root: PathSchema,
+      config: TrainConfigSchema,
+      name: z.string().trim().min(1, 'name the run').max(200),
+      tags: z.array(z.string().min(1).max(100)).optional(),
+    }),
+    'Start training in a worker; progress arrives as train.event.',
+  ),
+  'train.cancel': method<{ cancelled: boolean }>()(
+    z.strictObject({ jobId: z.string().min(1) }),
+    'Cancel a running job (it is recorded as cancelled).',
+  ),
+  'train.jobs': method<TrainJobInfo[]>()(NoArgs, 'Jobs of this session, for redrawing after a reload.'),
+
+  'runs.list': method<RunSummary[]>()(RunFilterSchema.optional(), 'Saved runs, filtered and sorted.'),
+  'runs.get': method<RunRecord>()(z.strictObject({ id: RunIdSchema }), 'One run in full.'),
+  'runs.compare': method<RunComparison>()(
+    z.strictObject({ ids: z.array(RunIdSchema).min(2, 'choose at least two runs').max(20) }),
+    'Config diff (only what differs), metrics side by side, the runs in full.',
+  ),
+  'runs.update': method<RunRecord>()(
+    z.strictObject({
+      id: RunIdSchema,
+      name: z.string().trim().min(1).max(200).optional(),
+      tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+      notes: z.string().max(100_000).optional(),
+    }),
+    'Rename, tag, annotate.',
+  ),
+  'runs.delete': method<{ deleted: boolean }>()(
+    z.strictObject({ id: RunIdSchema }),
+    'Delete a run and its model folder.',
+  ),
+  'runs.export': method<ExportedFile>()(
+    z.strictObject({ id: RunIdSchema }),
+    'A .tar.gz with run.json and the model folder (unpack with `tar -xzf`, or import elsewhere).',
+  ),
+  'runs.import': method<RunSummary>()(
+    z.strictObject({ file: AudioFileSchema }),
+    'Import a file made by runs.export.',
+  ),
+} as const;
+
+export type Contract = typeof CONTRACT;
+export type MethodName = keyof Contract;
+export const METHOD_NAMES = Object.keys(CONTRACT) as MethodName[];
+
+/** What a caller passes (before defaults/transforms). */
+export type ArgsOf<M extends MethodName> = z.input<Contract[M]['args']>;
+/** What the implementation receives (after validation). */
+export type ParsedArgsOf<M extends MethodName> = z.output<Contract[M]['args']>;
+export type ResultOf<M extends MethodName> = Contract[M] extends MethodSpec<z.ZodType, infer R> ? R : never;
+
+/** `call('app.info')` may omit args; `call('dataset.scan', { root })` must give them. */
+export type ArgsTuple<M extends MethodName> =
+  undefined extends ArgsOf<M> ? [args?: ArgsOf<M>] : [args: ArgsOf<M>];
+
+/** The service main implements once; IPC, the server and tests call it. */
+export type ServiceMethods = { [M in MethodName]: (args: ParsedArgsOf<M>) => Promise<ResultOf<M>> };
+
+// ---------------------------------------------------------------------------------------------
+// Events (main -> renderer).
+
+export interface TrainEventMessage {
+  jobId: string;
+  event: TrainEvent;
+}
+
+export interface RunsChangedMessage {
+  reason: 'created' | 'updated' | 'deleted' | 'imported' | 'finished';
+  id: string;
+}
+
+export interface EventMap {
+  'train.event': TrainEventMessage;
+  'runs.changed': RunsChangedMessage;
+}
+export type EventName = keyof EventMap;
+export const EVENT_NAMES: EventName[] = ['train.event', 'runs.changed'];
+
+// ---------------------------------------------------------------------------------------------
+// Channel names, validation and the wire codec: shared by every adapter.
+
+export { methodChannel, eventChannel, methodPath, EVENTS_PATH } from './channels.js';
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(CONTRACT, name);
+}
+
+/** A zod failure as one line naming the field: `dataset.scan: root: expected string, received number`. */
+export function describeZodError(method: string, err: z.ZodError): string {
+  const parts = err.issues.slice(0, 3).map((i) => {
+    const field = i.path.length > 0 ? i.path.map(String).join('.') : '(arguments)';
+    return `${field}: ${i.message}`;
+  });
+  const more = err.issues.length > 3 ? ` (and ${err.issues.length - 3} more)` : '';
+  return `${method}: ${parts.join('; ')}${more}`;
+}
+
+/** Wire envelope for a WebSocket event. */
+export interface EventEnvelope<E extends EventName = EventName> {
+  event: E;
+  data: EventMap[E];
+}
+
+/** What a call returns across IPC (Electron drops custom fields of thrown errors, so errors are data). */
+export type CallOutcome<R> = { ok: true; result: R } | { ok: false; error: SerErrorData };
+
+/** `window.serStudio`, exposed by the preload script in Electron. */
+export interface SerStudioBridge {
+  invoke<M extends MethodName>(method: M, args?: ArgsOf<M>): Promise<CallOutcome<ResultOf<M>>>;
+  on<E extends EventName>(event: E, cb: (data: EventMap[E]) => void): () => void;
+}
+
+/** Error body of a failed HTTP call. */
+export interface ErrorBody {
+  error: SerErrorData;
+}
+
+const BYTES_TAG = '$bytes';
+
+/** JSON with Uint8Array as `{ "$bytes": base64 }`: the one codec used by the server and the client. */
+export function encodeWire(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    // Read the raw value: Buffer.toJSON would already have turned it into { type, data }.
+    const raw = this[key];
+    if (raw instanceof Uint8Array) return { [BYTES_TAG]: toBase64(raw) };
+    return v;
+  });
+}
+
+export function decodeWire(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      const b = o[BYTES_TAG];
+      if (typeof b === 'string' && Object.keys(o).length === 1) return fromBase64(b);
+    }
+    return v;
+  });
+}
+
+interface NodeBufferLike {
+  from(data: string, enc: 'base64'): Uint8Array;
+  from(
+    data: ArrayBufferLike,
+    offset: number,
+    length: number,
+  ): Uint8Array & { toString(enc: 'base64'): string };
+}
+const NodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer;
+
+export function toBase64(bytes: Uint8Array): string {
+  if (NodeBuffer) {
+    // A view on the same memory, no copy.
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  }
+  let s = '';
+  const CHUNK = 0x8000;
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    s += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  }
+  return btoa(s);
+}
+
+export function fromBase64(b64: string): Uint8Array {
+  if (NodeBuffer) {
+    const buf = NodeBuffer.from(b64, 'base64');
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compile-time checks that the schemas match the shared types (a drift fails `tsc`).
+
+// Keys are compared too: optional fields would otherwise slip through in both directions.
+type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? [keyof A] extends [keyof B]
+      ? [keyof B] extends [keyof A]
+        ? true
+        : false
+      : false
+    : false
+  : false;
+type Assert<T extends true> = T;
+export type _SchemaChecks = [
+  Assert<Same<z.infer<typeof FeatureNameSchema>, FeatureName>>,
+  Assert<Same<z.infer<typeof FeatureConfigSchema>, FeatureConfig>>,
+  Assert<Same<z.infer<typeof AugmentConfigSchema>, AugmentConfig>>,
+  Assert<Same<z.infer<typeof SplitConfigSchema>, SplitConfig>>,
+  Assert<Same<z.infer<typeof ModelConfigSchema>, ModelConfig>>,
+  Assert<Same<z.infer<typeof OptimizerConfigSchema>, OptimizerConfig>>,
+  Assert<Same<z.infer<typeof TrainConfigSchema>, TrainConfig>>,
+  Assert<Same<z.infer<typeof RunStatusSchema>, RunStatus>>,
+  Assert<Same<z.infer<typeof RunFilterSchema>, RunFilter>>,
+];
