@@ -1,0 +1,116 @@
+/**
+ * librosa's chroma filterbank (filters.chroma: Gaussian bumps per pitch class, column-normalised,
+ * weighted towards octave `ctroct`, rows rotated to start at C), stored sparse.
+ */
+
+/** Compressed sparse rows: row r holds `vals[rowPtr[r]..rowPtr[r+1]]` at columns `cols[...]`. */
+export interface CsrBank {
+  rows: number;
+  rowPtr: Int32Array;
+  cols: Int32Array;
+  vals: Float64Array;
+}
+
+/**
+ * Weights below this fraction of their bin's largest weight are dropped. Every bin has one
+ * pitch class weighted near its maximum, so dropping the rest changes a chroma value by at most
+ * this fraction of the frame's energy: far below float32 resolution of librosa's own output.
+ */
+const RELATIVE_FLOOR = 1e-9;
+
+export interface ChromaOptions {
+  tuning?: number;
+  ctroct?: number;
+  octwidth?: number | null;
+  baseC?: boolean;
+}
+
+/** Dense weights [nChroma][nFft/2 + 1], float32-rounded as librosa returns them. */
+export function chromaFilterbankDense(
+  sampleRate: number,
+  nFft: number,
+  nChroma: number,
+  opts: ChromaOptions = {},
+): Float64Array[] {
+  const tuning = opts.tuning ?? 0;
+  const ctroct = opts.ctroct ?? 5;
+  const octwidth = opts.octwidth === undefined ? 2 : opts.octwidth;
+  const baseC = opts.baseC ?? true;
+  const a440 = 440 * 2 ** (tuning / nChroma);
+  const frqbins = new Float64Array(nFft);
+  for (let i = 1; i < nFft; i++) frqbins[i] = nChroma * Math.log2((i * sampleRate) / nFft / (a440 / 16));
+  // The 0 Hz bin is placed 1.5 octaves below bin 1, so it is spread broadly over all classes.
+  frqbins[0] = frqbins[1]! - 1.5 * nChroma;
+  const binwidth = new Float64Array(nFft);
+  for (let i = 0; i < nFft - 1; i++) binwidth[i] = Math.max(frqbins[i + 1]! - frqbins[i]!, 1);
+  binwidth[nFft - 1] = 1;
+  const half = roundHalfEven(nChroma / 2);
+  const bins = (nFft >> 1) + 1;
+  const wts: Float64Array[] = Array.from({ length: nChroma }, () => new Float64Array(bins));
+  const col = new Float64Array(nChroma);
+  for (let i = 0; i < bins; i++) {
+    let norm2 = 0;
+    for (let c = 0; c < nChroma; c++) {
+      const d = pyMod(frqbins[i]! - c + half + 10 * nChroma, nChroma) - half;
+      const w = Math.exp(-0.5 * ((2 * d) / binwidth[i]!) ** 2);
+      col[c] = w;
+      norm2 += w * w;
+    }
+    const norm = Math.sqrt(norm2);
+    const oct = octwidth === null ? 1 : Math.exp(-0.5 * ((frqbins[i]! / nChroma - ctroct) / octwidth) ** 2);
+    const shift = baseC ? 3 * Math.floor(nChroma / 12) : 0;
+    for (let c = 0; c < nChroma; c++) {
+      // np.roll(wts, -shift, axis=0): row c takes old row c + shift.
+      const src = (c + shift) % nChroma;
+      wts[c]![i] = Math.fround((norm > 0 ? col[src]! / norm : col[src]!) * oct);
+    }
+  }
+  return wts;
+}
+
+export function chromaFilterbank(
+  sampleRate: number,
+  nFft: number,
+  nChroma: number,
+  opts: ChromaOptions = {},
+): CsrBank {
+  const dense = chromaFilterbankDense(sampleRate, nFft, nChroma, opts);
+  const bins = (nFft >> 1) + 1;
+  const colMax = new Float64Array(bins);
+  for (const row of dense) for (let k = 0; k < bins; k++) colMax[k] = Math.max(colMax[k]!, row[k]!);
+  const rowPtr = new Int32Array(nChroma + 1);
+  const cols: number[] = [];
+  const vals: number[] = [];
+  dense.forEach((row, r) => {
+    for (let k = 0; k < bins; k++) {
+      if (row[k]! > colMax[k]! * RELATIVE_FLOOR) {
+        cols.push(k);
+        vals.push(row[k]!);
+      }
+    }
+    rowPtr[r + 1] = cols.length;
+  });
+  return { rows: nChroma, rowPtr, cols: Int32Array.from(cols), vals: Float64Array.from(vals) };
+}
+
+export function applyCsr(bank: CsrBank, x: Float64Array, out: Float64Array, outOffset: number): void {
+  const { rows, rowPtr, cols, vals } = bank;
+  for (let r = 0; r < rows; r++) {
+    let acc = 0;
+    const b = rowPtr[r + 1]!;
+    for (let j = rowPtr[r]!; j < b; j++) acc += vals[j]! * x[cols[j]!]!;
+    out[outOffset + r] = acc;
+  }
+}
+
+// Python's float modulo (result takes the divisor's sign), as np.remainder.
+function pyMod(a: number, n: number): number {
+  const r = a % n;
+  return r < 0 ? r + n : r;
+}
+
+// np.round: halves go to the even neighbour.
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

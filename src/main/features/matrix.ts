@@ -1,0 +1,80 @@
+/**
+ * Views of a FeatureMatrix: the librosa-style `[coefficient][frame]` layout for JSON, and
+ * per-column pooled statistics for the clip-level baseline.
+ */
+import {
+  type FeatureLayout,
+  type FeatureMatrix,
+  type FeatureName,
+  type PooledStats,
+  REFERENCE_KEYS,
+  featureRows,
+} from '../../shared/features.js';
+import { featureOffsets } from './extract.js';
+
+/** One feature's rows as `[coefficient][frame]`; `delta` 1 or 2 reads the appended delta block. */
+export function featureBlock(m: FeatureMatrix, name: FeatureName, delta: 0 | 1 | 2 = 0): number[][] {
+  const cfg = m.config;
+  const start = featureOffsets(cfg)[name];
+  if (start === undefined) throw new Error(`feature ${name} is not in this matrix`);
+  if (delta > cfg.deltas) throw new Error(`this matrix has no order-${delta} deltas`);
+  const col0 = start + delta * (m.width / (1 + cfg.deltas));
+  const rows = featureRows(name, cfg);
+  const block: number[][] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = new Array<number>(m.frames);
+    for (let t = 0; t < m.frames; t++) row[t] = m.data[t * m.width + col0 + r]!;
+    block.push(row);
+  }
+  return block;
+}
+
+/**
+ * The layout of ../shared/reference/librosa-features.json: `features[key][coefficient][frame]`
+ * with librosa's key names (log_mel, spectral_contrast, ...); deltas as `<key>_delta` and
+ * `<key>_delta2`, as librosa users usually name them.
+ */
+export function toLayout(m: FeatureMatrix, file?: string): FeatureLayout {
+  const features: Record<string, number[][]> = {};
+  for (const name of m.config.features) {
+    const key = REFERENCE_KEYS[name];
+    features[key] = featureBlock(m, name, 0);
+    if (m.config.deltas >= 1) features[`${key}_delta`] = featureBlock(m, name, 1);
+    if (m.config.deltas >= 2) features[`${key}_delta2`] = featureBlock(m, name, 2);
+  }
+  // Key order as in the reference file, so the two read side by side.
+  return file === undefined
+    ? { config: m.config, n_frames: m.frames, features }
+    : { config: m.config, file, n_frames: m.frames, features };
+}
+
+/** Mean and population standard deviation of every column over the frames. */
+export function poolStats(m: FeatureMatrix): PooledStats {
+  const { frames, width, data } = m;
+  const mean = new Float64Array(width);
+  const m2 = new Float64Array(width);
+  for (let t = 0; t < frames; t++) {
+    const o = t * width;
+    for (let c = 0; c < width; c++) mean[c]! += data[o + c]!;
+  }
+  for (let c = 0; c < width; c++) mean[c]! /= Math.max(frames, 1);
+  // Two passes (mean first) keep the variance exact for large offsets such as MFCC 0 (~ -500).
+  for (let t = 0; t < frames; t++) {
+    const o = t * width;
+    for (let c = 0; c < width; c++) {
+      const d = data[o + c]! - mean[c]!;
+      m2[c]! += d * d;
+    }
+  }
+  const std = new Float32Array(width);
+  for (let c = 0; c < width; c++) std[c] = Math.sqrt(m2[c]! / Math.max(frames, 1));
+  return { columns: [...m.columns], frames, mean: Float32Array.from(mean), std };
+}
+
+/** [mean..., std...] as one vector, the baseline's input row. */
+export function pooledVector(stats: PooledStats): Float32Array {
+  const v = new Float32Array(stats.mean.length * 2);
+  v.set(stats.mean, 0);
+  v.set(stats.std, stats.mean.length);
+  return v;
+}
