@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
@@ -129,7 +130,9 @@ export default defineConfig({
   },
   renderer: {
     root: 'src/renderer',
-    plugins: [svelte()],
+    // The plugin looks for svelte.config.js in `root`, where there is none: name the repository's
+    // (vite.web.config.ts does the same), so the Electron and web builds preprocess alike.
+    plugins: [svelte({ configFile: fileURLToPath(new URL('./svelte.config.js', import.meta.url)) })],
     build: { rollupOptions: { input: resolve('src/renderer/index.html') } },
   },
 });

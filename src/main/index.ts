@@ -22,9 +22,19 @@ let service: Service | null = null;
 // Tests (and portable installs) point the app at another data folder.
 if (process.env.SER_USER_DATA) app.setPath('userData', process.env.SER_USER_DATA);
 
+/**
+ * Our page: the dev server's origin, or the bundled index.html (any query or #route). Origins and
+ * paths are compared, not prefixes: `http://localhost:5173.evil.example` starts with the dev URL.
+ */
 function isTrustedUrl(url: string): boolean {
-  if (DEV_URL && url.startsWith(DEV_URL)) return true;
-  return url.startsWith(pathToFileURL(RENDERER_HTML).href);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (DEV_URL && u.origin === new URL(DEV_URL).origin) return true;
+  return u.protocol === 'file:' && u.pathname === pathToFileURL(RENDERER_HTML).pathname;
 }
 
 function bundledModelDir(): string {

@@ -13,6 +13,8 @@
 import { z } from 'zod';
 import type { DatasetScan } from './dataset.js';
 import type { SerErrorData } from './errors.js';
+import { FeatureConfigPatchSchema, FeatureConfigSchema, SampleRateSchema } from './feature-schema.js';
+import type { FeatureNameSchema } from './feature-schema.js';
 import type { FeatureConfig, FeatureName } from './features.js';
 import type { RunComparison, RunFilter, RunRecord, RunStatus, RunSummary } from './runs.js';
 import type {
@@ -29,6 +31,7 @@ import type {
 import type { Settings } from './settings.js';
 
 export type { Settings } from './settings.js';
+export { FeatureConfigPatchSchema, FeatureConfigSchema, FeatureNameSchema } from './feature-schema.js';
 
 // ---------------------------------------------------------------------------------------------
 // Schemas of the shared plain types (checked against the TypeScript types below).
@@ -49,24 +52,7 @@ export const AudioFileSchema = z.object({
 
 const PathSchema = z.string().min(1, 'path is empty').max(4096);
 
-export const FeatureNameSchema = z.enum(['mfcc', 'logmel', 'chroma', 'contrast', 'rms', 'zcr', 'centroid']);
-
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
-
-export const FeatureConfigSchema = z.object({
-  sampleRate: int(4000, 96000),
-  nFft: int(64, 16384),
-  hopLength: int(16, 16384),
-  nMels: int(1, 512),
-  nMfcc: int(1, 128),
-  fmin: z.number().min(0),
-  fmax: z.number().positive().nullable(),
-  nChroma: int(1, 48),
-  contrastBands: int(1, 12),
-  contrastFmin: z.number().positive(),
-  features: z.array(FeatureNameSchema).min(1, 'choose at least one feature'),
-  deltas: z.union([z.literal(0), z.literal(1), z.literal(2)]),
-});
 
 export const AugmentKindSchema = z.enum(['pitch', 'stretch', 'noise']);
 
@@ -110,6 +96,7 @@ export const ModelConfigSchema = z.object({
   batchNorm: z.boolean().optional(),
   convDropout: z.enum(['element', 'channel']).optional(),
   mlpHidden: z.array(int(1, 4096)).optional(),
+  lstmPooling: z.enum(['last', 'mean']).optional(),
 });
 
 export const OptimizerConfigSchema = z.object({
@@ -303,7 +290,7 @@ export const CONTRACT = {
       .strictObject({
         path: PathSchema.optional(),
         file: AudioFileSchema.optional(),
-        config: FeatureConfigSchema.partial().optional(),
+        config: FeatureConfigPatchSchema.optional(),
       })
       .refine((a) => (a.path === undefined) !== (a.file === undefined), {
         message: 'give exactly one of path or file',
@@ -320,7 +307,7 @@ export const CONTRACT = {
         kinds: z.array(AugmentKindSchema).min(1, 'choose at least one augmentation'),
         seed: z.number().int(),
         augment: AugmentConfigSchema.partial().optional(),
-        sampleRate: int(4000, 96000).optional(),
+        sampleRate: SampleRateSchema.optional(),
       })
       .refine((a) => (a.path === undefined) !== (a.file === undefined), {
         message: 'give exactly one of path or file',

@@ -31,8 +31,17 @@ export interface ModelConfig {
   convKernels: number[];
   poolSizes: number[];
   lstmUnits: number;
+  /** Hidden dense layer after the LSTM (0: none); for 'mlp', the first hidden layer's width. */
   denseUnits: number;
   dropout: number;
+  /** Batch normalisation after each convolution (and each MLP hidden layer). Default false. */
+  batchNorm?: boolean;
+  /** Dropout in conv blocks drops single values ('element') or whole channels ('channel'). Default 'element'. */
+  convDropout?: 'element' | 'channel';
+  /** 'mlp' hidden layer widths; default [denseUnits, denseUnits / 2]. */
+  mlpHidden?: number[];
+  /** What the LSTM passes on: its last state ('last', default) or the mean of all its states. */
+  lstmPooling?: 'last' | 'mean';
 }
 
 export interface OptimizerConfig {
@@ -44,6 +53,26 @@ export interface OptimizerConfig {
   classWeights: boolean;
 }
 
+/**
+ * SpecAugment-style masking of normalised training inputs, redrawn every epoch: up to
+ * `freqMasks` runs of at most `freqWidth` feature columns and `timeMasks` runs of at most
+ * `timeWidth` frames are set to 0 (the training mean).
+ */
+export interface MaskConfig {
+  freqMasks: number;
+  freqWidth: number;
+  timeMasks: number;
+  timeWidth: number;
+}
+
+/**
+ * How inputs are standardised. 'global': per-column mean/std of the training split, saved with
+ * the model. 'speaker': each speaker's clips are standardised by that speaker's own statistics
+ * (computed from its unlabeled audio, so it is also available at test time) before the global
+ * step; a classifier then needs several clips of a speaker to normalise one.
+ */
+export type NormalizationMode = 'global' | 'speaker';
+
 export interface TrainConfig {
   labels: string[];
   features: FeatureConfig;
@@ -52,7 +81,29 @@ export interface TrainConfig {
   optimizer: OptimizerConfig;
   split: SplitConfig;
   seed: number;
+  /** Default 'global'. */
+  normalization?: NormalizationMode;
+  /** Default: none. */
+  masking?: MaskConfig | null;
 }
+
+export const DEFAULT_AUGMENT_CONFIG: AugmentConfig = {
+  kinds: ['pitch', 'stretch', 'noise'],
+  copiesPerClip: 2,
+  pitchSemitones: 2,
+  stretchMin: 0.85,
+  stretchMax: 1.15,
+  noiseSnrMin: 15,
+  noiseSnrMax: 30,
+};
+
+export const DEFAULT_OPTIMIZER_CONFIG: OptimizerConfig = {
+  learningRate: 1e-3,
+  batchSize: 32,
+  epochs: 60,
+  patience: 10,
+  classWeights: true,
+};
 
 export interface EpochMetrics {
   epoch: number;
@@ -87,18 +138,87 @@ export interface Evaluation {
   perClass: ClassMetrics[];
   /** confusion[true][predicted], in `labels` order. */
   confusion: number[][];
+  /**
+   * Cross-validation by speaker: one entry per fold, while the fields above pool every fold's
+   * test predictions (the confusion is the sum of the fold confusions).
+   */
+  folds?: FoldResult[];
+  /** Mean and standard deviation of the fold accuracies (k-fold only). */
+  foldAccuracy?: { mean: number; std: number };
+}
+
+export interface FoldResult {
+  fold: number;
+  testSpeakers: string[];
+  evaluation: Evaluation;
+  /** Epochs trained before early stopping, and the epoch whose weights were kept. */
+  epochs: number;
+  bestEpoch: number;
 }
 
 export type TrainEvent =
+  | { type: 'started'; runId: string | null; backend: BackendName; labels: string[]; clips: number }
   | { type: 'stage'; stage: 'scan' | 'features' | 'augment' | 'train' | 'evaluate' | 'save'; message: string }
   | { type: 'progress'; stage: 'features' | 'augment'; done: number; total: number }
-  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number; accuracy: number }
-  | { type: 'epoch'; metrics: EpochMetrics; etaSeconds: number }
-  | { type: 'fold'; fold: number; folds: number; evaluation: Evaluation }
+  | {
+      type: 'batch';
+      epoch: number;
+      batch: number;
+      batches: number;
+      loss: number;
+      accuracy: number;
+      /** Seconds left in the whole run (all folds), estimated from the batches so far. */
+      etaSeconds?: number;
+      /** 0-based fold, for k-fold runs. */
+      fold?: number;
+    }
+  | { type: 'epoch'; metrics: EpochMetrics; etaSeconds: number; fold?: number }
+  | { type: 'fold'; fold: number; folds: number; evaluation: Evaluation; testSpeakers?: string[] }
   | { type: 'log'; level: 'info' | 'warn'; message: string }
-  | { type: 'done'; runId: string; evaluation: Evaluation; backend: BackendName; seconds: number }
-  | { type: 'error'; code: string; message: string }
+  | {
+      type: 'done';
+      runId: string;
+      evaluation: Evaluation;
+      backend: BackendName;
+      seconds: number;
+      /** The saved model folder, or null (k-fold runs save none). */
+      modelDir?: string | null;
+    }
+  | { type: 'error'; code: string; message: string; runId?: string | null }
   | { type: 'cancelled'; runId: string | null };
+
+/**
+ * What the desktop app, the web host and the CLI send to start a training job. The dataset is
+ * scanned inside the job; paths are absolute or relative to the job's working directory.
+ */
+export interface TrainRequest {
+  dataDir: string;
+  config: TrainConfig;
+  name?: string;
+  tags?: string[];
+  /** SQLite file of the run store; null records nothing (tests, benchmarks). Default: the store's default. */
+  dbPath?: string | null;
+  /** Saved models go to `<modelsDir>/<runId>/`. Default: the store's default models folder. */
+  modelsDir?: string;
+  /** Feature cache folder; null disables caching. */
+  cacheDir?: string | null;
+  /** Preferred TensorFlow.js backend (the best that loads when absent). */
+  backend?: BackendName;
+  /** Skip saving the model folder (benchmarks). */
+  saveModel?: boolean;
+}
+
+/** What a finished job resolves to. */
+export interface TrainResult {
+  runId: string | null;
+  status: 'completed' | 'cancelled' | 'failed';
+  evaluation: Evaluation | null;
+  backend: BackendName | null;
+  seconds: number;
+  modelDir: string | null;
+  labels: string[];
+  error?: { code: string; message: string };
+}
 
 export interface Prediction {
   path: string;

@@ -75,6 +75,26 @@ describe('api: presets and settings', () => {
     const both = await rejection(service.call('features.preview', {}));
     expect(both.message).toContain('exactly one of path or file');
   });
+
+  it('train.start checks the feature config with the engine’s rules, before any job starts', async () => {
+    const { defaults } = await service.call('presets.get', undefined);
+    const start = (patch: object) =>
+      rejection(
+        service.call('train.start', {
+          root: join(dir, 'empty'),
+          config: { ...defaults, features: { ...defaults.features, ...patch } },
+          name: 'bad features',
+        }),
+      );
+    expect((await start({ nFft: 1000 })).message).toBe(
+      'train.start: config.features.nFft: must be a power of two',
+    );
+    expect((await start({ nMfcc: 200 })).message).toBe(
+      'train.start: config.features.nMfcc: must not exceed nMels (128)',
+    );
+    expect((await start({ nfft: 512 })).message).toMatch(/^train\.start: config\.features: .*nfft/);
+    expect(await service.call('train.jobs', undefined)).toEqual([]);
+  });
 });
 
 describe.skipIf(!HAVE_RAVDESS)(

@@ -21,7 +21,6 @@ let allowed: string;
 let outside: string;
 let service: Service;
 let host: WebHost;
-let base: string;
 
 interface Reply {
   status: number;
@@ -29,14 +28,22 @@ interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** A request to `path` as given (not normalised, so `..` reaches the server), by default to `host`. */
 function send(
   path: string,
-  opts: { body?: string; token?: string | null; method?: string; headers?: Record<string, string> } = {},
+  opts: {
+    body?: string;
+    token?: string | null;
+    method?: string;
+    headers?: Record<string, string>;
+    port?: number;
+  } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', ...opts.headers };
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-    const req = request(`${base}${path}`, { method: opts.method ?? 'POST', headers }, (res) => {
+    const target = { host: '127.0.0.1', port: opts.port ?? host.port, path };
+    const req = request({ ...target, method: opts.method ?? 'POST', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -91,7 +98,6 @@ beforeAll(async () => {
     platform: 'web',
   });
   host = await startWebHost({ service, webDir: join(dir, 'no-web-build') });
-  base = `http://127.0.0.1:${host.port}`;
 });
 
 afterAll(async () => {
@@ -154,22 +160,7 @@ describe('web host: token', () => {
     writeFileSync(join(web, 'assets', 'app.js'), 'console.log(1)');
     writeFileSync(join(dir, 'private.txt'), 'secret');
     const h = await startWebHost({ service, webDir: web });
-    const get = (path: string) =>
-      new Promise<Reply>((resolve, reject) => {
-        request({ host: '127.0.0.1', port: h.port, path, method: 'GET' }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              body: Buffer.concat(chunks).toString(),
-              headers: res.headers,
-            }),
-          );
-        })
-          .on('error', reject)
-          .end();
-      });
+    const get = (path: string) => send(path, { method: 'GET', port: h.port });
     try {
       const page = await get('/');
       expect(page.status).toBe(200);
@@ -214,6 +205,8 @@ describe('web host: validation and errors', () => {
 
   it('answers 404 for an unknown method, 405 for GET, 400 for a body that is not JSON', async () => {
     expect((await call('nope.nothing', {})).status).toBe(404);
+    // A malformed escape is no method either, not a server error.
+    expect((await send('/api/%E0%A4%A', { token: host.token })).status).toBe(404);
     expect((await send('/api/app.info', { method: 'GET', token: host.token })).status).toBe(405);
     const r = await send('/api/runs.get', { body: '{not json', token: host.token });
     expect(r.status).toBe(400);
@@ -255,28 +248,7 @@ describe('web host: validation and errors', () => {
     const small = await startWebHost({ service, webDir: dir, maxBodyBytes: 4096 });
     try {
       const big = encodeWire({ files: [{ name: 'a.wav', bytes: new Uint8Array(8192) }] });
-      const r = await new Promise<Reply>((resolve, reject) => {
-        const req = request(
-          `http://127.0.0.1:${small.port}/api/classify`,
-          {
-            method: 'POST',
-            headers: { Authorization: `Bearer ${small.token}`, 'Content-Type': 'application/json' },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                body: Buffer.concat(chunks).toString(),
-                headers: res.headers,
-              }),
-            );
-          },
-        );
-        req.on('error', reject);
-        req.end(big);
-      });
+      const r = await send('/api/classify', { body: big, token: small.token, port: small.port });
       expect(r.status).toBe(413);
       expect(JSON.parse(r.body).error.code).toBe('FileTooLarge');
     } finally {

@@ -8,9 +8,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeF
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SerError } from '../../src/shared/errors.js';
-import { SCHEMA_VERSION, openStore } from '../../src/main/store/index.js';
+import { SCHEMA_VERSION, openStore, type RunStore } from '../../src/main/store/index.js';
 import { sampleEpoch, sampleEvaluation, sampleRun } from './fixtures/store-sample.js';
-import { makeOldDb, raw, sha, tempDir } from './fixtures/store-helpers.js';
+import { makeOldDb, raw, sha, tempDir, thrown } from './fixtures/store-helpers.js';
 
 const IS_ROOT = process.getuid?.() === 0;
 
@@ -64,16 +64,6 @@ function chmodRecursive(d: string): void {
     if (e.isDirectory()) chmodRecursive(p);
     else chmodSync(p, 0o644);
   }
-}
-
-function thrown(fn: () => unknown): SerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SerError) return err;
-    throw err;
-  }
-  throw new Error('expected a SerError');
 }
 
 /** A folder holding a database with two finished runs. */
@@ -192,6 +182,22 @@ describe('store on read-only files', () => {
   });
 });
 
+/** Append epochs 1, 2, ... up to `max` until one fails: how many were saved, and the failure. */
+function appendUntilFull(
+  store: RunStore,
+  id: string,
+  max: number,
+): { saved: number; failed: SerError | null } {
+  for (let e = 1; e <= max; e++) {
+    try {
+      store.appendEpoch(id, sampleEpoch(e));
+    } catch (err) {
+      return { saved: e - 1, failed: err as SerError };
+    }
+  }
+  return { saved: max, failed: null };
+}
+
 describe('store on a full disk', () => {
   it('a database at its size limit (max_page_count) refuses the epoch clearly and keeps every earlier one', () => {
     const file = join(dir, 'ser.sqlite');
@@ -200,16 +206,7 @@ describe('store on a full disk', () => {
     const pages = raw(file, (db) => db.pragma('page_count', { simple: true }) as number);
     const store = openStore(file, { maxPageCount: pages + 4 });
     const id = store.createRun(sampleRun({ notes: 'n'.repeat(2000) }));
-    let failed: SerError | null = null;
-    let saved = 0;
-    for (let e = 1; e <= 5000 && !failed; e++) {
-      try {
-        store.appendEpoch(id, sampleEpoch(e));
-        saved = e;
-      } catch (err) {
-        failed = err as SerError;
-      }
-    }
+    const { saved, failed } = appendUntilFull(store, id, 5000);
     expect(failed).toBeInstanceOf(SerError);
     expect(failed!.message).toBe(
       `disk full: could not save epoch ${saved + 1} of run ${id.slice(0, 8)}, nothing was changed: ${file}`,
@@ -236,16 +233,7 @@ describe('store on a full disk', () => {
       const file = join(folder, 'ser.sqlite');
       const store = openStore(file);
       const id = store.createRun(sampleRun());
-      let failed: SerError | null = null;
-      let saved = 0;
-      for (let e = 1; e <= 100_000 && !failed; e++) {
-        try {
-          store.appendEpoch(id, sampleEpoch(e));
-          saved = e;
-        } catch (err) {
-          failed = err as SerError;
-        }
-      }
+      const { saved, failed } = appendUntilFull(store, id, 100_000);
       expect(failed).toBeInstanceOf(SerError);
       expect(failed!.code).toBe('StoreError');
       expect(failed!.message).toMatch(

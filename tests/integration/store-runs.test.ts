@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SerError } from '../../src/shared/errors.js';
 import { artifactSha256, openStore, type RunStore } from '../../src/main/store/index.js';
 import { LABELS, sampleConfig, sampleEpoch, sampleEvaluation, sampleRun } from './fixtures/store-sample.js';
-import { raw, tempDir } from './fixtures/store-helpers.js';
+import { raw, tempDir, thrown } from './fixtures/store-helpers.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -17,16 +16,6 @@ afterEach(() => {
   store.close();
   cleanup();
 });
-
-function thrown(fn: () => unknown): SerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SerError) return err;
-    throw err;
-  }
-  throw new Error('expected a SerError');
-}
 
 /** A finished run with `epochs` epochs and an evaluation of `correct`/40 per class. */
 function finished(

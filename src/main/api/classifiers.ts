@@ -37,7 +37,11 @@ export class ClassifierCache {
     if (!p) {
       p = this.load(runId);
       this.loaded.set(key, p);
-      p.catch(() => this.loaded.delete(key));
+      const loading = p;
+      // Forget only this failed load, not one started after it (forget() and get() in between).
+      loading.catch(() => {
+        if (this.loaded.get(key) === loading) this.loaded.delete(key);
+      });
       this.evict();
     } else {
       // Most recently used last.

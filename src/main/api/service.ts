@@ -5,11 +5,11 @@
  * Every call is validated against the contract's schema here (so both adapters get it), and
  * every path argument must lie inside a folder the user chose (AllowedRoots).
  */
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   CONTRACT,
   describeZodError,
+  isMethodName,
   type MethodName,
   type ResultOf,
   type ServiceMethods,
@@ -28,20 +28,9 @@ import { scanDataset } from '../dataset/scan.js';
 import { validateTrainConfig } from '../training/config.js';
 import { defaultModelDir } from '../training/predict.js';
 import { backendInfo, initBackend } from '../model/backend.js';
+import { packageVersion } from '../util/package-version.js';
 
 export type { Service, ServiceOptions } from './types.js';
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? 'unknown';
-  } catch {
-    // In the Electron bundle the version comes from app.getVersion() instead.
-    return 'unknown';
-  }
-}
 
 export async function createService(opts: ServiceOptions): Promise<Service> {
   const version = opts.version ?? packageVersion();
@@ -162,8 +151,9 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   return {
     async call<M extends MethodName>(method: M, args: unknown): Promise<ResultOf<M>> {
       if (closed) throw new SerError('InternalError', 'the app is shutting down');
+      // Own keys only: `toString` or `__proto__` would otherwise find Object.prototype's.
+      if (!isMethodName(method)) throw new SerError('NotFound', `no such API method: ${String(method)}`);
       const spec = CONTRACT[method];
-      if (!spec) throw new SerError('NotFound', `no such API method: ${String(method)}`);
       const parsed = spec.args.safeParse(args);
       if (!parsed.success) throw new SerError('ValidationError', describeZodError(method, parsed.error));
       const fn = impl[method] as (a: unknown) => Promise<ResultOf<M>>;

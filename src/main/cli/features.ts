@@ -5,13 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { SerError } from '../../shared/errors.js';
 import { ALL_FEATURES, type FeatureConfig } from '../../shared/features.js';
 import { decodeFile } from '../audio/decode.js';
 import { parseFeatureConfig } from '../features/config.js';
 import { extractFeatures } from '../features/extract.js';
 import { toLayout } from '../features/matrix.js';
+import { parseCommandArgs } from './args.js';
+import { exitQuietlyOnClosedPipe, textTable } from './text.js';
 
 const USAGE = `usage: ser features --file PATH [--config FILE.json] [--json]
 
@@ -27,22 +28,16 @@ Without --config every feature is computed (the training default is mfcc, chroma
 logmel); defaults follow librosa 0.10: 16 kHz, n_fft 2048, hop 512, 128 mels, 40 MFCCs.`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { file?: string; config?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        file: { type: 'string' },
-        config: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new SerError('ValidationError', `${(err as Error).message}\n\n${USAGE}`);
-  }
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      file: { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -57,11 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   const layout = toLayout(m, values.file);
 
   if (values.json) {
-    // `ser features --json | head` closes the pipe early; that is not an error.
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(0);
-      throw err;
-    });
+    exitQuietlyOnClosedPipe();
     process.stdout.write(
       `${JSON.stringify(layout, (_k, v: unknown) => (typeof v === 'number' ? shortFloat32(v) : v))}\n`,
     );
@@ -72,12 +63,15 @@ export async function run(argv: string[]): Promise<number> {
     `config: ${JSON.stringify(cfg)}`,
     `frames: ${m.frames} (hop ${cfg.hopLength}, n_fft ${cfg.nFft}, centred); frame width ${m.width}`,
     '',
-    table(
-      ['feature', 'shape', 'min', 'max', 'mean'],
-      Object.entries(layout.features).map(([key, rows]) => {
-        const { min, max, mean } = range(rows);
-        return [key, `${rows.length} x ${m.frames}`, fmt(min), fmt(max), fmt(mean)];
-      }),
+    textTable(
+      [
+        ['feature', 'shape', 'min', 'max', 'mean'],
+        ...Object.entries(layout.features).map(([key, rows]) => {
+          const { min, max, mean } = range(rows);
+          return [key, `${rows.length} x ${m.frames}`, fmt(min), fmt(max), fmt(mean)];
+        }),
+      ],
+      (column) => column > 0,
     ),
   ];
   for (const w of audio.warnings) lines.push(`warning: ${w}`);
@@ -144,10 +138,4 @@ function range(rows: number[][]): { min: number; max: number; mean: number } {
 function fmt(x: number): string {
   const a = Math.abs(x);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(3) : x.toFixed(a >= 100 ? 1 : 4);
-}
-
-function table(head: string[], rows: string[][]): string {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
-  return [line(head), ...rows.map(line)].join('\n');
 }

@@ -7,7 +7,33 @@ import { toErrorData } from '../../shared/errors.js';
 
 type Subcommand = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
-const COMMANDS: Record<string, Subcommand> = {};
+const COMMANDS: Record<string, Subcommand> = {
+  scan: {
+    summary: 'clips per label and speaker, class weights and skipped files of a dataset folder',
+    load: () => import('./scan.js'),
+  },
+  features: { summary: 'features of one file, librosa layout', load: () => import('./features.js') },
+  train: {
+    summary: 'train a model on a folder of clips (worker thread, recorded in the run store)',
+    load: () => import('./train.js'),
+  },
+  evaluate: {
+    summary: "a saved model's accuracy, F1 and confusion on a folder of clips",
+    load: () => import('./evaluate.js'),
+  },
+  infer: {
+    summary: 'classify audio files (the bundled model, or --model PATH|RUN_ID)',
+    load: () => import('./infer.js'),
+  },
+  runs: {
+    summary: 'list, show, compare, tag, delete, export and import experiment runs',
+    load: () => import('./runs.js'),
+  },
+  serve: {
+    summary: 'serve the app to a browser on this machine (web host)',
+    load: () => import('./serve.js'),
+  },
+};
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);

@@ -3,8 +3,7 @@
  * Runs are named by id or a unique prefix of at least 4 characters, like git commits.
  * With --json the last stdout line is one JSON object.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
 import {
@@ -16,6 +15,9 @@ import {
 } from '../../shared/runs.js';
 import { flatten } from '../store/compare.js';
 import { defaultDbPath, openStore, type RunStore } from '../store/index.js';
+import { packageVersion } from '../util/package-version.js';
+import { parseCommandArgs } from './args.js';
+import { textTable } from './text.js';
 
 const USAGE = `usage: ser runs <command> [options]
 
@@ -83,28 +85,10 @@ function flagsOrThrow<T>(schema: z.ZodType<T>, values: unknown): T {
   throw new SerError('ValidationError', r.error.issues.map((i) => i.message).join('; '));
 }
 
-function appVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 // ---- text output -------------------------------------------------------------------------
 
-function table(head: string[], rows: string[][], right: Set<number> = new Set()): string {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (right.has(i) ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
-}
+const table = (head: string[], rows: string[][], right: Set<number> = new Set()): string =>
+  textTable([head, ...rows], (column) => right.has(column));
 
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined || Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`;
@@ -245,10 +229,9 @@ function need(args: string[], n: number, what: string): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -267,7 +250,9 @@ export async function run(argv: string[]): Promise<number> {
       remove: { type: 'boolean', default: false },
       'keep-files': { type: 'boolean', default: false },
     },
-  });
+    USAGE,
+    true,
+  );
   const [cmd = 'list', ...args] = positionals;
   if (values.help || cmd === 'help') {
     console.log(USAGE);
@@ -289,7 +274,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const store = openStore(file, { appVersion: appVersion() });
+  const store = openStore(file, { appVersion: packageVersion() });
   try {
     if (store.readonly)
       console.error(`note: ${store.file} is read-only (${store.readonlyReason}); changes are disabled`);

@@ -3,11 +3,12 @@
  * on it: clips per label and speaker, class weights, files left out and why, warnings.
  */
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { DatasetScan, SkipKind } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
 import { scanDataset } from '../dataset/scan.js';
+import { parseCommandArgs } from './args.js';
+import { exitQuietlyOnClosedPipe, textTable } from './text.js';
 
 const USAGE = `usage: ser scan --data DIR [--emotions a,b,c] [--json]
 
@@ -15,8 +16,6 @@ const USAGE = `usage: ser scan --data DIR [--emotions a,b,c] [--json]
                      folder per label (DIR/angry/x.wav, optionally DIR/Actor_01/angry/x.wav)
   --emotions LIST    keep only these labels, comma-separated (e.g. calm,happy,fearful,disgust,angry,sad)
   --json             print the whole scan as JSON (items, skipped files, counts, weights, warnings)`;
-
-let pipeGuarded = false;
 
 /** How many skipped paths to list per reason in the table output (all are in --json). */
 const SHOW_SKIPPED = 5;
@@ -27,22 +26,16 @@ const Emotions = z
   .pipe(z.array(z.string().regex(/^[\w\- ]+$/, 'labels are words (letters, digits, - _)')).min(1));
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { data?: string; emotions?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        emotions: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new SerError('ValidationError', `${(err as Error).message}\n\n${USAGE}`);
-  }
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      data: { type: 'string' },
+      emotions: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -58,29 +51,13 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const scan = await scanDataset(values.data, labels ? { labels } : {});
-  if (!pipeGuarded) {
-    // `ser scan --json | head` closes the pipe early; that is not an error.
-    pipeGuarded = true;
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(0);
-      throw err;
-    });
-  }
+  exitQuietlyOnClosedPipe();
   if (values.json) {
     process.stdout.write(`${JSON.stringify(scan, null, 2)}\n`);
     return 0;
   }
   console.log(formatScan(scan));
   return 0;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows
-    .map((r) =>
-      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
-    )
-    .join('\n');
 }
 
 const KIND_TITLES: Record<SkipKind, string> = {
@@ -101,15 +78,18 @@ export function formatScan(scan: DatasetScan): string {
   );
   out.push('');
   out.push(
-    table([
-      ['label', 'clips', 'share', 'weight'],
-      ...scan.labels.map((l) => [
-        l,
-        String(scan.countsByLabel[l]),
-        `${((100 * scan.countsByLabel[l]!) / n).toFixed(1)}%`,
-        scan.classWeights[l]!.toFixed(3),
-      ]),
-    ]),
+    textTable(
+      [
+        ['label', 'clips', 'share', 'weight'],
+        ...scan.labels.map((l) => [
+          l,
+          String(scan.countsByLabel[l]),
+          `${((100 * scan.countsByLabel[l]!) / n).toFixed(1)}%`,
+          scan.classWeights[l]!.toFixed(3),
+        ]),
+      ],
+      (column) => column > 0,
+    ),
   );
   // Integer-like keys ('10') precede others ('01') in a JS object; sort for reading.
   const speakers = Object.entries(scan.countsBySpeaker).sort(([a], [b]) =>

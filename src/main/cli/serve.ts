@@ -106,9 +106,15 @@ export async function run(argv: string[]): Promise<number> {
       stopping = true;
       console.error(`\nser serve: stopping (cancelling training jobs, closing the database)...`);
       void (async () => {
-        await host.close();
-        await service.close();
-        resolveStop();
+        try {
+          await host.close();
+          await service.close();
+        } catch (err) {
+          // Still stop: a failed close must not leave the process hanging after Ctrl-C.
+          console.error(`ser serve: while stopping: ${err instanceof Error ? err.message : String(err)}`);
+        } finally {
+          resolveStop();
+        }
       })();
     };
     process.once('SIGINT', () => stop('SIGINT'));

@@ -121,7 +121,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       });
       return;
     }
-    const name = decodeURIComponent(url.pathname.slice('/api/'.length));
+    // Method names need no escaping; a malformed one (`%E0`) is simply not a method.
+    const name = url.pathname.slice('/api/'.length);
     if (!isMethodName(name)) {
       sendError(res, 404, { code: 'NotFound', message: `no such API method: ${name}` });
       return;

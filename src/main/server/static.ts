@@ -3,6 +3,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, relative, resolve, isAbsolute } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -111,5 +112,7 @@ export async function serveStatic(
     res.end();
     return;
   }
-  createReadStream(target).pipe(res);
+  // pipeline, not pipe: a file removed since stat (`npm run build:web` while serving) must end
+  // this response, not crash the server with an unhandled stream error.
+  await pipeline(createReadStream(target), res);
 }

@@ -1,6 +1,7 @@
 /** SQL that is built rather than fixed: the list query from a filter, and inserting a whole run. */
 import type Database from 'better-sqlite3';
 import type { RunArtifact, RunFilter, RunRecord } from '../../shared/runs.js';
+import type { EpochMetrics } from '../../shared/training.js';
 import { LIST_COLUMNS, finiteOrNull } from './rows.js';
 import { labelsKey } from './schema.js';
 
@@ -54,6 +55,23 @@ export function listQuery(f: RunFilter): { sql: string; args: unknown[] } {
 export const TAGS_OF_IDS = `SELECT run_id, tag FROM run_tags
   WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, tag`;
 
+/** One epoch row; its arguments come from `epochArgs`. */
+export const INSERT_EPOCH = `INSERT INTO epochs (run_id, epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds)
+  VALUES (?, ?, ?, ?, ?, ?, ?)`;
+
+/** INSERT_EPOCH's arguments: a diverged (NaN/Infinity) training metric is stored as NULL. */
+export function epochArgs(runId: string, m: EpochMetrics): unknown[] {
+  return [
+    runId,
+    m.epoch,
+    finiteOrNull(m.trainLoss),
+    finiteOrNull(m.trainAccuracy),
+    m.valLoss,
+    m.valAccuracy,
+    m.seconds,
+  ];
+}
+
 /** Insert a complete run (an import): row, details, tags, epochs and artifacts. Call inside a transaction. */
 export function insertRun(db: Database.Database, run: RunRecord, artifacts: RunArtifact[]): void {
   const e = run.evaluation;
@@ -92,21 +110,8 @@ export function insertRun(db: Database.Database, run: RunRecord, artifacts: RunA
   );
   const tag = db.prepare('INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)');
   for (const t of run.tags) tag.run(run.id, t);
-  const ep = db.prepare(
-    `INSERT INTO epochs (run_id, epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const m of run.metrics) {
-    ep.run(
-      run.id,
-      m.epoch,
-      finiteOrNull(m.trainLoss),
-      finiteOrNull(m.trainAccuracy),
-      m.valLoss,
-      m.valAccuracy,
-      m.seconds,
-    );
-  }
+  const ep = db.prepare(INSERT_EPOCH);
+  for (const m of run.metrics) ep.run(...epochArgs(run.id, m));
   const ins = db.prepare('INSERT INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, ?)');
   for (const a of artifacts) ins.run(run.id, a.kind, a.path, a.sha256);
 }

@@ -26,7 +26,7 @@ import { compareRecords } from './compare.js';
 import { guard } from './errors.js';
 import { DEFAULT_STALE_AFTER_MS, HOST, deathReason, type RunningRow } from './liveness.js';
 import { openDatabase } from './open.js';
-import { TAGS_OF_IDS, insertRun, listQuery } from './queries.js';
+import { INSERT_EPOCH, TAGS_OF_IDS, epochArgs, insertRun, listQuery } from './queries.js';
 import { type EpochRow, type RunRow, SUMMARY_COLUMNS, finiteOrNull, toRecord, toSummaries } from './rows.js';
 import { SCHEMA_VERSION, labelsKey } from './schema.js';
 import { readExport, writeExport } from './transfer.js';
@@ -212,18 +212,7 @@ export class RunStore {
           this.file,
         );
       }
-      this.stmt(
-        `INSERT INTO epochs (run_id, epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        id,
-        m.epoch,
-        finiteOrNull(m.trainLoss),
-        finiteOrNull(m.trainAccuracy),
-        m.valLoss,
-        m.valAccuracy,
-        m.seconds,
-      );
+      this.stmt(INSERT_EPOCH).run(...epochArgs(id, m));
       this.stmt('UPDATE runs SET epoch_count = epoch_count + 1, heartbeat = ? WHERE id = ?').run(
         Date.now(),
         id,

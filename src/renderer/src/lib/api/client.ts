@@ -140,6 +140,9 @@ export function httpClient(opts: HttpClientOptions): ApiClient {
       for (const cb of listeners.get(env.event) ?? []) (cb as (d: unknown) => void)(env.data);
     };
     ws.onclose = () => {
+      // A socket closed on purpose (last listener gone) may close after a new one has opened:
+      // it must not clear or reconnect that one, or every event would arrive twice.
+      if (socket !== ws) return;
       socket = null;
       if (listeners.size === 0) return;
       // The server restarted or the laptop slept: reconnect, backing off to 10 s.
@@ -161,8 +164,10 @@ export function httpClient(opts: HttpClientOptions): ApiClient {
       if (set.size === 0) listeners.delete(event);
       if (listeners.size === 0) {
         if (retryTimer) clearTimeout(retryTimer);
-        socket?.close();
+        retryTimer = null;
+        const closing = socket;
         socket = null;
+        closing?.close();
       }
     };
   }

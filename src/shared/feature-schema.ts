@@ -1,0 +1,86 @@
+/**
+ * The one schema of a FeatureConfig, used wherever a config crosses a boundary: the API
+ * contract (train.start, features.preview), the feature engine (`parseFeatureConfig`: CLI
+ * --config files, workers, every extraction) and saved models. Per-field ranges, plus the
+ * checks between fields that librosa would reject (or silently make meaningless).
+ *
+ * Plain data and zod only: the renderer bundles this file through the contract.
+ */
+import { z } from 'zod';
+import { ALL_FEATURES, type FeatureConfig, type FeatureName } from './features.js';
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
+
+export const FeatureNameSchema = z.enum(ALL_FEATURES as readonly [FeatureName, ...FeatureName[]]);
+
+/** Analysis sample rate in Hz (also the rate augmentation previews are made at). */
+export const SampleRateSchema = int(1000, 384_000);
+
+const FIELDS = {
+  sampleRate: SampleRateSchema,
+  // Our FFT is radix-2 (librosa accepts any size).
+  nFft: int(16, 65_536).refine(isPowerOfTwo, 'must be a power of two'),
+  hopLength: int(1, 65_536),
+  nMels: int(1, 1024),
+  nMfcc: int(1, 1024),
+  fmin: z.number().min(0),
+  fmax: z.number().positive().nullable(),
+  nChroma: int(1, 240),
+  contrastBands: int(1, 16),
+  contrastFmin: z.number().positive(),
+  features: z
+    .array(FeatureNameSchema)
+    .min(1, 'must name at least one feature')
+    .refine((a) => new Set(a).size === a.length, 'must not repeat a feature'),
+  deltas: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+};
+
+export interface FeatureConfigProblem {
+  field: keyof FeatureConfig;
+  message: string;
+}
+
+/** Constraints between fields of a complete config; empty when it is consistent. */
+export function featureConfigProblems(cfg: FeatureConfig): FeatureConfigProblem[] {
+  const out: FeatureConfigProblem[] = [];
+  const nyquist = cfg.sampleRate / 2;
+  if (cfg.hopLength > cfg.nFft)
+    out.push({ field: 'hopLength', message: `must not exceed nFft (${cfg.nFft})` });
+  if (cfg.nMfcc > cfg.nMels) out.push({ field: 'nMfcc', message: `must not exceed nMels (${cfg.nMels})` });
+  const fmax = cfg.fmax ?? nyquist;
+  if (fmax > nyquist) {
+    out.push({ field: 'fmax', message: `must not exceed half the sample rate (${nyquist} Hz)` });
+  }
+  if (cfg.fmin >= fmax) out.push({ field: 'fmin', message: `must be below fmax (${fmax} Hz)` });
+  if (cfg.features.includes('contrast')) {
+    const topEdge = cfg.contrastFmin * 2 ** (cfg.contrastBands - 1);
+    if (topEdge >= nyquist) {
+      out.push({
+        field: 'contrastBands',
+        message: `the top band starts at ${topEdge} Hz, at or above Nyquist (${nyquist} Hz)`,
+      });
+    }
+    // librosa needs at least one FFT bin inside the lowest band [0, contrastFmin].
+    if (cfg.contrastFmin < cfg.sampleRate / cfg.nFft) {
+      out.push({
+        field: 'contrastFmin',
+        message: `must be at least one FFT bin wide (${cfg.sampleRate / cfg.nFft} Hz)`,
+      });
+    }
+  }
+  return out;
+}
+
+/** A complete FeatureConfig: every field, each in range, and consistent with the others. */
+export const FeatureConfigSchema = z.strictObject(FIELDS).superRefine((cfg, ctx) => {
+  for (const p of featureConfigProblems(cfg))
+    ctx.addIssue({ code: 'custom', path: [p.field], message: p.message });
+});
+
+/**
+ * Fields to override in the defaults (a config file, a preview request): each field optional and
+ * checked alone; the checks between fields apply once merged (`parseFeatureConfig`).
+ */
+export const FeatureConfigPatchSchema = z.strictObject(FIELDS).partial();
