@@ -246,7 +246,9 @@ export async function decodeFile(path: string, opts: DecodeOptions = {}): Promis
   let size: number;
   try {
     const st = await stat(path);
-    if (!st.isFile()) throw new SerError('NotFound', `not a file: ${name}`, path);
+    if (!st.isFile()) {
+      throw new SerError('NotFound', `not a file: ${name}${st.isDirectory() ? ' (a folder)' : ''}`, path);
+    }
     size = st.size;
   } catch (err) {
     if (err instanceof SerError) throw err;
