@@ -1,0 +1,277 @@
+/**
+ * A saved model is a folder that classifies on its own:
+ *   model.json    TensorFlow.js layers-model topology + weights manifest (tfjs format)
+ *   weights.bin   the weights, float32
+ *   meta.json     labels, FeatureConfig, model config, input shape, normalisation statistics,
+ *                 backend, seed, creation time (and optionally dataset fingerprint and metrics)
+ * Written to a temporary sibling folder and renamed into place, so a crash never leaves a
+ * half-written model; read back with every file and shape checked against meta.json.
+ * (tfjs's file:// handler needs tfjs-node, so these are our own save/load handlers.)
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { SerError } from '../../shared/errors.js';
+import type { FeatureConfig } from '../../shared/features.js';
+import type { BackendName, ModelConfig } from '../../shared/training.js';
+import { featureConfigSchema } from '../features/config.js';
+import './layers.js'; // registers the custom layers tf.loadLayersModel must find
+import { tf } from './tf.js';
+
+export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FILES = { topology: 'model.json', weights: 'weights.bin', meta: 'meta.json' } as const;
+
+export interface ModelMeta {
+  formatVersion: number;
+  /** Class labels in output order. */
+  labels: string[];
+  featureConfig: FeatureConfig;
+  modelConfig: ModelConfig;
+  /** What the model takes: [frames, width] framed features, or [width] pooled statistics. */
+  input: { frames: number; width: number; pooled: boolean };
+  /** Per-column statistics inputs are standardised with: (x - mean) / std, `width` each. */
+  normalization: { mean: number[]; std: number[] };
+  backend: BackendName;
+  /** ISO 8601. */
+  createdAt: string;
+  seed: number;
+  datasetFingerprint?: string;
+  metrics?: Record<string, unknown>;
+}
+
+const modelConfigSchema = z.object({
+  kind: z.enum(['cnn-lstm', 'mlp']),
+  frames: z.number().int().positive(),
+  convFilters: z.array(z.number().int().positive()),
+  convKernels: z.array(z.number().int().positive()),
+  poolSizes: z.array(z.number().int().positive()),
+  lstmUnits: z.number().int().nonnegative(),
+  denseUnits: z.number().int().nonnegative(),
+  dropout: z.number().min(0).max(1),
+  batchNorm: z.boolean().optional(),
+  convDropout: z.enum(['element', 'channel']).optional(),
+  mlpHidden: z.array(z.number().int().positive()).optional(),
+  lstmPooling: z.enum(['last', 'mean']).optional(),
+});
+
+const metaSchema = z.object({
+  formatVersion: z.number().int().positive(),
+  labels: z.array(z.string().min(1)).min(2),
+  featureConfig: featureConfigSchema.required(),
+  modelConfig: modelConfigSchema,
+  input: z.object({
+    frames: z.number().int().positive(),
+    width: z.number().int().positive(),
+    pooled: z.boolean(),
+  }),
+  normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
+  backend: z.enum(['tensorflow', 'wasm', 'cpu']),
+  createdAt: z.string(),
+  seed: z.number(),
+  datasetFingerprint: z.string().optional(),
+  metrics: z.record(z.string(), z.unknown()).optional(),
+});
+
+function fail(dir: string, problem: string): never {
+  throw new SerError('ModelError', `model folder ${dir}: ${problem}`, dir);
+}
+
+/** Check meta.json's content; the message names the first bad field. */
+export function parseModelMeta(value: unknown, dir = '.'): ModelMeta {
+  const head = z.object({ formatVersion: z.number() }).safeParse(value);
+  if (head.success && head.data.formatVersion > MODEL_FORMAT_VERSION) {
+    fail(
+      dir,
+      `meta.json is format ${head.data.formatVersion}, newer than this version reads (${MODEL_FORMAT_VERSION})`,
+    );
+  }
+  const parsed = metaSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    fail(dir, `meta.json: ${field}${issue?.message ?? 'invalid'}`);
+  }
+  const meta = parsed.data as ModelMeta;
+  const w = meta.input.width;
+  if (meta.normalization.mean.length !== w || meta.normalization.std.length !== w) {
+    fail(
+      dir,
+      `meta.json: normalization has ${meta.normalization.mean.length} means and ${meta.normalization.std.length} stds for input width ${w}`,
+    );
+  }
+  return meta;
+}
+
+function concatWeights(data: ArrayBuffer | ArrayBuffer[] | undefined): ArrayBuffer {
+  if (!data) return new ArrayBuffer(0);
+  return Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data;
+}
+
+async function writeDurably(path: string, data: string | Uint8Array): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Save `model` and `meta` as the folder `dir` (created, or replaced whole). Returns the
+ * folder's absolute path.
+ */
+export async function saveModelFolder(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<string> {
+  const target = resolve(dir);
+  const checked = parseModelMeta(meta, target);
+  await mkdir(dirname(target), { recursive: true });
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = join(dirname(target), `.${basename(target)}.tmp-${tag}`);
+  await mkdir(tmp);
+  try {
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const weights = concatWeights(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined);
+        const modelJson = {
+          format: artifacts.format ?? 'layers-model',
+          generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+          convertedBy: null,
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: [MODEL_FILES.weights], weights: artifacts.weightSpecs ?? [] }],
+        };
+        await writeDurably(join(tmp, MODEL_FILES.weights), new Uint8Array(weights));
+        await writeDurably(join(tmp, MODEL_FILES.topology), JSON.stringify(modelJson));
+        return {
+          modelArtifactsInfo: {
+            dateSaved: new Date(),
+            modelTopologyType: 'JSON',
+            weightDataBytes: weights.byteLength,
+          },
+        };
+      }),
+    );
+    await writeDurably(join(tmp, MODEL_FILES.meta), JSON.stringify(checked, null, 2));
+    if (await exists(target)) {
+      const old = join(dirname(target), `.${basename(target)}.old-${tag}`);
+      await rename(target, old);
+      await rename(tmp, target);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      await rename(tmp, target);
+    }
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return target;
+}
+
+async function readIn(dir: string, name: string): Promise<Buffer> {
+  try {
+    return await readFile(join(dir, name));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    fail(dir, code === 'ENOENT' ? `missing ${name}` : `cannot read ${name}: ${(err as Error).message}`);
+  }
+}
+
+function parseJson(dir: string, name: string, buf: Buffer): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch {
+    return fail(dir, `${name} is not valid JSON`);
+  }
+}
+
+interface ModelJson {
+  modelTopology: object;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+}
+
+const modelJsonSchema = z.object({
+  modelTopology: z.object({}).passthrough(),
+  weightsManifest: z
+    .array(z.object({ paths: z.array(z.string()), weights: z.array(z.object({}).passthrough()) }))
+    .min(1),
+});
+
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/** Load a model folder, checking every file and that the model's shapes agree with meta.json. */
+export async function loadModelFolder(dir: string): Promise<{ model: tf.LayersModel; meta: ModelMeta }> {
+  const root = resolve(dir);
+  const st = await stat(root).catch(() => null);
+  if (!st) fail(root, 'not found');
+  if (!st.isDirectory())
+    fail(root, 'not a folder (a saved model is a folder with model.json, weights.bin, meta.json)');
+
+  const meta = parseModelMeta(parseJson(root, MODEL_FILES.meta, await readIn(root, MODEL_FILES.meta)), root);
+  const rawJson = parseJson(root, MODEL_FILES.topology, await readIn(root, MODEL_FILES.topology));
+  if (!modelJsonSchema.safeParse(rawJson).success)
+    fail(root, `${MODEL_FILES.topology} is not a TensorFlow.js layers model`);
+  const modelJson = rawJson as ModelJson;
+
+  const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  const paths = modelJson.weightsManifest.flatMap((g) => g.paths);
+  const parts: Buffer[] = [];
+  for (const p of paths) {
+    if (p.includes('/') || p.includes('\\') || p.startsWith('.'))
+      fail(root, `${MODEL_FILES.topology} names a weights file outside the folder: ${p}`);
+    parts.push(await readIn(root, p));
+  }
+  const weights = Buffer.concat(parts);
+  const expected = specs.reduce((n, s) => n + tf.util.sizeFromShape(s.shape) * (BYTES[s.dtype] ?? 4), 0);
+  if (weights.byteLength !== expected) {
+    fail(root, `weights are ${weights.byteLength} bytes but ${MODEL_FILES.topology} describes ${expected}`);
+  }
+
+  let model: tf.LayersModel;
+  try {
+    const data = weights.buffer.slice(
+      weights.byteOffset,
+      weights.byteOffset + weights.byteLength,
+    ) as ArrayBuffer;
+    model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: specs,
+        weightData: data,
+        format: modelJson.format,
+        generatedBy: modelJson.generatedBy,
+        convertedBy: modelJson.convertedBy ?? null,
+      }),
+    );
+  } catch (err) {
+    fail(
+      root,
+      `cannot build the model from ${MODEL_FILES.topology}: ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
+
+  const want = meta.input.pooled ? [meta.input.width] : [meta.input.frames, meta.input.width];
+  const got = model.inputs[0]?.shape.slice(1) ?? [];
+  if (got.join(',') !== want.join(',')) {
+    model.dispose();
+    fail(root, `shape mismatch: the model takes [${got.join(', ')}] but meta.json says [${want.join(', ')}]`);
+  }
+  const outUnits = model.outputs[0]?.shape[1];
+  if (outUnits !== meta.labels.length) {
+    model.dispose();
+    fail(
+      root,
+      `shape mismatch: the model has ${outUnits} outputs but meta.json lists ${meta.labels.length} labels`,
+    );
+  }
+  return { model, meta };
+}
