@@ -90,7 +90,7 @@ export const ModelConfigSchema = z.object({
   convFilters: z.array(int(1, 1024)),
   convKernels: z.array(int(1, 64)),
   poolSizes: z.array(int(1, 16)),
-  lstmUnits: int(1, 1024),
+  lstmUnits: int(0, 1024),
   denseUnits: int(0, 4096),
   dropout: z.number().min(0).lt(1),
   batchNorm: z.boolean().optional(),

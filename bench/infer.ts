@@ -1,0 +1,125 @@
+/**
+ * Inference latency end to end: decode a WAV file, extract the model's features, normalise,
+ * predict (windows averaged for clips longer than the model's input), for RAVDESS clips of
+ * about 4 seconds, one at a time as `ser infer` and the app do. Target: under 50 ms per clip.
+ *
+ *   npm run bench:infer                  table
+ *   npm run bench:infer -- --json        the table, then one JSON line
+ *   options: --model DIR (default: the bundled model), --clips N (default 60)
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { decodeFile } from '../src/main/audio/decode.js';
+import { extractFeatures } from '../src/main/features/extract.js';
+import { backendInfo } from '../src/main/model/backend.js';
+import { classify, classifyMatrices, defaultModelDir, loadClassifier } from '../src/main/training/predict.js';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');
+const TARGET_MS = 50;
+const { values } = parseArgs({
+  options: { json: { type: 'boolean' }, model: { type: 'string' }, clips: { type: 'string', default: '60' } },
+});
+const json = values.json ?? false;
+const log = (s: string) => (json ? process.stderr : process.stdout).write(`${s}\n`);
+if (!existsSync(DATA)) {
+  console.log(`bench:infer skipped: ${DATA} not found (put the shared data beside the repo)`);
+  process.exit(0);
+}
+const modelDir = values.model ? resolve(values.model) : defaultModelDir();
+if (!existsSync(modelDir)) {
+  console.log(
+    `bench:infer skipped: no model at ${modelDir} (scripts/train-default-model.ts makes the bundled one)`,
+  );
+  process.exit(0);
+}
+
+// Clips of 3.8-4.2 s from every actor, so "a clip" means about 4 seconds of speech.
+const all = readdirSync(DATA)
+  .filter((d) => d.startsWith('Actor_'))
+  .sort()
+  .flatMap((d) =>
+    readdirSync(join(DATA, d))
+      .sort()
+      .map((f) => join(DATA, d, f)),
+  );
+const picked: { path: string; seconds: number }[] = [];
+for (const p of all) {
+  if (picked.length >= Number(values.clips)) break;
+  const a = await decodeFile(p);
+  if (a.duration >= 3.8 && a.duration <= 4.2) picked.push({ path: p, seconds: a.duration });
+}
+
+const c = await loadClassifier(modelDir);
+const sr = c.meta.featureConfig.sampleRate;
+// Warm up the JIT and the backend's kernels (the app classifies many files per session).
+for (const p of picked.slice(0, 5)) await classify(c, p.path);
+
+const total: number[] = [];
+const decode: number[] = [];
+const features: number[] = [];
+const predict: number[] = [];
+for (const p of picked) {
+  const t0 = performance.now();
+  await classify(c, p.path);
+  total.push(performance.now() - t0);
+  // The same steps timed apart.
+  const t1 = performance.now();
+  const { samples } = await decodeFile(p.path, { targetRate: sr });
+  const t2 = performance.now();
+  const m = extractFeatures(samples, c.meta.featureConfig);
+  const t3 = performance.now();
+  await classifyMatrices(c, [m]);
+  const t4 = performance.now();
+  decode.push(t2 - t1);
+  features.push(t3 - t2);
+  predict.push(t4 - t3);
+}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))] ?? NaN;
+const seconds = mean(picked.map((p) => p.seconds));
+
+const info = backendInfo();
+log(
+  `model ${modelDir} (${c.meta.modelConfig.kind}, ${c.meta.input.frames} frames x ${c.meta.input.width}), backend ${info.summary}`,
+);
+log(
+  `${picked.length} clips of ${seconds.toFixed(2)} s on average; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`,
+);
+log('');
+log(`${'step'.padEnd(10)} ${'mean ms'.padStart(8)} ${'median'.padStart(8)} ${'p95'.padStart(8)}`);
+for (const [name, xs] of [
+  ['decode', decode],
+  ['features', features],
+  ['predict', predict],
+  ['total', total],
+] as const) {
+  log(
+    `${name.padEnd(10)} ${mean(xs).toFixed(1).padStart(8)} ${median(xs).toFixed(1).padStart(8)} ${p95(xs).toFixed(1).padStart(8)}`,
+  );
+}
+log('');
+log(
+  `end to end: ${mean(total).toFixed(1)} ms per ~4 s clip (target < ${TARGET_MS} ms): ${mean(total) < TARGET_MS ? 'met' : 'NOT met'}`,
+);
+if (json) {
+  console.log(
+    JSON.stringify({
+      model: modelDir,
+      backend: info.name,
+      clips: picked.length,
+      clipSeconds: Number(seconds.toFixed(3)),
+      msPerClip: Number(mean(total).toFixed(2)),
+      medianMs: Number(median(total).toFixed(2)),
+      p95Ms: Number(p95(total).toFixed(2)),
+      decodeMs: Number(mean(decode).toFixed(2)),
+      featuresMs: Number(mean(features).toFixed(2)),
+      predictMs: Number(mean(predict).toFixed(2)),
+      targetMs: TARGET_MS,
+    }),
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * `ser evaluate --model PATH|RUN_ID --data DIR [--actors LIST]`: a saved model's accuracy,
+ * macro-F1, per-class metrics and confusion matrix on a folder of clips (optionally only some
+ * speakers). With --json the last stdout line is one JSON object.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { scanDataset } from '../dataset/scan.js';
+import { defaultDbPath } from '../store/paths.js';
+import { openStore, type RunStore } from '../store/run-store.js';
+import { UsageError, flagsOrThrow, formatEvaluation, parseActors, parseFlags } from '../training/cli-args.js';
+import { evaluateModel } from '../training/evaluate-model.js';
+import { disposeClassifier, loadClassifier } from '../training/predict.js';
+import { defaultCacheDir } from '../training/run-request.js';
+import { createProgress } from './progress.js';
+
+const USAGE = `usage: ser evaluate --model PATH|RUN_ID --data DIR [options]
+
+  --model PATH|ID    a model folder, a run id, or 'default' (the bundled model)
+  --data DIR         folder of clips (RAVDESS names, or one folder per emotion)
+  --actors LIST      only these speakers, e.g. 17-20 or 1,2
+  --db FILE          run store for run ids (default: $SER_DB, else ${defaultDbPath()})
+  --json             print one JSON object as the last stdout line`;
+
+const OPTIONS = {
+  model: { type: 'string' },
+  data: { type: 'string' },
+  actors: { type: 'string' },
+  db: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const flagSchema = z.object({
+  model: z.string({ error: 'is required (a model folder or run id)' }).min(1),
+  data: z.string({ error: 'is required (the folder of clips)' }).min(1),
+  actors: z.string().transform(parseActors).optional(),
+  db: z.string().optional(),
+  json: z.boolean().optional(),
+});
+
+export async function run(argv: string[]): Promise<number> {
+  let f: z.infer<typeof flagSchema>;
+  try {
+    const { values } = parseFlags(argv, OPTIONS);
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    f = flagsOrThrow(flagSchema, values);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`ser evaluate: ${err.message}\n(ser evaluate --help for the options)`);
+      return 2;
+    }
+    throw err;
+  }
+  const dbPath = resolve(f.db ?? defaultDbPath());
+  let store: RunStore | null = null;
+  const progress = createProgress({ quiet: f.json });
+  try {
+    if (/^[0-9a-f-]{4,36}$/i.test(f.model)) store = openStore(dbPath, { readonly: true });
+    const c = await loadClassifier(f.model, store);
+    try {
+      const scan = await scanDataset(resolve(f.data), { labels: c.labels, minClasses: 1 });
+      progress.start('features', scan.items.length);
+      const t0 = performance.now();
+      const { evaluation, skipped } = await evaluateModel(c, scan, {
+        speakers: f.actors,
+        cacheDir: defaultCacheDir(dbPath),
+        onProgress: (d) => progress.update(d),
+      });
+      progress.stop();
+      const seconds = (performance.now() - t0) / 1000;
+      for (const s of skipped.filter((s) => !s.reason.startsWith('label ')).slice(0, 20)) {
+        progress.note(`skipped ${s.path}: ${s.reason}`);
+      }
+      if (f.json) {
+        console.log(
+          JSON.stringify({
+            model: { path: c.dir, runId: c.runId },
+            labels: evaluation.labels,
+            n: evaluation.n,
+            accuracy: evaluation.accuracy,
+            macroF1: evaluation.macroF1,
+            uar: evaluation.uar,
+            perClass: evaluation.perClass,
+            confusion: evaluation.confusion,
+            skipped: skipped.length,
+            seconds: Number(seconds.toFixed(2)),
+          }),
+        );
+      } else {
+        console.log(formatEvaluation(evaluation));
+        console.log(`\nmodel ${c.dir}${skipped.length ? `; ${skipped.length} clips skipped` : ''}`);
+      }
+      return 0;
+    } finally {
+      disposeClassifier(c);
+    }
+  } finally {
+    progress.stop();
+    store?.close();
+  }
+}

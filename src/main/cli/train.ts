@@ -1,0 +1,291 @@
+/**
+ * `ser train`: train a model on a folder of clips in a worker thread, with a progress bar on a
+ * TTY; Ctrl-C cancels cleanly (the run is recorded as cancelled). With --json the last stdout
+ * line is one JSON object describing the result.
+ * Exit codes: 0 completed, 1 failed, 2 bad flags, 130 cancelled.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { SEED_EMOTIONS } from '../../shared/dataset.js';
+import type {
+  AugmentKind,
+  SplitConfig,
+  TrainEvent,
+  TrainRequest,
+  TrainResult,
+} from '../../shared/training.js';
+import { scanDataset } from '../dataset/scan.js';
+import { defaultDbPath } from '../store/paths.js';
+import {
+  UsageError,
+  flagsOrThrow,
+  formatEvaluation,
+  intFlag,
+  listOf,
+  parseActors,
+  parseFlags,
+} from '../training/cli-args.js';
+import { buildTrainConfig } from '../training/config.js';
+import { startTrainingJob } from '../training/job.js';
+import { sortSpeakers } from '../training/splits.js';
+import { createProgress, formatSeconds } from './progress.js';
+
+const USAGE = `usage: ser train --data DIR [options]
+
+  --data DIR            folder of clips (RAVDESS names, or one folder per emotion)
+  --emotions LIST       emotions to learn (default ${SEED_EMOTIONS.join(',')})
+  --split KIND          actors (default) | random | kfold
+  --test-actors LIST    test speakers for --split actors, e.g. 17-20 or 1,2 (default: the last fifth)
+  --folds K             folds for --split kfold (default 5)
+  --epochs N            maximum epochs (early stopping on validation loss)
+  --seed S              seed of the split, augmentation and initial weights (default 42)
+  --augment LIST        pitch,stretch,noise, or none (default all three)
+  --copies N            augmented copies per training clip (default 1)
+  --preset NAME         fast | seed | best (default: the benchmarked recipe, docs/BENCHMARKS.md)
+  --model KIND          cnn-lstm | mlp (pooled-statistics baseline)
+  --normalization MODE  global | speaker (per-speaker standardisation from each speaker's audio)
+  --name NAME  --tags a,b
+  --db FILE             run store (default: $SER_DB, else ${defaultDbPath()})
+  --backend NAME        tensorflow | wasm | cpu (default: the best that loads)
+  --no-save             do not save the model folder
+  --json                print one JSON object as the last stdout line, no progress`;
+
+const OPTIONS = {
+  data: { type: 'string' },
+  emotions: { type: 'string' },
+  split: { type: 'string' },
+  'test-actors': { type: 'string' },
+  folds: { type: 'string' },
+  epochs: { type: 'string' },
+  seed: { type: 'string' },
+  augment: { type: 'string' },
+  copies: { type: 'string' },
+  preset: { type: 'string' },
+  model: { type: 'string' },
+  normalization: { type: 'string' },
+  name: { type: 'string' },
+  tags: { type: 'string' },
+  db: { type: 'string' },
+  backend: { type: 'string' },
+  'no-save': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const flagSchema = z.object({
+  data: z.string({ error: 'is required (the folder of clips)' }).min(1, 'is required'),
+  emotions: z.string().transform(listOf).optional(),
+  split: z.enum(['random', 'actors', 'kfold'], { error: 'takes random, actors or kfold' }).optional(),
+  'test-actors': z.string().transform(parseActors).optional(),
+  folds: intFlag('folds', 2, 100).optional(),
+  epochs: intFlag('epochs', 1, 100_000).optional(),
+  seed: intFlag('seed', 0, 2 ** 31 - 1).optional(),
+  augment: z
+    .string()
+    .transform((s) => (s.trim() === 'none' ? [] : listOf(s)))
+    .pipe(z.array(z.enum(['pitch', 'stretch', 'noise'], { error: 'takes pitch, stretch, noise or none' })))
+    .optional(),
+  copies: intFlag('copies', 0, 50).optional(),
+  preset: z.enum(['fast', 'seed', 'best'], { error: 'takes fast, seed or best' }).optional(),
+  model: z.enum(['cnn-lstm', 'mlp'], { error: 'takes cnn-lstm or mlp' }).optional(),
+  normalization: z.enum(['global', 'speaker'], { error: 'takes global or speaker' }).optional(),
+  name: z.string().optional(),
+  tags: z.string().transform(listOf).optional(),
+  db: z.string().optional(),
+  backend: z.enum(['tensorflow', 'wasm', 'cpu'], { error: 'takes tensorflow, wasm or cpu' }).optional(),
+  'no-save': z.boolean().optional(),
+  json: z.boolean().optional(),
+});
+
+/** The speakers' last fifth (at least one), the default test set of --split actors. */
+async function lastSpeakers(dataDir: string, labels: string[] | undefined): Promise<string[]> {
+  const scan = await scanDataset(dataDir, labels ? { labels } : {});
+  const speakers = sortSpeakers(scan.items.map((it) => it.speaker).filter((s): s is string => s !== null));
+  if (speakers.length < 2) {
+    throw new UsageError(
+      `--split actors needs clips from at least two speakers (${dataDir} has ${speakers.length}); use --split random`,
+    );
+  }
+  return speakers.slice(speakers.length - Math.max(1, Math.round(speakers.length / 5)));
+}
+
+async function splitFrom(f: z.infer<typeof flagSchema>, dataDir: string): Promise<SplitConfig> {
+  const kind = f.split ?? (f.folds !== undefined ? 'kfold' : 'actors');
+  if (f['test-actors'] && kind !== 'actors') throw new UsageError('--test-actors goes with --split actors');
+  if (f.folds !== undefined && kind !== 'kfold') throw new UsageError('--folds goes with --split kfold');
+  if (kind === 'random') return { kind: 'random', testFraction: 0.2, valFraction: 0.1 };
+  if (kind === 'kfold') return { kind: 'kfold-actors', folds: f.folds ?? 5, valFraction: 0.15 };
+  const testActors = f['test-actors'] ?? (await lastSpeakers(dataDir, f.emotions));
+  return { kind: 'actors', testActors, valFraction: 0.15 };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export async function run(argv: string[]): Promise<number> {
+  let req: TrainRequest;
+  let json = false;
+  try {
+    const { values } = parseFlags(argv, OPTIONS);
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const f = flagsOrThrow(flagSchema, values);
+    json = f.json ?? false;
+    const config = buildTrainConfig({
+      labels: f.emotions,
+      preset: f.preset,
+      model: f.model,
+      split: await splitFrom(f, resolve(f.data)),
+      epochs: f.epochs,
+      seed: f.seed,
+      augment: f.augment as AugmentKind[] | undefined,
+      copies: f.copies,
+      normalization: f.normalization,
+    });
+    req = {
+      dataDir: resolve(f.data),
+      config,
+      dbPath: resolve(f.db ?? defaultDbPath()),
+      ...(f.name ? { name: f.name } : {}),
+      ...(f.tags ? { tags: f.tags } : {}),
+      ...(f.backend ? { backend: f.backend } : {}),
+      ...(f['no-save'] ? { saveModel: false } : {}),
+    };
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`ser train: ${err.message}\n(ser train --help for the options)`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const progress = createProgress({ quiet: json });
+  let barFor = '';
+  const onEvent = (e: TrainEvent) => {
+    switch (e.type) {
+      case 'started':
+        progress.note(
+          `run ${e.runId ?? '(not recorded)'}: ${e.clips} clips, ${e.labels.length} emotions, backend ${e.backend}`,
+        );
+        break;
+      case 'stage':
+        barFor = '';
+        progress.stop();
+        progress.note(e.message);
+        break;
+      case 'progress':
+        if (barFor !== e.stage) {
+          barFor = e.stage;
+          progress.start(e.stage, e.total);
+        }
+        progress.update(e.done);
+        break;
+      case 'batch': {
+        const key = `epoch ${e.epoch}${e.fold !== undefined ? ` fold ${e.fold + 1}` : ''}`;
+        if (barFor !== key) {
+          barFor = key;
+          progress.start(key, e.batches);
+        }
+        progress.update(
+          e.batch,
+          `loss ${e.loss.toFixed(3)} acc ${pct(e.accuracy)}${e.etaSeconds !== undefined ? ` ETA ${formatSeconds(e.etaSeconds)}` : ''}`,
+        );
+        break;
+      }
+      case 'epoch': {
+        const m = e.metrics;
+        const val =
+          m.valLoss !== null ? ` val_loss ${m.valLoss.toFixed(3)} val_acc ${pct(m.valAccuracy ?? 0)}` : '';
+        progress.stop();
+        barFor = '';
+        progress.note(
+          `${e.fold !== undefined ? `fold ${e.fold + 1} ` : ''}epoch ${m.epoch}: loss ${m.trainLoss.toFixed(3)} acc ${pct(m.trainAccuracy)}${val} (${m.seconds.toFixed(1)} s, ETA ${formatSeconds(e.etaSeconds)})`,
+        );
+        break;
+      }
+      case 'fold':
+        progress.note(
+          `fold ${e.fold + 1}/${e.folds}${e.testSpeakers ? ` (test speakers ${e.testSpeakers.join(',')})` : ''}: accuracy ${pct(e.evaluation.accuracy)}, macro-F1 ${pct(e.evaluation.macroF1)}`,
+        );
+        break;
+      case 'log':
+        progress.note(e.level === 'warn' ? `warning: ${e.message}` : e.message);
+        break;
+      case 'error':
+      case 'done':
+      case 'cancelled':
+        progress.stop();
+        break;
+    }
+  };
+
+  const job = startTrainingJob(req, onEvent);
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      progress.stop();
+      progress.note('cancelling after the current batch (Ctrl-C again to quit at once)');
+      job.cancel();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  let result: TrainResult;
+  try {
+    result = await job.done;
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.stop();
+  }
+  report(result, json);
+  return result.status === 'completed' ? 0 : result.status === 'cancelled' ? 130 : 1;
+}
+
+function report(r: TrainResult, json: boolean): void {
+  const e = r.evaluation;
+  if (json) {
+    console.log(
+      JSON.stringify({
+        status: r.status,
+        runId: r.runId,
+        labels: r.labels,
+        testAccuracy: e ? e.accuracy : null,
+        macroF1: e ? e.macroF1 : null,
+        uar: e ? e.uar : null,
+        confusion: e ? e.confusion : null,
+        perClass: e ? e.perClass : null,
+        n: e ? e.n : null,
+        ...(e?.folds
+          ? {
+              foldAccuracy: e.foldAccuracy,
+              folds: e.folds.map((f) => ({
+                fold: f.fold,
+                testSpeakers: f.testSpeakers,
+                accuracy: f.evaluation.accuracy,
+                macroF1: f.evaluation.macroF1,
+                epochs: f.epochs,
+              })),
+            }
+          : {}),
+        backend: r.backend,
+        seconds: Number(r.seconds.toFixed(2)),
+        modelDir: r.modelDir,
+        ...(r.error ? { error: r.error } : {}),
+      }),
+    );
+    return;
+  }
+  if (r.status === 'failed') {
+    console.error(`ser train: ${r.error?.code ?? 'TrainingError'}: ${r.error?.message ?? 'failed'}`);
+    return;
+  }
+  if (r.status === 'cancelled') {
+    console.error(`ser train: cancelled${r.runId ? ` (run ${r.runId} recorded as cancelled)` : ''}`);
+    return;
+  }
+  if (e) console.log(formatEvaluation(e));
+  console.log(
+    `\nrun ${r.runId ?? '(not recorded)'} in ${formatSeconds(r.seconds)} on ${r.backend}${r.modelDir ? `; model saved to ${r.modelDir}` : ''}`,
+  );
+}

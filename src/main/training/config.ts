@@ -1,0 +1,188 @@
+/**
+ * TrainConfig: validation (the message names the field) and assembly from a preset plus the
+ * few choices the CLI and the benchmarks expose.
+ */
+import { z } from 'zod';
+import { SEED_EMOTIONS } from '../../shared/dataset.js';
+import { SerError } from '../../shared/errors.js';
+import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../shared/features.js';
+import {
+  DEFAULT_AUGMENT_CONFIG,
+  type AugmentKind,
+  type MaskConfig,
+  type ModelConfig,
+  type NormalizationMode,
+  type OptimizerConfig,
+  type SplitConfig,
+  type TrainConfig,
+} from '../../shared/training.js';
+import { parseFeatureConfig } from '../features/config.js';
+import { MLP_BASELINE, MODEL_PRESETS, type PresetName } from '../model/presets.js';
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const fraction = z.number().min(0).lt(1);
+
+const splitSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('random'), testFraction: z.number().gt(0).lt(1), valFraction: fraction }),
+  // No test actors: a final fit on every speaker (no test evaluation).
+  z.object({ kind: z.literal('actors'), testActors: z.array(z.string().min(1)), valFraction: fraction }),
+  z.object({ kind: z.literal('kfold-actors'), folds: int(2, 100), valFraction: fraction }),
+]);
+
+// Loose: model options added by the model engine pass through to buildModel, which checks them.
+const modelSchema = z.looseObject({
+  kind: z.enum(['cnn-lstm', 'mlp']),
+  frames: int(1, 100_000),
+  convFilters: z.array(int(1, 4096)),
+  convKernels: z.array(int(1, 255)),
+  poolSizes: z.array(int(1, 64)),
+  lstmUnits: int(0, 4096),
+  denseUnits: int(0, 8192),
+  dropout: fraction,
+  batchNorm: z.boolean().optional(),
+  convDropout: z.enum(['element', 'channel']).optional(),
+  mlpHidden: z.array(int(1, 8192)).optional(),
+  lstmPooling: z.enum(['last', 'mean']).optional(),
+});
+
+const trainConfigSchema = z.object({
+  labels: z
+    .array(z.string().min(1))
+    .min(2, 'choose at least two emotions')
+    .refine((a) => new Set(a).size === a.length, 'must not repeat a label'),
+  features: z.unknown(),
+  augment: z
+    .object({
+      kinds: z.array(z.enum(['pitch', 'stretch', 'noise'])),
+      copiesPerClip: int(0, 50),
+      pitchSemitones: z.number().min(0).max(12),
+      stretchMin: z.number().min(0.25).max(4),
+      stretchMax: z.number().min(0.25).max(4),
+      noiseSnrMin: z.number().min(-20).max(100),
+      noiseSnrMax: z.number().min(-20).max(100),
+    })
+    .refine((a) => a.stretchMin <= a.stretchMax, 'stretchMin must not exceed stretchMax')
+    .refine((a) => a.noiseSnrMin <= a.noiseSnrMax, 'noiseSnrMin must not exceed noiseSnrMax'),
+  model: modelSchema,
+  optimizer: z.object({
+    learningRate: z.number().gt(0).max(1),
+    batchSize: int(1, 4096),
+    epochs: int(1, 100_000),
+    patience: int(0, 100_000),
+    classWeights: z.boolean(),
+  }),
+  split: splitSchema,
+  seed: z.number().int(),
+  normalization: z.enum(['global', 'speaker']).optional(),
+  masking: z
+    .object({
+      freqMasks: int(0, 64),
+      freqWidth: int(0, 4096),
+      timeMasks: int(0, 64),
+      timeWidth: int(0, 100_000),
+    })
+    .nullable()
+    .optional(),
+});
+
+/** Check a TrainConfig from outside (IPC, a worker message, a file); throws ValidationError naming the field. */
+export function validateTrainConfig(value: unknown): TrainConfig {
+  const parsed = trainConfigSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new SerError('ValidationError', `training config: ${field}${issue?.message ?? 'invalid'}`);
+  }
+  const features = parseFeatureConfig(
+    (value as { features?: unknown }).features,
+    'training config: features',
+  );
+  return { ...(parsed.data as Omit<TrainConfig, 'features'>), features };
+}
+
+/**
+ * The features training uses by default: the seed's (40 MFCC, 12 chroma, 7 spectral contrast,
+ * 128 log-mel; n_fft 2048, hop 512 at 16 kHz). MFCC + chroma + contrast + RMS/ZCR/centroid with
+ * deltas (124 wide) trained as well and faster in our runs (docs/BENCHMARKS.md).
+ */
+export const TRAINING_FEATURES: FeatureConfig = {
+  ...DEFAULT_FEATURE_CONFIG,
+};
+
+/** SpecAugment-style masking of training inputs; together with random crops, the largest gain we measured. */
+export const DEFAULT_MASKING: MaskConfig = { freqMasks: 2, freqWidth: 12, timeMasks: 2, timeWidth: 12 };
+
+/**
+ * The training recipe (what `ser train`, the app and the bundled model use unless a preset is
+ * named), pinned here so the numbers in docs/BENCHMARKS.md stay reproducible when presets change:
+ * the seed's CNN-LSTM with batch norm and a dense layer. With random crops, masking and augmented
+ * copies regularising, dropout 0.2 at lr 2e-3 converges in fewer epochs (dropout 0.3 at 1e-3 was
+ * still underfitting when early stopping ended it).
+ */
+export const RECIPE_MODEL: ModelConfig = {
+  kind: 'cnn-lstm',
+  frames: 128,
+  convFilters: [64, 128],
+  convKernels: [5, 3],
+  poolSizes: [2, 4],
+  lstmUnits: 64,
+  denseUnits: 64,
+  dropout: 0.2,
+  batchNorm: true,
+  convDropout: 'element',
+};
+
+export const RECIPE_OPTIMIZER: OptimizerConfig = {
+  learningRate: 2e-3,
+  batchSize: 32,
+  epochs: 80,
+  patience: 15,
+  classWeights: true,
+};
+/** The pooled-statistics baseline's optimizer settings (as benchmarked). */
+export const MLP_OPTIMIZER: OptimizerConfig = {
+  learningRate: 1e-3,
+  batchSize: 32,
+  epochs: 60,
+  patience: 10,
+  classWeights: true,
+};
+
+export interface ConfigChoices {
+  labels?: string[];
+  /** A model preset (fast / seed / best); default: the recipe above. */
+  preset?: PresetName;
+  model?: 'cnn-lstm' | 'mlp';
+  split?: SplitConfig;
+  epochs?: number;
+  seed?: number;
+  /** Augmentation kinds; [] for none. */
+  augment?: AugmentKind[];
+  copies?: number;
+  normalization?: NormalizationMode;
+  features?: FeatureConfig;
+}
+
+/** A full TrainConfig from a preset and the CLI-level choices. */
+export function buildTrainConfig(c: ConfigChoices = {}): TrainConfig {
+  const preset = c.preset ? MODEL_PRESETS[c.preset] : { model: RECIPE_MODEL, optimizer: RECIPE_OPTIMIZER };
+  const model: ModelConfig = c.model === 'mlp' ? { ...MLP_BASELINE } : { ...preset.model };
+  const optimizer: OptimizerConfig = c.model === 'mlp' ? { ...MLP_OPTIMIZER } : { ...preset.optimizer };
+  if (c.epochs !== undefined) optimizer.epochs = c.epochs;
+  const kinds = c.augment ?? DEFAULT_AUGMENT_CONFIG.kinds;
+  return {
+    labels: c.labels ?? [...SEED_EMOTIONS],
+    features: c.features ?? TRAINING_FEATURES,
+    augment: {
+      ...DEFAULT_AUGMENT_CONFIG,
+      kinds: [...kinds],
+      copiesPerClip: kinds.length === 0 ? 0 : (c.copies ?? 1),
+    },
+    model,
+    optimizer,
+    split: c.split ?? { kind: 'kfold-actors', folds: 5, valFraction: 0.15 },
+    seed: c.seed ?? 42,
+    normalization: c.normalization ?? 'global',
+    masking: model.kind === 'mlp' ? null : DEFAULT_MASKING,
+  };
+}

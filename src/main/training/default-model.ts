@@ -1,0 +1,106 @@
+/**
+ * The bundled model's recipe, shared by scripts/train-default-model.ts (which makes
+ * resources/models/default) and `npm run bench:train -- --full-run`.
+ *
+ * 1. Fair check: the recipe trained on actors 1-16 (validation speakers carved from them) and
+ *    tested on actors 17-20, speakers it never heard. Gives the accuracy to expect on new voices
+ *    and the epoch at which validation loss bottomed out.
+ * 2. Final fit: the same recipe on all 20 actors (no test, no validation) for that many epochs,
+ *    saved as the model folder.
+ */
+import { resolve } from 'node:path';
+import { SEED_EMOTIONS } from '../../shared/dataset.js';
+import type { Evaluation, TrainConfig, TrainEvent, TrainResult } from '../../shared/training.js';
+import { scanDataset } from '../dataset/scan.js';
+import { buildTrainConfig } from './config.js';
+import { trainOnScan } from './trainer.js';
+
+export const DEFAULT_MODEL_TEST_ACTORS = ['17', '18', '19', '20'];
+
+/** The default model's TrainConfig for a split. */
+export function defaultModelConfig(split: TrainConfig['split']): TrainConfig {
+  return buildTrainConfig({ labels: [...SEED_EMOTIONS], split, seed: 42 });
+}
+
+export interface DefaultModelReport {
+  heldOut: {
+    testActors: string[];
+    evaluation: Evaluation;
+    epochs: number;
+    bestEpoch: number;
+    seconds: number;
+  };
+  final: { epochs: number; seconds: number; modelDir: string | null } | null;
+  backend: string | null;
+}
+
+function bestEpochOf(events: TrainEvent[]): { epochs: number; bestEpoch: number } {
+  const ms = events.flatMap((e) => (e.type === 'epoch' ? [e.metrics] : []));
+  let best = 0;
+  ms.forEach((m, i) => {
+    if ((m.valLoss ?? Infinity) < (ms[best]!.valLoss ?? Infinity)) best = i;
+  });
+  return { epochs: ms.length, bestEpoch: ms.length ? ms[best]!.epoch : 0 };
+}
+
+function check(r: TrainResult, what: string): TrainResult {
+  if (r.status !== 'completed')
+    throw new Error(`${what}: ${r.status}${r.error ? `: ${r.error.message}` : ''}`);
+  return r;
+}
+
+/**
+ * Run the recipe on `dataDir` (RAVDESS 16 kHz, actors 1-20). With `outDir`, also make the final
+ * model there; `onEvent` sees both runs' events.
+ */
+export async function makeDefaultModel(opts: {
+  dataDir: string;
+  outDir?: string;
+  cacheDir?: string | null;
+  onEvent?: (stage: 'held-out' | 'final', e: TrainEvent) => void;
+}): Promise<DefaultModelReport> {
+  const scan = await scanDataset(resolve(opts.dataDir), { labels: [...SEED_EMOTIONS] });
+  const heldEvents: TrainEvent[] = [];
+  const held = check(
+    await trainOnScan(
+      scan,
+      defaultModelConfig({ kind: 'actors', testActors: DEFAULT_MODEL_TEST_ACTORS, valFraction: 0.15 }),
+      {
+        cacheDir: opts.cacheDir ?? null,
+        saveModel: false,
+        onEvent: (e) => {
+          heldEvents.push(e);
+          opts.onEvent?.('held-out', e);
+        },
+      },
+    ),
+    'held-out run',
+  );
+  const { epochs, bestEpoch } = bestEpochOf(heldEvents);
+  const report: DefaultModelReport = {
+    heldOut: {
+      testActors: DEFAULT_MODEL_TEST_ACTORS,
+      evaluation: held.evaluation!,
+      epochs,
+      bestEpoch,
+      seconds: held.seconds,
+    },
+    final: null,
+    backend: held.backend,
+  };
+  if (!opts.outDir) return report;
+
+  // All speakers, fixed epochs: as many as the held-out run needed to reach its best validation loss.
+  const base = defaultModelConfig({ kind: 'actors', testActors: [], valFraction: 0 });
+  const config: TrainConfig = { ...base, optimizer: { ...base.optimizer, epochs: Math.max(1, bestEpoch) } };
+  const fin = check(
+    await trainOnScan(scan, config, {
+      cacheDir: opts.cacheDir ?? null,
+      modelDir: resolve(opts.outDir),
+      onEvent: (e) => opts.onEvent?.('final', e),
+    }),
+    'final run',
+  );
+  report.final = { epochs: config.optimizer.epochs, seconds: fin.seconds, modelDir: fin.modelDir };
+  return report;
+}

@@ -1,0 +1,77 @@
+/**
+ * A saved model on a dataset: features of every clip whose label the model knows (optionally
+ * only some speakers), class probabilities, metrics. Models trained with per-speaker
+ * normalisation get each speaker's statistics from that speaker's clips in the set.
+ */
+import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
+import { SerError } from '../../shared/errors.js';
+import type { FeatureMatrix } from '../../shared/features.js';
+import type { Evaluation } from '../../shared/training.js';
+import { extractMany, isExtractError } from '../features/pool.js';
+import { argmaxRows, evaluate } from './metrics.js';
+import { speakerNormalization } from './normalise.js';
+import { classifyMatrices, usesSpeakerNormalization, type Classifier } from './predict.js';
+import { matchSpeakers, sortSpeakers } from './splits.js';
+
+export interface ModelEvaluation {
+  evaluation: Evaluation;
+  /** Clips left out: labels the model does not know, or files that failed. */
+  skipped: { path: string; reason: string }[];
+}
+
+export async function evaluateModel(
+  c: Classifier,
+  scan: DatasetScan,
+  opts: {
+    speakers?: string[];
+    signal?: AbortSignal;
+    cacheDir?: string | null;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
+): Promise<ModelEvaluation> {
+  const known = new Set(c.labels);
+  const skipped: ModelEvaluation['skipped'] = [];
+  let items: DatasetItem[] = scan.items.filter((it) => {
+    if (known.has(it.label)) return true;
+    skipped.push({ path: it.path, reason: `label '${it.label}' is not one of the model's` });
+    return false;
+  });
+  if (opts.speakers?.length) {
+    const present = sortSpeakers(scan.items.map((it) => it.speaker).filter((s): s is string => s !== null));
+    const wanted = new Set(matchSpeakers(opts.speakers, present));
+    items = items.filter((it) => it.speaker !== null && wanted.has(it.speaker));
+  }
+  if (items.length === 0) {
+    throw new SerError(
+      'DatasetError',
+      `no clips with the model's labels (${c.labels.join(', ')}) in ${scan.root}`,
+      scan.root,
+    );
+  }
+  const results = await extractMany(
+    items.map((it) => it.path),
+    c.meta.featureConfig,
+    { signal: opts.signal, cacheDir: opts.cacheDir ?? null, onProgress: (d, t) => opts.onProgress?.(d, t) },
+  );
+  const used: DatasetItem[] = [];
+  const mats: FeatureMatrix[] = [];
+  results.forEach((r, i) => {
+    if (isExtractError(r)) skipped.push({ path: items[i]!.path, reason: `${r.code}: ${r.message}` });
+    else {
+      used.push(items[i]!);
+      mats.push(r);
+    }
+  });
+  if (mats.length === 0) throw new SerError('DatasetError', `no usable audio in ${scan.root}`, scan.root);
+  let stats;
+  if (usesSpeakerNormalization(c.meta)) {
+    const bySpeaker = speakerNormalization(
+      mats,
+      used.map((it) => it.speaker),
+    );
+    stats = used.map((it) => bySpeaker.get(it.speaker ?? '') ?? null);
+  }
+  const probs = await classifyMatrices(c, mats, stats);
+  const y = Int32Array.from(used, (it) => c.labels.indexOf(it.label));
+  return { evaluation: evaluate(y, argmaxRows(probs, c.labels.length), c.labels), skipped };
+}

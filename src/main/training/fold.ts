@@ -1,0 +1,147 @@
+/**
+ * One train/validation/test round: normalise with training statistics, build the examples,
+ * train with early stopping, evaluate the test clips. The trainer runs it once per split, or
+ * once per fold for cross-validation.
+ */
+import type { FeatureMatrix } from '../../shared/features.js';
+import type { EpochMetrics, Evaluation, TrainConfig } from '../../shared/training.js';
+import { poolStats, pooledVector } from '../features/matrix.js';
+import { buildModel, modelInput } from '../model/cnn-lstm.js';
+import type { LayersModel } from '../model/tf.js';
+import { balancedClassWeights } from './class-weights.js';
+import { predictClips, sequenceSet, vectorSet, type ExampleSet, type SequenceSource } from './examples.js';
+import { fitModel, predictSet, type FitOptions } from './loop.js';
+import { argmaxRows, evaluate } from './metrics.js';
+import { applyNormalization, fitNormalization, type Normalization } from './normalise.js';
+import type { SplitIndices } from './splits.js';
+
+export interface FoldData {
+  /** Features of every clip (speaker-normalised already when the config asks for it). */
+  matrices: FeatureMatrix[];
+  /** Augmented copies by clip index (training clips only). */
+  augmented: Map<number, FeatureMatrix[]>;
+  /** Label index of every clip. */
+  y: Int32Array;
+  width: number;
+}
+
+export interface FoldOutcome {
+  model: LayersModel;
+  normalization: Normalization;
+  history: EpochMetrics[];
+  bestEpoch: number;
+  /** Null when the split has no test clips (a final fit on every speaker). */
+  evaluation: Evaluation | null;
+  /** Test clip indices and their class probabilities [n x k] (for pooling or ensembling). */
+  test: { indices: number[]; probs: Float32Array };
+  trainExamples: number;
+}
+
+export type FoldCallbacks = Pick<FitOptions, 'signal' | 'onBatch' | 'onEpoch' | 'laterBatches'>;
+
+/** Examples per epoch for a split: training clips plus their augmented copies. */
+export function trainingExampleCount(split: SplitIndices, augmented: Map<number, FeatureMatrix[]>): number {
+  return split.train.reduce((n, i) => n + 1 + (augmented.get(i)?.length ?? 0), 0);
+}
+
+export async function trainFold(
+  data: FoldData,
+  split: SplitIndices,
+  config: TrainConfig,
+  seed: number,
+  cb: FoldCallbacks,
+): Promise<FoldOutcome> {
+  const k = config.labels.length;
+  const input = modelInput(config.model, data.width);
+  const pooled = input.pooled;
+  const featuresOf = (i: number): FeatureMatrix[] => [data.matrices[i]!, ...(data.augmented.get(i) ?? [])];
+  const trainIdx = split.train.flatMap((i) => featuresOf(i).map(() => i));
+  const trainMats = split.train.flatMap(featuresOf);
+  const yTrain = Int32Array.from(trainIdx, (i) => data.y[i]!);
+
+  let normalization: Normalization;
+  let trainSet: ExampleSet;
+  let valSet: ExampleSet | null;
+  let predictTest: (model: LayersModel) => Promise<Float32Array>;
+
+  if (pooled) {
+    const vec = (m: FeatureMatrix) => pooledVector(poolStats(m));
+    // Statistics of the original training clips only; augmented copies are derived data.
+    normalization = fitNormalization(
+      split.train.map((i) => ({ data: vec(data.matrices[i]!), width: input.width })),
+    );
+    const vectors = (ms: FeatureMatrix[]) => ms.map((m) => applyNormalization(vec(m), normalization));
+    trainSet = vectorSet(vectors(trainMats), yTrain, input.width);
+    valSet = split.val.length
+      ? vectorSet(
+          vectors(split.val.map((i) => data.matrices[i]!)),
+          Int32Array.from(split.val, (i) => data.y[i]!),
+          input.width,
+        )
+      : null;
+    const testVecs = vectors(split.test.map((i) => data.matrices[i]!));
+    predictTest = (model) =>
+      predictSet(
+        model,
+        vectorSet(
+          testVecs,
+          Int32Array.from(split.test, (i) => data.y[i]!),
+          input.width,
+        ),
+      );
+  } else {
+    normalization = fitNormalization(split.train.map((i) => data.matrices[i]!));
+    const sources = (ms: FeatureMatrix[]): SequenceSource[] =>
+      ms.map((m) => ({ data: applyNormalization(m.data, normalization), frames: m.frames }));
+    trainSet = sequenceSet(sources(trainMats), yTrain, input.frames, input.width, {
+      randomCrop: true,
+      mask: config.masking ?? null,
+    });
+    valSet = split.val.length
+      ? sequenceSet(
+          sources(split.val.map((i) => data.matrices[i]!)),
+          Int32Array.from(split.val, (i) => data.y[i]!),
+          input.frames,
+          input.width,
+        )
+      : null;
+    const testSources = sources(split.test.map((i) => data.matrices[i]!));
+    predictTest = (model) =>
+      predictClips(testSources, input.frames, input.width, k, (s) => predictSet(model, s));
+  }
+
+  const model = buildModel(config.model, input, k, seed);
+  try {
+    const fit = await fitModel(model, trainSet, valSet, {
+      epochs: config.optimizer.epochs,
+      batchSize: config.optimizer.batchSize,
+      learningRate: config.optimizer.learningRate,
+      patience: config.optimizer.patience,
+      classWeights: config.optimizer.classWeights ? balancedClassWeights(yTrain, k) : null,
+      seed,
+      ...cb,
+    });
+    let evaluation: Evaluation | null = null;
+    let probs: Float32Array = new Float32Array(0);
+    if (split.test.length > 0) {
+      probs = await predictTest(model);
+      evaluation = evaluate(
+        Int32Array.from(split.test, (i) => data.y[i]!),
+        argmaxRows(probs, k),
+        config.labels,
+      );
+    }
+    return {
+      model,
+      normalization,
+      history: fit.history,
+      bestEpoch: fit.bestEpoch,
+      evaluation,
+      test: { indices: [...split.test], probs },
+      trainExamples: trainSet.size,
+    };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}

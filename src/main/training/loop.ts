@@ -1,0 +1,195 @@
+/**
+ * The training loop, written out instead of model.fit so that it can: weight samples by class,
+ * build each batch on demand (random crops, masking), report every batch, stop between batches
+ * when cancelled, and restore the weights of the epoch with the best validation loss.
+ */
+import { SerError } from '../../shared/errors.js';
+import type { EpochMetrics } from '../../shared/training.js';
+import { tf, type LayersModel, type Tensor } from '../model/tf.js';
+import type { ExampleSet } from './examples.js';
+import { seededRng, shuffleInPlace, type Rng } from './rng.js';
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Early stopping patience on validation loss (ignored without a validation set). */
+  patience: number;
+  /** Per-class loss weights (balanced class weights), or null for none. */
+  classWeights: Float32Array | null;
+  seed: number;
+  signal?: AbortSignal;
+  onBatch?: (b: {
+    epoch: number;
+    batch: number;
+    batches: number;
+    loss: number;
+    accuracy: number;
+    etaSeconds: number;
+  }) => void;
+  onEpoch?: (m: EpochMetrics, etaSeconds: number) => void;
+  /** Batches still to run after this fit (later folds), for the ETA. */
+  laterBatches?: number;
+}
+
+export interface FitResult {
+  history: EpochMetrics[];
+  /** 1-based epoch whose weights the model now holds. */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+}
+
+/** Fill a batch tensor from examples `idx`. */
+function batchTensor(set: ExampleSet, idx: ArrayLike<number>, rng: Rng | null): Tensor {
+  const per = set.shape.reduce((a, b) => a * b, 1);
+  const buf = new Float32Array(idx.length * per);
+  for (let j = 0; j < idx.length; j++) set.fill(idx[j]!, buf, j * per, rng);
+  return tf.tensor(buf, [idx.length, ...set.shape]);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SerError('Cancelled', 'training cancelled');
+}
+
+/** Let queued messages (a cancel from the parent thread) run between batches. */
+const yieldToEvents = () => new Promise<void>((r) => setImmediate(r));
+
+/** Mean cross-entropy of softmax outputs `probs` against integer labels, weighted per sample. */
+function crossEntropy(probs: Tensor, labels: Tensor, k: number, weights: Tensor | null): Tensor {
+  const oneHot = tf.oneHot(labels as tf.Tensor1D, k);
+  const ce = tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(probs, 1e-7, 1))), -1));
+  return weights ? tf.mean(tf.mul(ce, weights)) : tf.mean(ce);
+}
+
+/** Softmax outputs for every example of `set` (evaluation mode, centre crops), row-major [n x k]. */
+export async function predictSet(model: LayersModel, set: ExampleSet, batchSize = 64): Promise<Float32Array> {
+  const k = (model.outputs[0]!.shape[1] as number) ?? 0;
+  const out = new Float32Array(set.size * k);
+  for (let s = 0; s < set.size; s += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, set.size - s) }, (_, j) => s + j);
+    const x = batchTensor(set, idx, null);
+    const y = model.predict(x) as Tensor;
+    out.set(await y.data(), s * k);
+    x.dispose();
+    y.dispose();
+  }
+  return out;
+}
+
+/** Unweighted mean loss and accuracy of `set`. */
+export async function lossAndAccuracy(
+  model: LayersModel,
+  set: ExampleSet,
+): Promise<{ loss: number; accuracy: number }> {
+  const probs = await predictSet(model, set);
+  const k = probs.length / Math.max(1, set.size);
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < set.size; i++) {
+    const y = set.labels[i]!;
+    let best = 0;
+    for (let c = 1; c < k; c++) if (probs[i * k + c]! > probs[i * k + best]!) best = c;
+    if (best === y) correct++;
+    loss -= Math.log(Math.min(1, Math.max(1e-7, probs[i * k + y]!)));
+  }
+  return { loss: loss / Math.max(1, set.size), accuracy: correct / Math.max(1, set.size) };
+}
+
+export async function fitModel(
+  model: LayersModel,
+  train: ExampleSet,
+  val: ExampleSet | null,
+  opts: FitOptions,
+): Promise<FitResult> {
+  if (train.size === 0) throw new SerError('TrainingError', 'the training split is empty');
+  const k = model.outputs[0]!.shape[1] as number;
+  const rng = seededRng(opts.seed);
+  const optimizer = tf.train.adam(opts.learningRate);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const batches = Math.ceil(train.size / opts.batchSize);
+  const history: EpochMetrics[] = [];
+  let best: { loss: number; epoch: number; weights: Tensor[] } | null = null;
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  let batchSeconds = 0;
+  let batchesRun = 0;
+  const order = Array.from({ length: train.size }, (_, i) => i);
+  const classW = opts.classWeights;
+
+  try {
+    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+      const t0 = performance.now();
+      shuffleInPlace(order, rng);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        throwIfAborted(opts.signal);
+        const tb = performance.now();
+        const idx = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
+        const x = batchTensor(train, idx, rng);
+        const yIdx = Int32Array.from(idx, (i) => train.labels[i]!);
+        const y = tf.tensor1d(yIdx, 'int32');
+        const w = classW ? tf.tensor1d(Float32Array.from(yIdx, (c) => classW[c]!)) : null;
+        let pred: Tensor | null = null;
+        const cost = optimizer.minimize(
+          () => {
+            const probs = model.apply(x, { training: true }) as Tensor;
+            pred = tf.keep(tf.argMax(probs, -1));
+            return crossEntropy(probs, y, k, w) as tf.Scalar;
+          },
+          true,
+          vars,
+        )!;
+        const [lossV] = await cost.data();
+        const predV = await (pred as unknown as Tensor).data();
+        for (let j = 0; j < idx.length; j++) if (predV[j] === yIdx[j]) correct++;
+        lossSum += lossV! * idx.length;
+        seen += idx.length;
+        tf.dispose([x, y, cost, pred as unknown as Tensor, ...(w ? [w] : [])]);
+
+        batchesRun++;
+        const dt = (performance.now() - tb) / 1000;
+        batchSeconds = batchesRun === 1 ? dt : 0.9 * batchSeconds + 0.1 * dt;
+        const left = (opts.epochs - epoch) * batches + (batches - b - 1) + (opts.laterBatches ?? 0);
+        opts.onBatch?.({
+          epoch,
+          batch: b + 1,
+          batches,
+          loss: lossV!,
+          accuracy: correct / seen,
+          etaSeconds: left * batchSeconds,
+        });
+        await yieldToEvents();
+      }
+      throwIfAborted(opts.signal);
+      const v = val && val.size > 0 ? await lossAndAccuracy(model, val) : null;
+      const m: EpochMetrics = {
+        epoch,
+        trainLoss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        valLoss: v ? v.loss : null,
+        valAccuracy: v ? v.accuracy : null,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      history.push(m);
+      const eta = ((opts.epochs - epoch) * batches + (opts.laterBatches ?? 0)) * batchSeconds;
+      opts.onEpoch?.(m, eta);
+      if (v) {
+        if (!best || v.loss < best.loss) {
+          if (best) tf.dispose(best.weights);
+          best = { loss: v.loss, epoch, weights: model.getWeights().map((t) => t.clone()) };
+          sinceBest = 0;
+        } else if (++sinceBest >= opts.patience) {
+          stoppedEarly = epoch < opts.epochs;
+          break;
+        }
+      }
+    }
+    if (best) model.setWeights(best.weights);
+    return { history, bestEpoch: best ? best.epoch : history.length, stoppedEarly };
+  } finally {
+    if (best) tf.dispose(best.weights);
+    optimizer.dispose();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Classifying with a saved model folder: decode -> features with the model's own FeatureConfig
+ * -> the model's normalisation -> crop/pad (clips longer than the model's input: probabilities
+ * averaged over half-overlapping windows) -> softmax probabilities.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SerError } from '../../shared/errors.js';
+import type { FeatureMatrix } from '../../shared/features.js';
+import type { Prediction } from '../../shared/training.js';
+import { decodeFile } from '../audio/decode.js';
+import { extractFeatures } from '../features/extract.js';
+import { poolStats, pooledVector } from '../features/matrix.js';
+import { initBackend } from '../model/backend.js';
+import { loadModelFolder, type ModelMeta } from '../model/folder.js';
+import type { LayersModel } from '../model/tf.js';
+import type { RunStore } from '../store/run-store.js';
+import { predictClips, vectorSet, type SequenceSource } from './examples.js';
+import { predictSet } from './loop.js';
+import { applyNormalization, fitNormalization, type Normalization } from './normalise.js';
+
+export interface Classifier {
+  model: LayersModel;
+  meta: ModelMeta;
+  labels: string[];
+  /** The model folder. */
+  dir: string;
+  /** The run that produced it, when loaded by run id. */
+  runId: string | null;
+}
+
+/**
+ * The bundled model: SER_DEFAULT_MODEL if set, else resources/models/default found from the
+ * sources (src/main/training), the built main bundle (out/main) or a packaged app's resources.
+ */
+export function defaultModelDir(): string {
+  const env = process.env.SER_DEFAULT_MODEL;
+  if (env) return resolve(env);
+  const candidates = [
+    fileURLToPath(new URL('../../../resources/models/default', import.meta.url)),
+    fileURLToPath(new URL('../../resources/models/default', import.meta.url)),
+  ];
+  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath;
+  if (resourcesPath)
+    candidates.push(
+      resolve(resourcesPath, 'models', 'default'),
+      resolve(resourcesPath, 'resources', 'models', 'default'),
+    );
+  return candidates.find((c) => existsSync(resolve(c, 'meta.json'))) ?? candidates[0]!;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Load a classifier from a model folder, the word `default`, or a run id (a prefix of at least
+ * 4 hex digits) looked up in `store`.
+ */
+export async function loadClassifier(ref: string = 'default', store?: RunStore | null): Promise<Classifier> {
+  await initBackend();
+  let dir: string;
+  let runId: string | null = null;
+  if (ref === 'default') {
+    dir = defaultModelDir();
+    if (!existsSync(dir)) {
+      throw new SerError(
+        'NotFound',
+        `the bundled model is missing: ${dir} (run scripts/train-default-model.ts)`,
+        dir,
+      );
+    }
+  } else if (isDir(ref)) {
+    dir = resolve(ref);
+  } else if (store && /^[0-9a-f-]{4,36}$/i.test(ref)) {
+    runId = store.resolveId(ref);
+    const run = store.getRun(runId);
+    const art = run.artifacts.find((a) => a.kind === 'model');
+    if (!art)
+      throw new SerError('NotFound', `run ${runId.slice(0, 8)} saved no model (status ${run.status})`);
+    dir = art.path;
+  } else {
+    throw new SerError('NotFound', `no model folder or run id '${ref}'`, ref);
+  }
+  const { model, meta } = await loadModelFolder(dir);
+  return { model, meta, labels: meta.labels, dir, runId };
+}
+
+/** Whether the model was trained on per-speaker standardised inputs (see TrainConfig.normalization). */
+export function usesSpeakerNormalization(meta: ModelMeta): boolean {
+  return meta.metrics?.['inputNormalization'] === 'speaker';
+}
+
+/**
+ * Class probabilities for feature matrices, row-major [n x k]. `speakerStats` (per-speaker
+ * statistics of the same clips, for models trained with per-speaker normalisation) is applied
+ * first; such a model without it falls back to each clip's own statistics.
+ */
+export async function classifyMatrices(
+  c: Classifier,
+  mats: FeatureMatrix[],
+  speakerStats?: (Normalization | null)[],
+): Promise<Float32Array> {
+  const { meta, model } = c;
+  const k = meta.labels.length;
+  const width = mats[0]?.width ?? 0;
+  const speaker = usesSpeakerNormalization(meta);
+  const pre = mats.map((m, i) => {
+    if (!speaker) return m.data;
+    const stats = speakerStats?.[i] ?? fitNormalization([m]);
+    return applyNormalization(m.data, stats);
+  });
+  if (meta.input.pooled) {
+    const vecs = mats.map((m, i) =>
+      applyNormalization(pooledVector(poolStats({ ...m, data: pre[i]! })), meta.normalization),
+    );
+    return predictSet(model, vectorSet(vecs, new Int32Array(vecs.length), meta.input.width));
+  }
+  if (width !== meta.input.width) {
+    throw new SerError('ModelError', `features are ${width} wide but the model expects ${meta.input.width}`);
+  }
+  const sources: SequenceSource[] = mats.map((m, i) => ({
+    data: applyNormalization(pre[i]!, meta.normalization),
+    frames: m.frames,
+  }));
+  return predictClips(sources, meta.input.frames, meta.input.width, k, (s) => predictSet(model, s));
+}
+
+export interface AudioInput {
+  samples: Float32Array;
+  sampleRate: number;
+  /** Shown as the prediction's path. */
+  name?: string;
+}
+
+/** Classify a file (path) or decoded audio at the model's sample rate. */
+export async function classify(c: Classifier, input: string | AudioInput): Promise<Prediction> {
+  const sr = c.meta.featureConfig.sampleRate;
+  let samples: Float32Array;
+  let name: string;
+  if (typeof input === 'string') {
+    samples = (await decodeFile(input, { targetRate: sr })).samples;
+    name = input;
+  } else {
+    if (input.sampleRate !== sr) {
+      throw new SerError(
+        'ValidationError',
+        `audio is at ${input.sampleRate} Hz but the model needs ${sr} Hz`,
+      );
+    }
+    samples = input.samples;
+    name = input.name ?? 'audio';
+  }
+  if (samples.length === 0) throw new SerError('EmptyAudio', `no audio samples: ${basename(name)}`, name);
+  const m = extractFeatures(samples, c.meta.featureConfig);
+  const probs = await classifyMatrices(c, [m]);
+  return toPrediction(c.meta.labels, probs, name, samples.length / sr);
+}
+
+export function toPrediction(
+  labels: string[],
+  probs: ArrayLike<number>,
+  path: string,
+  duration: number,
+  row = 0,
+): Prediction {
+  const k = labels.length;
+  const probabilities: Record<string, number> = {};
+  let best = 0;
+  for (let j = 0; j < k; j++) {
+    probabilities[labels[j]!] = probs[row * k + j]!;
+    if (probs[row * k + j]! > probs[row * k + best]!) best = j;
+  }
+  return { path, label: labels[best]!, probabilities, duration };
+}
+
+export function disposeClassifier(c: Classifier): void {
+  c.model.dispose();
+}

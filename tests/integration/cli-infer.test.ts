@@ -1,0 +1,82 @@
+/**
+ * `ser infer` with the bundled model (resources/models/default) on real clips, as a user runs
+ * it: a label and probabilities per file; a bad file gets one line on stderr and a non-zero
+ * exit while the good files still print.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_EMOTIONS } from '../../src/shared/dataset.js';
+import { HAVE_RAVDESS, MISSING_DATA, REPO_ROOT, ravdessClip } from '../helpers/shared-data.js';
+
+const SER = join(REPO_ROOT, 'bin', 'ser.mjs');
+const ANGRY = ravdessClip(12, '03-01-05-02-01-01-12.wav');
+const SAD = ravdessClip(3, '03-01-04-01-02-02-03.wav');
+
+function ser(args: string[]) {
+  const r = spawnSync(process.execPath, [SER, ...args], { encoding: 'utf8' });
+  const lines = r.stdout.trim().split('\n');
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: lines[lines.length - 1] ?? '' };
+}
+
+describe.skipIf(!HAVE_RAVDESS)(`ser infer with the bundled model ${HAVE_RAVDESS ? '' : MISSING_DATA}`, () => {
+  let dir: string;
+  let notAudio: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ser-infer-'));
+    notAudio = join(dir, 'notes.txt');
+    writeFileSync(notAudio, 'these are not the clips you are looking for\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints an emotion and the probability of each of the six for every file, exit 0', () => {
+    const r = ser(['infer', '--file', ANGRY, '--file', SAD]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^03-01-05-02-01-01-12\.wav: (calm|happy|fearful|disgust|angry|sad) \(\d+\.\d%\)/,
+    );
+    for (const e of SEED_EMOTIONS) expect(lines[0]).toContain(`${e} `);
+  });
+
+  it('--json gives one object with a prediction per file whose probabilities sum to 1', () => {
+    const r = ser(['infer', '--file', ANGRY, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.last) as {
+      model: { labels: string[] };
+      results: { ok: boolean; label: string; probabilities: Record<string, number>; duration: number }[];
+    };
+    expect(out.model.labels).toEqual([...SEED_EMOTIONS]);
+    const p = out.results[0]!;
+    expect(p.ok).toBe(true);
+    expect(SEED_EMOTIONS).toContain(p.label);
+    expect(Object.values(p.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(p.probabilities[p.label]).toBe(Math.max(...Object.values(p.probabilities)));
+    expect(p.duration).toBeGreaterThan(3);
+  });
+
+  it('a bad file: one-line reason, non-zero exit, the good file still classified', () => {
+    const missing = join(dir, 'gone.wav');
+    const r = ser(['infer', '--file', notAudio, '--file', ANGRY, '--file', missing]);
+    expect(r.code).toBe(1);
+    const errs = r.stderr.trim().split('\n');
+    expect(errs).toHaveLength(2);
+    expect(errs[0]).toBe(`ser infer: ${notAudio}: DecodeError: not a WAV/MP3/FLAC/OGG file: notes.txt`);
+    expect(errs[1]).toMatch(/^ser infer: .*gone\.wav: NotFound: /);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toMatch(/^03-01-05-02-01-01-12\.wav: /);
+  });
+
+  it('refuses to run without a file (exit 2) and names a missing model in one line', () => {
+    const a = ser(['infer']);
+    expect(a.code).toBe(2);
+    expect(a.stderr.split('\n')[0]).toBe('ser infer: --file: give at least one audio file');
+    const b = ser(['infer', '--file', ANGRY, '--model', join(dir, 'no-model')]);
+    expect(b.code).toBe(1);
+    expect(b.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * `ser train` and `ser evaluate` as a user runs them (child processes, real clips, a real
+ * SQLite store): the --json contract, bad flags, Ctrl-C recorded as a cancelled run.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/main/store/run-store.js';
+import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K, REPO_ROOT } from '../helpers/shared-data.js';
+
+const SER = join(REPO_ROOT, 'bin', 'ser.mjs');
+
+function subset(dir: string, actors: number[], emotions: string[]): string {
+  for (const a of actors) {
+    const name = `Actor_${String(a).padStart(2, '0')}`;
+    mkdirSync(join(dir, name), { recursive: true });
+    for (const f of readdirSync(join(RAVDESS_16K, name))) {
+      if (emotions.includes(f.split('-')[2]!)) symlinkSync(join(RAVDESS_16K, name, f), join(dir, name, f));
+    }
+  }
+  return dir;
+}
+
+function ser(args: string[]) {
+  const r = spawnSync(process.execPath, [SER, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SER_DB: '' },
+  });
+  const lines = r.stdout.trim().split('\n');
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: lines[lines.length - 1] ?? '' };
+}
+
+describe.skipIf(!HAVE_RAVDESS)(`ser train / ser evaluate ${HAVE_RAVDESS ? '' : MISSING_DATA}`, () => {
+  let root: string;
+  let data: string;
+  let db: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'ser-cli-train-'));
+    data = subset(join(root, 'data'), [1, 2, 3, 4, 5, 6], ['02', '05', '04']); // calm, angry, sad
+    db = join(root, 'runs.sqlite');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('trains the MLP baseline and prints the result as the last JSON line; evaluate reads the run back', () => {
+    const r = ser([
+      'train',
+      '--data',
+      data,
+      '--emotions',
+      'calm,angry,sad',
+      '--model',
+      'mlp',
+      '--split',
+      'actors',
+      '--test-actors',
+      '5-6',
+      '--epochs',
+      '15',
+      '--augment',
+      'none',
+      '--db',
+      db,
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.last) as Record<string, unknown>;
+    expect(out).toMatchObject({ status: 'completed', labels: ['calm', 'angry', 'sad'], n: 48 });
+    for (const k of ['runId', 'testAccuracy', 'macroF1', 'confusion', 'backend', 'seconds'])
+      expect(out).toHaveProperty(k);
+    // Three classes: chance is 33%.
+    expect(out.testAccuracy as number).toBeGreaterThan(0.5);
+    expect((out.confusion as number[][]).flat().reduce((a, b) => a + b, 0)).toBe(48);
+
+    const e = ser([
+      'evaluate',
+      '--model',
+      (out.runId as string).slice(0, 8),
+      '--data',
+      data,
+      '--actors',
+      '5,6',
+      '--db',
+      db,
+      '--json',
+    ]);
+    expect(e.code).toBe(0);
+    const ev = JSON.parse(e.last) as Record<string, unknown>;
+    expect(ev).toMatchObject({ n: 48, labels: ['calm', 'angry', 'sad'] });
+    // The same model on the same clips: the same accuracy as the training run measured.
+    expect(ev.accuracy).toBeCloseTo(out.testAccuracy as number, 10);
+  });
+
+  it('refuses bad flags with one line and exit code 2', () => {
+    const a = ser(['train', '--data', data, '--split', 'sideways']);
+    expect(a.code).toBe(2);
+    expect(a.stderr.split('\n')[0]).toBe('ser train: --split: takes random, actors or kfold');
+    const b = ser(['train', '--epochs', '3']);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/^ser train: --data: is required/);
+    const c = ser(['train', '--data', data, '--bogus']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/^ser train: Unknown option '--bogus'/);
+    const d = ser(['evaluate', '--model', join(root, 'nope'), '--data', data]);
+    expect(d.code).toBe(1);
+    expect(d.stderr.trim().split('\n')).toHaveLength(1);
+    expect(d.stderr).toMatch(/^ser evaluate: NotFound: no model folder or run id/);
+  });
+
+  it('Ctrl-C cancels cleanly: exit 130 and the run recorded as cancelled', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        SER,
+        'train',
+        '--data',
+        data,
+        '--emotions',
+        'calm,angry,sad',
+        '--preset',
+        'fast',
+        '--split',
+        'actors',
+        '--test-actors',
+        '6',
+        '--epochs',
+        '50',
+        '--augment',
+        'none',
+        '--db',
+        db,
+        '--name',
+        'interrupted',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && /epoch 1:/.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    expect(sent).toBe(true);
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/cancelling after the current batch/);
+    const store = openStore(db, { readonly: true });
+    try {
+      const run = store.listRuns({}).find((x) => x.name === 'interrupted')!;
+      expect(run.status).toBe('cancelled');
+      expect(store.getRun(run.id).artifacts).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
