@@ -13,14 +13,15 @@
 import { z } from 'zod';
 import type { DatasetScan } from './dataset.js';
 import type { SerErrorData } from './errors.js';
-import { FeatureConfigPatchSchema, FeatureConfigSchema, SampleRateSchema } from './feature-schema.js';
-import type { FeatureNameSchema } from './feature-schema.js';
+import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js';
+import type { FeatureConfigSchema, FeatureNameSchema } from './feature-schema.js';
 import type { FeatureConfig, FeatureName } from './features.js';
 import type { RunComparison, RunFilter, RunRecord, RunStatus, RunSummary } from './runs.js';
 import type {
   AugmentConfig,
   AugmentKind,
   BackendName,
+  MaskConfig,
   ModelConfig,
   OptimizerConfig,
   Prediction,
@@ -29,9 +30,25 @@ import type {
   TrainEvent,
 } from './training.js';
 import type { Settings } from './settings.js';
+import { AugmentConfigSchema, AugmentKindSchema, TrainConfigSchema } from './train-schema.js';
+import type {
+  MaskConfigSchema,
+  ModelConfigSchema,
+  OptimizerConfigSchema,
+  SplitConfigSchema,
+} from './train-schema.js';
 
 export type { Settings } from './settings.js';
 export { FeatureConfigPatchSchema, FeatureConfigSchema, FeatureNameSchema } from './feature-schema.js';
+export {
+  AugmentConfigSchema,
+  AugmentKindSchema,
+  MaskConfigSchema,
+  ModelConfigSchema,
+  OptimizerConfigSchema,
+  SplitConfigSchema,
+  TrainConfigSchema,
+} from './train-schema.js';
 
 // ---------------------------------------------------------------------------------------------
 // Schemas of the shared plain types (checked against the TypeScript types below).
@@ -53,79 +70,6 @@ export const AudioFileSchema = z.object({
 const PathSchema = z.string().min(1, 'path is empty').max(4096);
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
-
-export const AugmentKindSchema = z.enum(['pitch', 'stretch', 'noise']);
-
-export const AugmentConfigSchema = z.object({
-  kinds: z.array(AugmentKindSchema),
-  copiesPerClip: int(0, 20),
-  pitchSemitones: z.number().min(0).max(12),
-  stretchMin: z.number().min(0.25).max(4),
-  stretchMax: z.number().min(0.25).max(4),
-  noiseSnrMin: z.number().min(-20).max(80),
-  noiseSnrMax: z.number().min(-20).max(80),
-});
-
-export const SplitConfigSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('random'),
-    testFraction: z.number().gt(0).lt(1),
-    valFraction: z.number().min(0).lt(1),
-  }),
-  z.object({
-    kind: z.literal('actors'),
-    testActors: z.array(z.string().min(1)).min(1, 'choose at least one test actor'),
-    valFraction: z.number().min(0).lt(1),
-  }),
-  z.object({
-    kind: z.literal('kfold-actors'),
-    folds: int(2, 24),
-    valFraction: z.number().min(0).lt(1),
-  }),
-]);
-
-export const ModelConfigSchema = z.object({
-  kind: z.enum(['cnn-lstm', 'mlp']),
-  frames: int(4, 4096),
-  convFilters: z.array(int(1, 1024)),
-  convKernels: z.array(int(1, 64)),
-  poolSizes: z.array(int(1, 16)),
-  lstmUnits: int(0, 1024),
-  denseUnits: int(0, 4096),
-  dropout: z.number().min(0).lt(1),
-  batchNorm: z.boolean().optional(),
-  convDropout: z.enum(['element', 'channel']).optional(),
-  mlpHidden: z.array(int(1, 4096)).optional(),
-  lstmPooling: z.enum(['last', 'mean']).optional(),
-});
-
-export const OptimizerConfigSchema = z.object({
-  learningRate: z.number().gt(0).max(1),
-  batchSize: int(1, 4096),
-  epochs: int(1, 10000),
-  patience: int(0, 10000),
-  classWeights: z.boolean(),
-});
-
-export const TrainConfigSchema = z.object({
-  labels: z.array(z.string().min(1)).min(2, 'choose at least two emotions'),
-  features: FeatureConfigSchema,
-  augment: AugmentConfigSchema,
-  model: ModelConfigSchema,
-  optimizer: OptimizerConfigSchema,
-  split: SplitConfigSchema,
-  seed: z.number().int(),
-  normalization: z.enum(['global', 'speaker']).optional(),
-  masking: z
-    .object({
-      freqMasks: int(0, 64),
-      freqWidth: int(0, 1024),
-      timeMasks: int(0, 64),
-      timeWidth: int(0, 4096),
-    })
-    .nullable()
-    .optional(),
-});
 
 export const RunStatusSchema = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']);
 
@@ -527,6 +471,7 @@ export type _SchemaChecks = [
   Assert<Same<z.infer<typeof SplitConfigSchema>, SplitConfig>>,
   Assert<Same<z.infer<typeof ModelConfigSchema>, ModelConfig>>,
   Assert<Same<z.infer<typeof OptimizerConfigSchema>, OptimizerConfig>>,
+  Assert<Same<z.infer<typeof MaskConfigSchema>, MaskConfig>>,
   Assert<Same<z.infer<typeof TrainConfigSchema>, TrainConfig>>,
   Assert<Same<z.infer<typeof RunStatusSchema>, RunStatus>>,
   Assert<Same<z.infer<typeof RunFilterSchema>, RunFilter>>,

@@ -48,9 +48,11 @@ describe.skipIf(!HAVE_RAVDESS)(`ser infer with the bundled model ${HAVE_RAVDESS 
     expect(r.code).toBe(0);
     const out = JSON.parse(r.last) as {
       model: { labels: string[] };
+      backend: string;
       results: { ok: boolean; label: string; probabilities: Record<string, number>; duration: number }[];
     };
     expect(out.model.labels).toEqual([...SEED_EMOTIONS]);
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(out.backend);
     const p = out.results[0]!;
     expect(p.ok).toBe(true);
     expect(SEED_EMOTIONS).toContain(p.label);

@@ -9,7 +9,7 @@ import {
   timeStretch,
 } from '../../src/main/audio/augment.js';
 import { decodeFile } from '../../src/main/audio/decode.js';
-import { normal, shuffle } from '../../src/main/audio/rng.js';
+import { normal, shuffle } from '../../src/main/util/rng.js';
 import type { AugmentConfig } from '../../src/shared/training.js';
 import { HAVE_RAVDESS, MISSING_DATA, ravdessClip } from '../helpers/shared-data.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTrainConfig, validateTrainConfig } from '../../src/main/training/config.js';
-import { formatEvaluation, parseActors } from '../../src/main/training/cli-args.js';
+import { parseActors } from '../../src/main/cli/args.js';
+import { formatEvaluation } from '../../src/main/cli/text.js';
 import { evaluate } from '../../src/main/training/metrics.js';
 import { SEED_EMOTIONS } from '../../src/shared/dataset.js';
 

@@ -6,7 +6,7 @@ import {
   sequenceSet,
   windowStarts,
 } from '../../src/main/training/examples.js';
-import { seededRng } from '../../src/main/training/rng.js';
+import { seededRng } from '../../src/main/util/rng.js';
 
 /** frames x width matrix whose value at (f, c) is 10 f + c + 1 (so 0 means padding). */
 function ramp(frames: number, width: number): Float32Array {

@@ -1,7 +1,8 @@
 /** One augmented version of a clip per chosen kind, with its drawn parameter in words. */
 import { SerError } from '../../shared/errors.js';
 import type { AugmentConfig, AugmentKind } from '../../shared/training.js';
-import { augmentClip, makeRng } from '../audio/augment.js';
+import { augmentClip } from '../audio/augment.js';
+import { makeRng } from '../util/rng.js';
 
 export interface PreviewVariant {
   kind: AugmentKind;

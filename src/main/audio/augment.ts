@@ -5,11 +5,11 @@
  */
 import type { AugmentConfig, AugmentKind } from '../../shared/training.js';
 import { resampleBy } from './resample.js';
-import { normal, uniform, type Rng } from './rng.js';
+import { normal, uniform, type Rng } from '../util/rng.js';
 import { timeStretch } from './stretch.js';
 
 export { timeStretch } from './stretch.js';
-export { makeRng, deriveSeed, type Rng } from './rng.js';
+export { makeRng, deriveSeed, type Rng } from '../util/rng.js';
 
 /** Shift pitch by `semitones` (may be fractional or negative), keeping the length. */
 export function pitchShift(x: Float32Array, sr: number, semitones: number): Float32Array {

@@ -1,16 +1,24 @@
 /** Flag parsing shared by the `ser` subcommands. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
+
+/** Thrown for bad flags; `ser train`, `evaluate` and `infer` print it as one line and exit 2. */
+export class UsageError extends SerError {
+  constructor(message: string) {
+    super('ValidationError', message);
+  }
+}
 
 /**
  * node:util parseArgs (strict), with its errors (unknown flag, missing value) turned into a
- * ValidationError followed by the command's usage, so they reach the user as a message, not as
- * an internal error.
+ * UsageError (a ValidationError) followed by the command's usage when given, so they reach the
+ * user as a message, not as an internal error.
  */
 export function parseCommandArgs<
   T extends NonNullable<ParseArgsConfig['options']>,
   P extends boolean = false,
->(argv: string[], options: T, usage: string, allowPositionals?: P) {
+>(argv: string[], options: T, usage: string | null, allowPositionals?: P) {
   try {
     return parseArgs({
       args: argv,
@@ -20,7 +28,47 @@ export function parseCommandArgs<
     });
   } catch (err) {
     // node's messages run on ("Unknown option '--x'. To specify a positional..."): keep the first sentence.
-    const first = (err as Error).message.split('. ')[0]!.replace(/\.$/, '');
-    throw new SerError('ValidationError', `${first}\n\n${usage}`);
+    const message = err instanceof Error ? err.message : String(err);
+    const first = message.split('. ')[0]!.replace(/\.$/, '');
+    throw new UsageError(usage ? `${first}\n\n${usage}` : first);
   }
 }
+
+/** Parsed flag values checked against `schema`, or a UsageError naming the first bad flag. */
+export function flagsOrThrow<T>(schema: z.ZodType<T>, values: unknown): T {
+  const r = schema.safeParse(values);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const flag = issue && issue.path.length ? `--${String(issue.path[0])}: ` : '';
+  throw new UsageError(`${flag}${issue?.message ?? 'invalid value'}`);
+}
+
+export const listOf = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** "1,2,5-8" -> ["1","2","5","6","7","8"]. */
+export function parseActors(s: string): string[] {
+  const out: string[] = [];
+  for (const part of listOf(s)) {
+    const m = /^(\d+)-(\d+)$/.exec(part);
+    if (m) {
+      const a = Number(m[1]);
+      const b = Number(m[2]);
+      if (b < a || b - a > 1000) throw new UsageError(`bad actor range '${part}'`);
+      for (let i = a; i <= b; i++) out.push(String(i));
+    } else out.push(part);
+  }
+  return out;
+}
+
+export const intFlag = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .refine((s) => /^-?\d+$/.test(s.trim()), `--${name} must be a whole number`)
+    .transform(Number)
+    .pipe(
+      z.number().min(min, `--${name} must be at least ${min}`).max(max, `--${name} must be at most ${max}`),
+    );

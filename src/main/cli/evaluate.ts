@@ -8,11 +8,12 @@ import { z } from 'zod';
 import { scanDataset } from '../dataset/scan.js';
 import { defaultDbPath } from '../store/paths.js';
 import { openStore, type RunStore } from '../store/run-store.js';
-import { UsageError, flagsOrThrow, formatEvaluation, parseActors, parseFlags } from '../training/cli-args.js';
 import { evaluateModel } from '../training/evaluate-model.js';
 import { disposeClassifier, loadClassifier } from '../training/predict.js';
 import { defaultCacheDir } from '../training/run-request.js';
+import { UsageError, flagsOrThrow, parseActors, parseCommandArgs } from './args.js';
 import { createProgress } from './progress.js';
+import { formatEvaluation } from './text.js';
 
 const USAGE = `usage: ser evaluate --model PATH|RUN_ID --data DIR [options]
 
@@ -42,7 +43,7 @@ const flagSchema = z.object({
 export async function run(argv: string[]): Promise<number> {
   let f: z.infer<typeof flagSchema>;
   try {
-    const { values } = parseFlags(argv, OPTIONS);
+    const { values } = parseCommandArgs(argv, OPTIONS, null);
     if (values.help) {
       console.log(USAGE);
       return 0;

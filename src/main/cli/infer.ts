@@ -9,8 +9,9 @@ import { toErrorData, type SerErrorData } from '../../shared/errors.js';
 import type { Prediction } from '../../shared/training.js';
 import { defaultDbPath } from '../store/paths.js';
 import { openStore, type RunStore } from '../store/run-store.js';
-import { UsageError, flagsOrThrow, parseFlags } from '../training/cli-args.js';
+import { backendInfo } from '../model/backend.js';
 import { classify, disposeClassifier, loadClassifier } from '../training/predict.js';
+import { UsageError, flagsOrThrow, parseCommandArgs } from './args.js';
 
 const USAGE = `usage: ser infer --file PATH [--file PATH ...] [options]   (or: ser infer [options] FILE...)
 
@@ -39,7 +40,7 @@ type Entry = { ok: true; prediction: Prediction } | { ok: false; path: string; e
 export async function run(argv: string[]): Promise<number> {
   let f: z.infer<typeof flagSchema>;
   try {
-    const { values, positionals } = parseFlags(argv, OPTIONS, true);
+    const { values, positionals } = parseCommandArgs(argv, OPTIONS, null, true);
     if (values.help) {
       console.log(USAGE);
       return 0;
@@ -61,6 +62,12 @@ export async function run(argv: string[]): Promise<number> {
     if (looksLikeId) store = openStore(resolve(f.db ?? defaultDbPath()), { readonly: true });
     const c = await loadClassifier(ref, store);
     const entries: Entry[] = [];
+    const backend = backendInfo();
+    // On a terminal, say which model and backend answered (stderr, so stdout stays one line per
+    // file); scripts get the same in the --json object.
+    if (!f.json && process.stderr.isTTY) {
+      console.error(`model: ${c.runId ?? c.dir} (${c.labels.join(', ')}); backend: ${backend.summary}`);
+    }
     try {
       for (const file of f.file) {
         try {
@@ -81,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
       console.log(
         JSON.stringify({
           model: { path: c.dir, runId: c.runId, labels: c.labels },
+          backend: backend.name,
           results: entries.map((e) =>
             e.ok ? { ok: true, ...e.prediction } : { ok: false, path: e.path, error: e.error },
           ),

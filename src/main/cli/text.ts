@@ -1,4 +1,8 @@
-/** Terminal output shared by the `ser` subcommands: aligned tables, and a quiet end on a closed pipe. */
+/**
+ * Terminal output shared by the `ser` subcommands: aligned tables, an evaluation report, and a
+ * quiet end on a closed pipe.
+ */
+import type { Evaluation } from '../../shared/training.js';
 
 /**
  * Rows as columns padded to their widest cell, two spaces apart; columns for which `right` is
@@ -30,4 +34,35 @@ export function exitQuietlyOnClosedPipe(): void {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Accuracy line, per-class table and confusion matrix, for a terminal. */
+export function formatEvaluation(e: Evaluation): string {
+  const w = Math.max(8, ...e.labels.map((l) => l.length)) + 1;
+  const lines = [
+    `accuracy ${pct(e.accuracy)}  macro-F1 ${pct(e.macroF1)}  UAR ${pct(e.uar)}  (${e.n} clips)`,
+    '',
+    `${'label'.padEnd(w)} precision  recall      F1  support`,
+    ...e.perClass.map(
+      (c) =>
+        `${c.label.padEnd(w)} ${pct(c.precision).padStart(9)} ${pct(c.recall).padStart(7)} ${pct(c.f1).padStart(7)} ${String(c.support).padStart(8)}`,
+    ),
+    '',
+    `confusion (rows: true, columns: predicted)`,
+    `${''.padEnd(w)}${e.labels.map((l) => l.slice(0, 7).padStart(8)).join('')}`,
+    ...e.confusion.map(
+      (row, i) => `${e.labels[i]!.padEnd(w)}${row.map((v) => String(v).padStart(8)).join('')}`,
+    ),
+  ];
+  if (e.folds && e.foldAccuracy) {
+    lines.push('', `folds: mean accuracy ${pct(e.foldAccuracy.mean)} ± ${pct(e.foldAccuracy.std)}`);
+    for (const f of e.folds) {
+      lines.push(
+        `  fold ${f.fold + 1} (speakers ${f.testSpeakers.join(',')}): ${pct(f.evaluation.accuracy)}, ${f.epochs} epochs`,
+      );
+    }
+  }
+  return lines.join('\n');
 }

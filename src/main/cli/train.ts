@@ -16,19 +16,12 @@ import type {
 } from '../../shared/training.js';
 import { scanDataset } from '../dataset/scan.js';
 import { defaultDbPath } from '../store/paths.js';
-import {
-  UsageError,
-  flagsOrThrow,
-  formatEvaluation,
-  intFlag,
-  listOf,
-  parseActors,
-  parseFlags,
-} from '../training/cli-args.js';
 import { buildTrainConfig } from '../training/config.js';
 import { startTrainingJob } from '../training/job.js';
 import { sortSpeakers } from '../training/splits.js';
+import { UsageError, flagsOrThrow, intFlag, listOf, parseActors, parseCommandArgs } from './args.js';
 import { createProgress, formatSeconds } from './progress.js';
+import { formatEvaluation } from './text.js';
 
 const USAGE = `usage: ser train --data DIR [options]
 
@@ -125,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
   let req: TrainRequest;
   let json = false;
   try {
-    const { values } = parseFlags(argv, OPTIONS);
+    const { values } = parseCommandArgs(argv, OPTIONS, null);
     if (values.help) {
       console.log(USAGE);
       return 0;

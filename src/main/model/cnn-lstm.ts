@@ -10,9 +10,9 @@
  */
 import { SerError } from '../../shared/errors.js';
 import type { ModelConfig } from '../../shared/training.js';
-import { subSeed } from './init.js';
 import { SerBatchNorm, SerConv1D, SerDense, SerDropout, SerLSTM, SerTimeMaxPool } from './layers.js';
 import { tf } from './tf.js';
+import { layerSeed } from '../util/rng.js';
 
 export interface ModelInputShape {
   /** Frames per example (1 for the pooled MLP). */
@@ -65,7 +65,7 @@ export function buildModel(
 ): tf.LayersModel {
   check(cfg, input, numClasses);
   let n = 0;
-  const next = () => subSeed(seed, n++);
+  const next = () => layerSeed(seed, n++);
   const model = tf.sequential({ name: cfg.kind === 'mlp' ? 'ser_mlp' : 'ser_cnn_lstm' });
   const dropout = (name: string, mode: 'element' | 'channel' = 'element') => {
     const s = next();

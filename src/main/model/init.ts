@@ -3,28 +3,10 @@
  * weights on every backend (tfjs's Orthogonal initializer runs a QR on the backend and
  * warns on matrices over 2000 elements; ours is a small Gram-Schmidt).
  */
+import { makeRng } from '../util/rng.js';
 import { tf } from './tf.js';
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
-
-/** mulberry32: a tiny, fast, well-distributed 32-bit PRNG. Returns floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A seed for part `index` of something seeded with `seed` (distinct, deterministic). */
-export function subSeed(seed: number, index: number): number {
-  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca77)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
-  return (h ^ (h >>> 15)) >>> 0;
-}
 
 function normals(n: number, rand: () => number): Float64Array {
   const out = new Float64Array(n);
@@ -44,7 +26,7 @@ export function glorotUniform(shape: number[], seed: number): Float32Array {
   const fanIn = (shape.length >= 2 ? shape[shape.length - 2]! : shape[0]!) * receptive;
   const fanOut = shape[shape.length - 1]! * receptive;
   const limit = Math.sqrt(6 / (fanIn + fanOut));
-  const rand = prng(seed);
+  const rand = makeRng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = (2 * rand() - 1) * limit;
@@ -56,7 +38,7 @@ export function orthogonal(rows: number, cols: number, seed: number): Float32Arr
   // Orthonormalise the `small` vectors of length `long`, then lay them out as rows or columns.
   const small = Math.min(rows, cols);
   const long = Math.max(rows, cols);
-  const v = normals(small * long, prng(seed));
+  const v = normals(small * long, makeRng(seed));
   for (let i = 0; i < small; i++) {
     const vi = v.subarray(i * long, (i + 1) * long);
     for (let j = 0; j < i; j++) {

@@ -4,7 +4,8 @@
  * `seed`, so initial weights (and dropout masks) are reproducible on every backend.
  */
 import { batchNormInference, batchNormTraining } from './batch-norm.js';
-import { fromValues, glorotUniform, orthogonal, prng } from './init.js';
+import { makeRng } from '../util/rng.js';
+import { fromValues, glorotUniform, orthogonal } from './init.js';
 import { lstm } from './lstm-op.js';
 import { conv1dSame, matMulBias, timeMaxPool, type Activation } from './ops.js';
 import { tf, type Tensor } from './tf.js';
@@ -334,7 +335,7 @@ export class SerDropout extends tf.layers.Layer {
     this.rate = args.rate;
     this.mode = args.mode ?? 'element';
     this.seed = args.seed;
-    this.next = prng(args.seed);
+    this.next = makeRng(args.seed);
     this.supportsMasking = true;
   }
 

@@ -1,10 +1,11 @@
 /**
- * TrainConfig: validation (the message names the field) and assembly from a preset plus the
- * few choices the CLI and the benchmarks expose.
+ * TrainConfig: validation with the shared schema (src/shared/train-schema.ts, also the API
+ * contract's; the message names the field) and assembly from a preset plus the few choices the
+ * CLI and the benchmarks expose.
  */
-import { z } from 'zod';
 import { SEED_EMOTIONS } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
+import { TrainConfigSchema } from '../../shared/train-schema.js';
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../shared/features.js';
 import {
   DEFAULT_AUGMENT_CONFIG,
@@ -19,71 +20,8 @@ import {
 import { parseFeatureConfig } from '../features/config.js';
 import { MLP_BASELINE, MODEL_PRESETS, type PresetName } from '../model/presets.js';
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const fraction = z.number().min(0).lt(1);
-
-const splitSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('random'), testFraction: z.number().gt(0).lt(1), valFraction: fraction }),
-  // No test actors: a final fit on every speaker (no test evaluation).
-  z.object({ kind: z.literal('actors'), testActors: z.array(z.string().min(1)), valFraction: fraction }),
-  z.object({ kind: z.literal('kfold-actors'), folds: int(2, 100), valFraction: fraction }),
-]);
-
-// Loose: model options added by the model engine pass through to buildModel, which checks them.
-const modelSchema = z.looseObject({
-  kind: z.enum(['cnn-lstm', 'mlp']),
-  frames: int(1, 100_000),
-  convFilters: z.array(int(1, 4096)),
-  convKernels: z.array(int(1, 255)),
-  poolSizes: z.array(int(1, 64)),
-  lstmUnits: int(0, 4096),
-  denseUnits: int(0, 8192),
-  dropout: fraction,
-  batchNorm: z.boolean().optional(),
-  convDropout: z.enum(['element', 'channel']).optional(),
-  mlpHidden: z.array(int(1, 8192)).optional(),
-  lstmPooling: z.enum(['last', 'mean']).optional(),
-});
-
-const trainConfigSchema = z.object({
-  labels: z
-    .array(z.string().min(1))
-    .min(2, 'choose at least two emotions')
-    .refine((a) => new Set(a).size === a.length, 'must not repeat a label'),
-  features: z.unknown(),
-  augment: z
-    .object({
-      kinds: z.array(z.enum(['pitch', 'stretch', 'noise'])),
-      copiesPerClip: int(0, 50),
-      pitchSemitones: z.number().min(0).max(12),
-      stretchMin: z.number().min(0.25).max(4),
-      stretchMax: z.number().min(0.25).max(4),
-      noiseSnrMin: z.number().min(-20).max(100),
-      noiseSnrMax: z.number().min(-20).max(100),
-    })
-    .refine((a) => a.stretchMin <= a.stretchMax, 'stretchMin must not exceed stretchMax')
-    .refine((a) => a.noiseSnrMin <= a.noiseSnrMax, 'noiseSnrMin must not exceed noiseSnrMax'),
-  model: modelSchema,
-  optimizer: z.object({
-    learningRate: z.number().gt(0).max(1),
-    batchSize: int(1, 4096),
-    epochs: int(1, 100_000),
-    patience: int(0, 100_000),
-    classWeights: z.boolean(),
-  }),
-  split: splitSchema,
-  seed: z.number().int(),
-  normalization: z.enum(['global', 'speaker']).optional(),
-  masking: z
-    .object({
-      freqMasks: int(0, 64),
-      freqWidth: int(0, 4096),
-      timeMasks: int(0, 64),
-      timeWidth: int(0, 100_000),
-    })
-    .nullable()
-    .optional(),
-});
+// Features are checked apart: a config from outside may give only the fields it changes.
+const trainConfigSchema = TrainConfigSchema.omit({ features: true });
 
 /** Check a TrainConfig from outside (IPC, a worker message, a file); throws ValidationError naming the field. */
 export function validateTrainConfig(value: unknown): TrainConfig {
@@ -97,7 +35,7 @@ export function validateTrainConfig(value: unknown): TrainConfig {
     (value as { features?: unknown }).features,
     'training config: features',
   );
-  return { ...(parsed.data as Omit<TrainConfig, 'features'>), features };
+  return { ...parsed.data, features };
 }
 
 /**

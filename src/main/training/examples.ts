@@ -6,7 +6,7 @@
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { MaskConfig } from '../../shared/training.js';
 import { applyNormalization, type Normalization } from './normalise.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 /** A set of examples the training loop can batch. */
 export interface ExampleSet {

@@ -7,7 +7,7 @@ import { SerError } from '../../shared/errors.js';
 import type { EpochMetrics } from '../../shared/training.js';
 import { tf, type LayersModel, type Tensor } from '../model/tf.js';
 import type { ExampleSet } from './examples.js';
-import { seededRng, shuffleInPlace, type Rng } from './rng.js';
+import { seededRng, shuffle, type Rng } from '../util/rng.js';
 
 export interface FitOptions {
   epochs: number;
@@ -119,7 +119,7 @@ export async function fitModel(
   try {
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
       const t0 = performance.now();
-      shuffleInPlace(order, rng);
+      shuffle(order, rng);
       let lossSum = 0;
       let correct = 0;
       let seen = 0;

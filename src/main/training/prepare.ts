@@ -9,11 +9,11 @@ import type { DatasetItem } from '../../shared/dataset.js';
 import type { FeatureConfig, FeatureMatrix } from '../../shared/features.js';
 import type { AugmentConfig } from '../../shared/training.js';
 import { decodeFile } from '../audio/decode.js';
-import { augmentClip, makeRng } from '../audio/augment.js';
+import { augmentClip } from '../audio/augment.js';
 import { cacheKey, contentHash, readCached, writeCached } from '../features/cache.js';
 import { extractFeatures } from '../features/extract.js';
 import { extractMany, isExtractError } from '../features/pool.js';
-import { subSeed } from './rng.js';
+import { makeRng, subSeed } from '../util/rng.js';
 
 export interface HashedItems {
   /** sha256 of each file's bytes. */

@@ -12,7 +12,7 @@
  * (RAVDESS Actor_07 has two) cannot leak from train into test.
  */
 import { SerError } from '../../shared/errors.js';
-import { seededRng, shuffleInPlace, subSeed, type Rng } from './rng.js';
+import { seededRng, shuffle, subSeed, type Rng } from '../util/rng.js';
 
 export interface SplitItem {
   label: string;
@@ -102,7 +102,7 @@ function stratifiedTake(indices: number[], items: readonly SplitItem[], fraction
   const taken: number[] = [];
   const kept: number[] = [];
   for (const label of [...byLabel.keys()].sort()) {
-    const units = shuffleInPlace(unitsOf(byLabel.get(label)!, items), rng);
+    const units = shuffle(unitsOf(byLabel.get(label)!, items), rng);
     const n = units.reduce((s, u) => s + u.length, 0);
     let want = Math.round(n * fraction);
     if (fraction > 0 && units.length >= 2) want = Math.min(Math.max(want, 1), n - 1);
@@ -184,7 +184,7 @@ export function speakerSplit(
       trainSpeakers.length - 1,
       Math.max(1, Math.round(valFraction * trainSpeakers.length)),
     );
-    valSpeakers = sortSpeakers(shuffleInPlace([...trainSpeakers], rng).slice(0, nVal));
+    valSpeakers = sortSpeakers(shuffle([...trainSpeakers], rng).slice(0, nVal));
     const vs = new Set(valSpeakers);
     val = restIdx.filter((i) => vs.has(items[i]!.speaker!));
     train = restIdx.filter((i) => !vs.has(items[i]!.speaker!));

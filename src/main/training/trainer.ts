@@ -41,7 +41,7 @@ import { evaluationFromConfusion, meanStd, sumConfusions } from './metrics.js';
 import { applyNormalization, speakerNormalization } from './normalise.js';
 import { fitCurves } from './polyfit.js';
 import { augmentCopies, augmentItems, extractOriginals, hashItems } from './prepare.js';
-import { subSeed } from './rng.js';
+import { subSeed } from '../util/rng.js';
 import { kfoldSpeakerSplits, randomSplit, speakerSplit, type Fold, type SplitItem } from './splits.js';
 
 export interface TrainerOptions {

@@ -1,7 +1,10 @@
 /**
  * Seeded randomness for everything that must repeat exactly for a run's seed (augmentation,
- * splits, initialisation). mulberry32: 32-bit state, fast, good enough statistically for
- * sampling and shuffling (not for cryptography).
+ * splits, batch order, initial weights, dropout masks). mulberry32: 32-bit state, fast, good
+ * enough statistically for sampling and shuffling (not for cryptography).
+ *
+ * The seed derivations below differ on purpose: each is what its consumer has always used, and
+ * changing one would change the numbers of recorded runs.
  */
 
 /** A generator of uniform numbers in [0, 1). */
@@ -16,6 +19,29 @@ export function makeRng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * `makeRng`, except that seed 0 (which would start mulberry32 from state 0) becomes 0x9e3779b9:
+ * the splits and the training loop's batch order are drawn from this one.
+ */
+export function seededRng(seed: number): Rng {
+  return makeRng(seed >>> 0 || 0x9e3779b9);
+}
+
+/** An independent seed for a training sub-task (split, fold, augmented clip) from a base seed. */
+export function subSeed(seed: number, salt: number): number {
+  let h = (seed ^ Math.imul(salt + 1, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The seed of a model's `index`-th initializer or dropout layer, from the model's seed. */
+export function layerSeed(seed: number, index: number): number {
+  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca77)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 /**
