@@ -1,12 +1,12 @@
 /**
- * What the training wizard starts from: the default TrainConfig (the seed's six emotions and
- * model, a speaker-independent split), the model presets as full configs, and named feature sets.
+ * What the training wizard starts from: the default TrainConfig (the seed's six emotions, the
+ * training recipe, a speaker-independent split), the model presets as full configs, and named feature sets.
  */
 import type { Preset, Presets } from '../../shared/contract.js';
-import { SEED_EMOTIONS } from '../../shared/dataset.js';
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../shared/features.js';
-import { DEFAULT_AUGMENT_CONFIG, type TrainConfig } from '../../shared/training.js';
-import { MODEL_PRESETS } from '../model/presets.js';
+import type { TrainConfig } from '../../shared/training.js';
+import { MODEL_PRESETS, type PresetName } from '../model/presets.js';
+import { buildTrainConfig } from '../training/config.js';
 
 const TITLES: Record<keyof typeof MODEL_PRESETS, string> = {
   fast: 'Fast',
@@ -14,18 +14,15 @@ const TITLES: Record<keyof typeof MODEL_PRESETS, string> = {
   best: 'Best',
 };
 
-function trainDefaults(): TrainConfig {
-  const seed = MODEL_PRESETS.seed;
-  return {
-    labels: [...SEED_EMOTIONS],
-    features: { ...DEFAULT_FEATURE_CONFIG, features: [...DEFAULT_FEATURE_CONFIG.features] },
-    augment: { ...DEFAULT_AUGMENT_CONFIG, kinds: [...DEFAULT_AUGMENT_CONFIG.kinds] },
-    model: structuredClone(seed.model),
-    optimizer: { ...seed.optimizer },
-    // Speaker-independent by default: RAVDESS actors 17-20 are never heard in training.
-    split: { kind: 'actors', testActors: ['17', '18', '19', '20'], valFraction: 0.1 },
-    seed: 42,
-  };
+// The wizard starts from exactly what `ser train` does (the recipe, i.e. the `best` preset, with
+// masking and one augmented copy), speaker-independent: RAVDESS actors 17-20 are never heard in training.
+function trainConfig(preset?: PresetName): TrainConfig {
+  return structuredClone(
+    buildTrainConfig({
+      preset,
+      split: { kind: 'actors', testActors: ['17', '18', '19', '20'], valFraction: 0.1 },
+    }),
+  );
 }
 
 function features(
@@ -38,14 +35,14 @@ function features(
 }
 
 export function presets(): Presets {
-  const defaults = trainDefaults();
+  const defaults = trainConfig();
   return {
     defaults,
     model: Object.values(MODEL_PRESETS).map((p) => ({
       id: p.name,
       name: TITLES[p.name],
       description: p.description,
-      config: { ...trainDefaults(), model: structuredClone(p.model), optimizer: { ...p.optimizer } },
+      config: trainConfig(p.name),
     })),
     features: [
       features(

@@ -51,32 +51,14 @@ export const TRAINING_FEATURES: FeatureConfig = {
 export const DEFAULT_MASKING: MaskConfig = { freqMasks: 2, freqWidth: 12, timeMasks: 2, timeWidth: 12 };
 
 /**
- * The training recipe (what `ser train`, the app and the bundled model use unless a preset is
- * named), pinned here so the numbers in docs/BENCHMARKS.md stay reproducible when presets change:
- * the seed's CNN-LSTM with batch norm and a dense layer. With random crops, masking and augmented
- * copies regularising, dropout 0.2 at lr 2e-3 converges in fewer epochs (dropout 0.3 at 1e-3 was
- * still underfitting when early stopping ended it).
+ * The training recipe: what `ser train`, the app and the bundled model use unless another preset
+ * is named, and what docs/BENCHMARKS.md measures. It is the `best` model preset, so the wizard's
+ * "Best" and the command line train the same model.
  */
-export const RECIPE_MODEL: ModelConfig = {
-  kind: 'cnn-lstm',
-  frames: 128,
-  convFilters: [64, 128],
-  convKernels: [5, 3],
-  poolSizes: [2, 4],
-  lstmUnits: 64,
-  denseUnits: 64,
-  dropout: 0.2,
-  batchNorm: true,
-  convDropout: 'element',
-};
+export const RECIPE_MODEL: ModelConfig = MODEL_PRESETS.best.model;
 
-export const RECIPE_OPTIMIZER: OptimizerConfig = {
-  learningRate: 2e-3,
-  batchSize: 32,
-  epochs: 80,
-  patience: 15,
-  classWeights: true,
-};
+export const RECIPE_OPTIMIZER: OptimizerConfig = MODEL_PRESETS.best.optimizer;
+
 /** The pooled-statistics baseline's optimizer settings (as benchmarked). */
 export const MLP_OPTIMIZER: OptimizerConfig = {
   learningRate: 1e-3,
