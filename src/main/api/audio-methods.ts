@@ -111,25 +111,26 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
       const chosen = a.modelRunId === undefined ? opts.settings.get().modelRunId : a.modelRunId;
       // models.list calls the bundled model 'default'; accept that id as well as null.
       const runId = chosen === 'default' ? null : chosen;
-      const model = await classifiers.get(runId ?? null);
-      const results: ClassifyEntry[] = [];
-      for (const file of a.files) {
-        try {
-          const audio = await decodeBuffer(file.bytes, file.name, {
-            targetRate: model.sampleRate,
-            maxSeconds: CLASSIFY_MAX_SECONDS,
-            allowSilent: false,
-          });
-          results.push({
-            ok: true,
-            name: file.name,
-            prediction: await model.classify(audio.samples, file.name),
-          });
-        } catch (err) {
-          results.push({ ok: false, name: file.name, error: toErrorData(err) });
+      return classifiers.use(runId ?? null, async (model) => {
+        const results: ClassifyEntry[] = [];
+        for (const file of a.files) {
+          try {
+            const audio = await decodeBuffer(file.bytes, file.name, {
+              targetRate: model.sampleRate,
+              maxSeconds: CLASSIFY_MAX_SECONDS,
+              allowSilent: false,
+            });
+            results.push({
+              ok: true,
+              name: file.name,
+              prediction: await model.classify(audio.samples, file.name),
+            });
+          } catch (err) {
+            results.push({ ok: false, name: file.name, error: toErrorData(err) });
+          }
         }
-      }
-      return { model: { runId: runId ?? null, labels: model.labels }, results };
+        return { model: { runId: runId ?? null, labels: model.labels }, results };
+      });
     },
 
     defaultModelInfo: () => classifiers.defaultInfo(),

@@ -25,36 +25,73 @@ export interface DefaultModelInfo {
   accuracy: number | null;
 }
 
+/**
+ * A loaded classifier and the calls using it: eviction or forget() only retires it, and its
+ * tensors are freed when the last call using it ends, so a concurrent call never finds its model
+ * disposed under it.
+ */
+class Entry {
+  private active = 0;
+  private retired = false;
+
+  constructor(readonly model: Promise<Classifier>) {}
+
+  async run<T>(f: (c: Classifier) => Promise<T>): Promise<T> {
+    const c = await this.model;
+    this.active++;
+    try {
+      return await f(c);
+    } finally {
+      this.active--;
+      this.disposeIfIdle();
+    }
+  }
+
+  retire(): void {
+    this.retired = true;
+    this.disposeIfIdle();
+  }
+
+  private disposeIfIdle(): void {
+    if (this.retired && this.active === 0) void this.model.then(disposeClassifier, () => undefined);
+  }
+}
+
 export class ClassifierCache {
-  private loaded = new Map<string, Promise<Classifier>>();
+  private loaded = new Map<string, Entry>();
   private defaultInfoCache: Promise<DefaultModelInfo | null> | null = null;
 
   constructor(private readonly opts: { store: RunStore; defaultModelDir: string }) {}
 
-  async get(runId: string | null): Promise<LoadedModel> {
+  /**
+   * Run `f` with a loaded model. The model stays usable for the whole of `f` (which may await
+   * decoding between classifications) even if another call evicts or forgets it meanwhile.
+   */
+  async use<T>(runId: string | null, f: (model: LoadedModel) => Promise<T>): Promise<T> {
     const key = runId ?? 'default';
-    let p = this.loaded.get(key);
-    if (!p) {
-      p = this.load(runId);
-      this.loaded.set(key, p);
-      const loading = p;
-      // Forget only this failed load, not one started after it (forget() and get() in between).
-      loading.catch(() => {
+    let entry = this.loaded.get(key);
+    if (!entry) {
+      const loading = new Entry(this.load(runId));
+      entry = loading;
+      this.loaded.set(key, loading);
+      // Forget only this failed load, not one started after it (forget() and use() in between).
+      loading.model.catch(() => {
         if (this.loaded.get(key) === loading) this.loaded.delete(key);
       });
       this.evict();
     } else {
       // Most recently used last.
       this.loaded.delete(key);
-      this.loaded.set(key, p);
+      this.loaded.set(key, entry);
     }
-    const c = await p;
-    return {
-      labels: c.labels,
-      sampleRate: c.meta.featureConfig.sampleRate,
-      classify: (samples, name) =>
-        classify(c, { samples, sampleRate: c.meta.featureConfig.sampleRate, name }),
-    };
+    return entry.run((c) =>
+      f({
+        labels: c.labels,
+        sampleRate: c.meta.featureConfig.sampleRate,
+        classify: (samples, name) =>
+          classify(c, { samples, sampleRate: c.meta.featureConfig.sampleRate, name }),
+      }),
+    );
   }
 
   private async load(runId: string | null): Promise<Classifier> {
@@ -79,21 +116,21 @@ export class ClassifierCache {
 
   private evict(): void {
     while (this.loaded.size > KEEP) {
-      const [key, p] = this.loaded.entries().next().value as [string, Promise<Classifier>];
+      const [key, entry] = this.loaded.entries().next().value as [string, Entry];
       this.loaded.delete(key);
-      void p.then(disposeClassifier, () => undefined);
+      entry.retire();
     }
   }
 
   forget(runId: string): void {
-    const p = this.loaded.get(runId);
-    if (!p) return;
+    const entry = this.loaded.get(runId);
+    if (!entry) return;
     this.loaded.delete(runId);
-    void p.then(disposeClassifier, () => undefined);
+    entry.retire();
   }
 
   clear(): void {
-    for (const p of this.loaded.values()) void p.then(disposeClassifier, () => undefined);
+    for (const entry of this.loaded.values()) entry.retire();
     this.loaded.clear();
   }
 
