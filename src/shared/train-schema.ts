@@ -45,6 +45,7 @@ export const ModelConfigSchema = z.object({
   convDropout: z.enum(['element', 'channel']).optional(),
   mlpHidden: z.array(int(1, 8192)).optional(),
   lstmPooling: z.enum(['last', 'mean']).optional(),
+  pooling: z.enum(['mean-std', 'summary']).optional(),
 });
 
 export const OptimizerConfigSchema = z.object({
@@ -53,6 +54,7 @@ export const OptimizerConfigSchema = z.object({
   epochs: int(1, 100_000),
   patience: int(0, 100_000),
   classWeights: z.boolean(),
+  schedule: z.enum(['constant', 'cosine']).optional(),
 });
 
 export const MaskConfigSchema = z.object({
@@ -78,4 +80,14 @@ export const TrainConfigSchema = z.object({
   seed: z.number().int(),
   normalization: z.enum(['global', 'speaker']).optional(),
   masking: MaskConfigSchema.nullable().optional(),
+  ensemble: z
+    .array(
+      z.object({
+        model: ModelConfigSchema,
+        optimizer: OptimizerConfigSchema,
+        masking: MaskConfigSchema.nullable().optional(),
+      }),
+    )
+    .max(8, 'at most 8 further ensemble members')
+    .optional(),
 });

@@ -42,7 +42,18 @@ export interface ModelConfig {
   mlpHidden?: number[];
   /** What the LSTM passes on: its last state ('last', default) or the mean of all its states. */
   lstmPooling?: 'last' | 'mean';
+  /**
+   * What the 'mlp' pools from each feature column over the frames: 'mean-std' (default, the
+   * seed's statistics) or 'summary' (also the 10th, 50th and 90th percentiles and the standard
+   * deviation of the frame-to-frame difference: 6 values a column).
+   */
+  pooling?: PoolingKind;
 }
+
+export type PoolingKind = 'mean-std' | 'summary';
+
+/** Values per feature column of each pooling. */
+export const POOLED_VALUES: Record<PoolingKind, number> = { 'mean-std': 2, summary: 6 };
 
 export interface OptimizerConfig {
   learningRate: number;
@@ -51,7 +62,14 @@ export interface OptimizerConfig {
   /** Early stopping patience on validation loss (epochs); best weights are restored. */
   patience: number;
   classWeights: boolean;
+  /**
+   * Learning rate over the run: 'constant', or 'cosine' (from learningRate down to zero along a
+   * half cosine over all `epochs`, batch by batch). Absent means constant.
+   */
+  schedule?: LearningRateSchedule;
 }
+
+export type LearningRateSchedule = 'constant' | 'cosine';
 
 /**
  * SpecAugment-style masking of normalised training inputs, redrawn every epoch: up to
@@ -83,6 +101,20 @@ export interface TrainConfig {
   seed: number;
   /** Default 'global'. */
   normalization?: NormalizationMode;
+  /** Default: none. */
+  masking?: MaskConfig | null;
+  /**
+   * Further models trained beside `model` on the same split, features and augmented copies, each
+   * with its own seed; the run's predictions are the mean of all members' class probabilities
+   * (late fusion). Absent or empty: one model.
+   */
+  ensemble?: EnsembleMember[];
+}
+
+/** One further member of an ensemble (see TrainConfig.ensemble). */
+export interface EnsembleMember {
+  model: ModelConfig;
+  optimizer: OptimizerConfig;
   /** Default: none. */
   masking?: MaskConfig | null;
 }
@@ -171,8 +203,10 @@ export type TrainEvent =
       etaSeconds?: number;
       /** 0-based fold, for k-fold runs. */
       fold?: number;
+      /** 0-based ensemble member, for ensembles. */
+      member?: number;
     }
-  | { type: 'epoch'; metrics: EpochMetrics; etaSeconds: number; fold?: number }
+  | { type: 'epoch'; metrics: EpochMetrics; etaSeconds: number; fold?: number; member?: number }
   | { type: 'fold'; fold: number; folds: number; evaluation: Evaluation; testSpeakers?: string[] }
   | { type: 'log'; level: 'info' | 'warn'; message: string }
   | {

@@ -67,6 +67,12 @@ describe.skipIf(!HAVE_RAVDESS)(`training wizard ${HAVE_RAVDESS ? '' : MISSING_DA
     expect(await page.getByRole('checkbox', { name: '07', exact: true }).isChecked()).toBe(true);
     expect(await page.getByRole('checkbox', { name: '08', exact: true }).isChecked()).toBe(true);
     expect(await page.getByRole('checkbox', { name: '01', exact: true }).isChecked()).toBe(false);
+    // The recipe averages the CNN-LSTM with a pooled-statistics MLP; the box turns that off and on.
+    const ensemble = page.getByRole('checkbox', { name: /Ensemble: average with a pooled-statistics MLP/ });
+    expect(await ensemble.isChecked()).toBe(true);
+    await ensemble.uncheck();
+    expect(await page.getByText(/ensemble: probabilities averaged/).count()).toBe(0);
+    await ensemble.check();
     await page.getByLabel('Epochs').fill('4');
     await page.getByLabel('Run name').fill('e2e angry vs calm');
     await shootBothSizes(app, 'train-3-model');
@@ -87,6 +93,9 @@ describe.skipIf(!HAVE_RAVDESS)(`training wizard ${HAVE_RAVDESS ? '' : MISSING_DA
     const run = (await app.service.call('runs.list', undefined))[0];
     expect(run?.status).toBe('completed');
     expect(run?.name).toBe('e2e angry vs calm');
+    const full = await app.service.call('runs.get', { id: run!.id });
+    expect(full.config.ensemble?.map((m) => m.model.kind)).toEqual(['mlp']);
+    expect(full.artifacts[0]?.path).toBeTruthy();
     // Rows are the true labels; the counts add up to the held-out actors' 12 clips.
     const cells = await matrix.locator('tbody td').allInnerTexts();
     expect(cells).toHaveLength(4);
@@ -115,6 +124,9 @@ describe.skipIf(!HAVE_RAVDESS)(`training wizard ${HAVE_RAVDESS ? '' : MISSING_DA
     await expect
       .poll(async () => Number((await epoch.getAttribute('aria-valuenow')) ?? 0), { timeout: 60_000 })
       .toBeGreaterThan(2);
+    expect(
+      await live.getByRole('progressbar', { name: 'Ensemble member' }).getAttribute('aria-valuenow'),
+    ).toBe('1');
     // Live curves mid-run (the first, 4-epoch run is over before a screenshot could catch it).
     await shootBothSizes(app, 'train-4-progress');
     await live.getByRole('button', { name: 'Cancel training' }).click();

@@ -49,6 +49,8 @@ async function tinyConfig(epochs: number): Promise<TrainConfig> {
     optimizer: { ...defaults.optimizer, epochs, batchSize: 8, patience: epochs },
     split: { kind: 'random', testFraction: 0.25, valFraction: 0.2 },
     seed: 3,
+    // One model: the default ensemble's MLP would add its own 100 epochs.
+    ensemble: [],
   };
 }
 

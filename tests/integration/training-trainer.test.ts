@@ -1,7 +1,8 @@
 /**
  * The trainer end to end on real RAVDESS clips, through the worker-thread job the app and the
- * CLI use: a small CNN-LSTM (fast preset, a few epochs) on calm vs angry from 8 actors, tested
- * on 2 actors it never heard; the run store; cancellation; a crashing worker.
+ * CLI use: the recipe's ensemble with a small CNN-LSTM (fast preset, a few epochs) and the MLP on
+ * calm vs angry from 8 actors, tested on 2 actors it never heard; the run store; cancellation; a
+ * crashing worker.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,14 @@ describe.skipIf(!HAVE_RAVDESS)(`training job on real clips ${HAVE_RAVDESS ? '' :
     expect(r.evaluation!.accuracy).toBeGreaterThanOrEqual(0.7);
     expect(r.labels).toEqual(['calm', 'angry']);
 
+    // An ensemble by default: both members trained, each reported, the evaluation is their average's.
+    expect(config.ensemble?.map((m) => m.model.kind)).toEqual(['mlp']);
+    const batches = events.filter((e): e is Extract<TrainEvent, { type: 'batch' }> => e.type === 'batch');
+    expect(new Set(batches.map((b) => b.member))).toEqual(new Set([0, 1]));
+    expect(
+      events.some((e) => e.type === 'log' && /members \d+\.\d%, \d+\.\d%; ensemble \d+\.\d%/.test(e.message)),
+    ).toBe(true);
+
     const types = new Set(events.map((e) => e.type));
     for (const t of ['started', 'stage', 'progress', 'batch', 'epoch', 'done']) expect(types).toContain(t);
     const epochs = events.filter((e): e is Extract<TrainEvent, { type: 'epoch' }> => e.type === 'epoch');
@@ -104,6 +113,14 @@ describe.skipIf(!HAVE_RAVDESS)(`training job on real clips ${HAVE_RAVDESS ? '' :
     const p = await classify(c, clip);
     expect(Object.keys(p.probabilities)).toEqual(['calm', 'angry']);
     expect(p.probabilities.calm! + p.probabilities.angry!).toBeCloseTo(1, 5);
+    // Both members are in the folder, and the prediction is the mean of theirs.
+    expect(existsSync(join(r.modelDir!, 'members', '1', 'weights.bin'))).toBe(true);
+    expect(c.members.map((m) => m.meta.modelConfig.kind)).toEqual(['cnn-lstm', 'mlp']);
+    const alone = await Promise.all(c.members.map((m) => classify({ ...c, members: [m] }, clip)));
+    expect(p.probabilities.angry).toBeCloseTo(
+      (alone[0]!.probabilities.angry! + alone[1]!.probabilities.angry!) / 2,
+      5,
+    );
     disposeClassifier(c);
   });
 

@@ -12,7 +12,13 @@ import { decodeFile } from '../../src/main/audio/decode.js';
 import { configHash, parseFeatureConfig } from '../../src/main/features/config.js';
 import { extractFeatures } from '../../src/main/features/extract.js';
 import { extractFile } from '../../src/main/features/index.js';
-import { featureBlock, poolStats, pooledVector, toLayout } from '../../src/main/features/matrix.js';
+import {
+  featureBlock,
+  poolMatrix,
+  poolStats,
+  pooledVector,
+  toLayout,
+} from '../../src/main/features/matrix.js';
 import { HAVE_RAVDESS, MISSING_DATA, ravdessClip } from '../helpers/shared-data.js';
 
 const all: FeatureConfig = { ...DEFAULT_FEATURE_CONFIG, features: [...ALL_FEATURES] };
@@ -103,6 +109,31 @@ describe('matrix views', () => {
     const v = pooledVector(s);
     expect(v.length).toBe(2 * m.width);
     expect(v[m.width]).toBe(s.std[0]);
+  });
+
+  it('pools a summary: mean, std, 10/50/90th percentiles and the spread of frame-to-frame change', () => {
+    expect(poolMatrix(m)).toEqual(pooledVector(poolStats(m)));
+    const v = poolMatrix(m, 'summary');
+    const w = m.width;
+    expect(v.length).toBe(6 * w);
+    expect(Array.from(v.subarray(0, 2 * w))).toEqual(Array.from(pooledVector(poolStats(m))));
+    for (const c of [0, 5, 13]) {
+      const col = Array.from({ length: m.frames }, (_, t) => m.data[t * w + c]!);
+      const sorted = [...col].sort((a, b) => a - b);
+      const rank = (q: number) => sorted[Math.round(q * (col.length - 1))]!;
+      expect(v[2 * w + c]).toBe(Math.fround(rank(0.1)));
+      expect(v[3 * w + c]).toBe(Math.fround(rank(0.5)));
+      expect(v[4 * w + c]).toBe(Math.fround(rank(0.9)));
+      const d = col.slice(1).map((x, t) => x - col[t]!);
+      const dm = d.reduce((a, b) => a + b, 0) / d.length;
+      const dstd = Math.sqrt(d.reduce((a, b) => a + (b - dm) ** 2, 0) / d.length);
+      expect(v[5 * w + c]).toBeCloseTo(dstd, 4);
+    }
+    // A column that never changes has no spread of change, and its percentiles are its value.
+    const flat = { ...m, data: new Float32Array(m.data.length).fill(2) };
+    const f = poolMatrix(flat, 'summary');
+    expect(f[5 * w]).toBe(0);
+    expect(f[3 * w]).toBe(2);
   });
 
   it("writes librosa's [coefficient][frame] layout with librosa's key names", () => {

@@ -9,6 +9,7 @@ import { initBackend } from '../../src/main/model/backend.js';
 import { buildModel } from '../../src/main/model/cnn-lstm.js';
 import {
   loadModelFolder,
+  loadModelParts,
   MODEL_FORMAT_VERSION,
   saveModelFolder,
   type ModelMeta,
@@ -97,6 +98,60 @@ describe('model folders', () => {
     const x = tf.randomNormal([3, 12], 0, 1, 'float32', 1);
     expect(Array.from((model.predict(x) as Tensor).dataSync())).toEqual(
       Array.from((second.predict(x) as Tensor).dataSync()),
+    );
+  });
+
+  it('saves an ensemble as members/N beside the main model and loads every member back', async () => {
+    const dir = join(root, 'ensemble');
+    const pooled = { frames: 1, width: 20, pooled: true };
+    const mlpMeta = meta({
+      modelConfig: MLP_BASELINE,
+      input: pooled,
+      normalization: { mean: Array(20).fill(1), std: Array(20).fill(3) },
+    });
+    const cnn = buildModel(CFG, INPUT, 4, 1);
+    const mlp = buildModel(MLP_BASELINE, pooled, 4, 2);
+    await saveModelFolder(dir, cnn, meta(), [{ model: mlp, meta: mlpMeta }]);
+    expect((await readdir(dir)).sort()).toEqual(['members', 'meta.json', 'model.json', 'weights.bin']);
+    expect((await readdir(join(dir, 'members', '1'))).sort()).toEqual([
+      'meta.json',
+      'model.json',
+      'weights.bin',
+    ]);
+
+    // The folder alone is still a complete model: a reader that ignores `ensemble` gets the CNN-LSTM.
+    const main = await loadModelFolder(dir);
+    expect(main.meta.ensemble).toEqual(['members/1']);
+    const parts = await loadModelParts(dir);
+    expect(parts.map((p) => p.meta.modelConfig.kind)).toEqual(['cnn-lstm', 'mlp']);
+    expect(parts[1]!.meta.normalization.std[0]).toBe(3);
+    const x = tf.randomNormal([2, 20], 0, 1, 'float32', 5);
+    expect(Array.from((parts[1]!.model.predict(x) as Tensor).dataSync())).toEqual(
+      Array.from((mlp.predict(x) as Tensor).dataSync()),
+    );
+
+    // A member that is gone or disagrees on labels is named, and nothing stays loaded.
+    await rm(join(dir, 'members', '1', 'weights.bin'));
+    await expectModelError(loadModelParts(dir), /members\/1: missing weights\.bin/);
+    await saveModelFolder(dir, cnn, meta(), [{ model: mlp, meta: mlpMeta }]);
+    const raw = JSON.parse(await readFile(join(dir, 'members', '1', 'meta.json'), 'utf8'));
+    await writeFile(
+      join(dir, 'members', '1', 'meta.json'),
+      JSON.stringify({ ...raw, labels: ['a', 'b', 'c', 'd'] }),
+    );
+    await expectModelError(loadModelParts(dir), /ensemble member members\/1 has other labels or features/);
+    const top = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8'));
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ ...top, ensemble: ['../elsewhere'] }));
+    await expectModelError(
+      loadModelParts(dir),
+      /meta\.json: ensemble\.0: ensemble members are folders members\/1/,
+    );
+    // Members must agree with the model's labels when saved, too.
+    await expectModelError(
+      saveModelFolder(join(root, 'mixed'), cnn, meta(), [
+        { model: buildModel(MLP_BASELINE, pooled, 3, 2), meta: { ...mlpMeta, labels: ['a', 'b', 'c'] } },
+      ]),
+      /ensemble member 1 has labels a,b,c/,
     );
   });
 

@@ -10,6 +10,7 @@ import {
   REFERENCE_KEYS,
   featureRows,
 } from '../../shared/features.js';
+import { POOLED_VALUES, type PoolingKind } from '../../shared/training.js';
 import { featureOffsets } from './extract.js';
 
 /** One feature's rows as `[coefficient][frame]`; `delta` 1 or 2 reads the appended delta block. */
@@ -69,6 +70,36 @@ export function poolStats(m: FeatureMatrix): PooledStats {
   const std = new Float32Array(width);
   for (let c = 0; c < width; c++) std[c] = Math.sqrt(m2[c]! / Math.max(frames, 1));
   return { columns: [...m.columns], frames, mean: Float32Array.from(mean), std };
+}
+
+/**
+ * A clip's pooled vector for the MLP: [mean..., std...] for 'mean-std'; for 'summary' those, then
+ * the 10th, 50th and 90th percentiles (nearest rank) and the standard deviation of the
+ * frame-to-frame difference of every column, block by block.
+ */
+export function poolMatrix(m: FeatureMatrix, pooling: PoolingKind = 'mean-std'): Float32Array {
+  const base = pooledVector(poolStats(m));
+  if (pooling === 'mean-std') return base;
+  const { frames: n, width: w, data } = m;
+  const out = new Float32Array(w * POOLED_VALUES.summary);
+  out.set(base, 0);
+  const col = new Float32Array(n);
+  const at = (q: number) => col[Math.min(n - 1, Math.max(0, Math.round(q * (n - 1))))]!;
+  for (let c = 0; c < w; c++) {
+    for (let t = 0; t < n; t++) col[t] = data[t * w + c]!;
+    // Difference statistics before sorting reorders the column.
+    let dm = 0;
+    for (let t = 1; t < n; t++) dm += col[t]! - col[t - 1]!;
+    dm /= Math.max(1, n - 1);
+    let dv = 0;
+    for (let t = 1; t < n; t++) dv += (col[t]! - col[t - 1]! - dm) ** 2;
+    out[5 * w + c] = Math.sqrt(dv / Math.max(1, n - 1));
+    col.sort();
+    out[2 * w + c] = at(0.1);
+    out[3 * w + c] = at(0.5);
+    out[4 * w + c] = at(0.9);
+  }
+  return out;
 }
 
 /** [mean..., std...] as one vector, the baseline's input row. */

@@ -4,12 +4,12 @@
  * CNN-LSTM: input [frames, width] -> per block: conv (k, 'same') -> [batch norm] -> max-pool
  * over time -> relu -> dropout; then LSTM -> dropout -> [dense relu -> dropout] -> softmax.
  * (relu after the pool equals relu before it and touches fewer values.)
- * MLP: input [2 x feature width] (per-column mean and std over frames) -> per hidden layer:
+ * MLP: input [2 or 6 x feature width] (per-column statistics over frames, ModelConfig.pooling) -> per hidden layer:
  * dense -> [batch norm] -> relu -> dropout; then softmax.
  * Every initializer and dropout layer gets its own seed derived from `seed`.
  */
 import { SerError } from '../../shared/errors.js';
-import type { ModelConfig } from '../../shared/training.js';
+import { POOLED_VALUES, type ModelConfig } from '../../shared/training.js';
 import { SerBatchNorm, SerConv1D, SerDense, SerDropout, SerLSTM, SerTimeMaxPool } from './layers.js';
 import { tf } from './tf.js';
 import { layerSeed } from '../util/rng.js';
@@ -24,7 +24,7 @@ export interface ModelInputShape {
 /** The model input a config expects for features `featureWidth` wide. */
 export function modelInput(cfg: ModelConfig, featureWidth: number): ModelInputShape & { pooled: boolean } {
   return cfg.kind === 'mlp'
-    ? { frames: 1, width: 2 * featureWidth, pooled: true }
+    ? { frames: 1, width: POOLED_VALUES[cfg.pooling ?? 'mean-std'] * featureWidth, pooled: true }
     : { frames: cfg.frames, width: featureWidth, pooled: false };
 }
 

@@ -4,6 +4,9 @@
  *   weights.bin   the weights, float32
  *   meta.json     labels, FeatureConfig, model config, input shape, normalisation statistics,
  *                 backend, seed, creation time (and optionally dataset fingerprint and metrics)
+ * An ensemble's further members are complete model folders of their own under members/1,
+ * members/2, ..., listed in the main meta.json's `ensemble`; the folder itself is the first
+ * member, so a reader that ignores `ensemble` still gets a working model.
  * Written to a temporary sibling folder and renamed into place, so a crash never leaves a
  * half-written model; read back with every file and shape checked against meta.json.
  * (tfjs's file:// handler needs tfjs-node, so these are our own save/load handlers.)
@@ -38,6 +41,14 @@ export interface ModelMeta {
   seed: number;
   datasetFingerprint?: string;
   metrics?: Record<string, unknown>;
+  /** Folders (relative, `members/N`) of an ensemble's further members; see the header. */
+  ensemble?: string[];
+}
+
+/** A saved model's weights and meta, as saveModelFolder takes and loadModelFolder gives them. */
+export interface ModelPart {
+  model: tf.LayersModel;
+  meta: ModelMeta;
 }
 
 const modelConfigSchema = z.object({
@@ -53,6 +64,7 @@ const modelConfigSchema = z.object({
   convDropout: z.enum(['element', 'channel']).optional(),
   mlpHidden: z.array(z.number().int().positive()).optional(),
   lstmPooling: z.enum(['last', 'mean']).optional(),
+  pooling: z.enum(['mean-std', 'summary']).optional(),
 });
 
 const metaSchema = z.object({
@@ -71,6 +83,11 @@ const metaSchema = z.object({
   seed: z.number(),
   datasetFingerprint: z.string().optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
+  ensemble: z
+    .array(
+      z.string().regex(/^members\/[1-9][0-9]?$/, 'ensemble members are folders members/1, members/2, ...'),
+    )
+    .optional(),
 });
 
 function fail(dir: string, problem: string): never {
@@ -125,40 +142,69 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** Write model.json, weights.bin and meta.json of one model into the existing folder `dir`. */
+async function writeModelFiles(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = concatWeights(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined);
+      const modelJson = {
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [MODEL_FILES.weights], weights: artifacts.weightSpecs ?? [] }],
+      };
+      await writeDurably(join(dir, MODEL_FILES.weights), new Uint8Array(weights));
+      await writeDurably(join(dir, MODEL_FILES.topology), JSON.stringify(modelJson));
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          weightDataBytes: weights.byteLength,
+        },
+      };
+    }),
+  );
+  await writeDurably(join(dir, MODEL_FILES.meta), JSON.stringify(meta, null, 2));
+}
+
 /**
- * Save `model` and `meta` as the folder `dir` (created, or replaced whole). Returns the
- * folder's absolute path.
+ * Save `model` and `meta` as the folder `dir` (created, or replaced whole), with an ensemble's
+ * further `members` under members/N. Returns the folder's absolute path.
  */
-export async function saveModelFolder(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<string> {
+export async function saveModelFolder(
+  dir: string,
+  model: tf.LayersModel,
+  meta: ModelMeta,
+  members: ModelPart[] = [],
+): Promise<string> {
   const target = resolve(dir);
-  const checked = parseModelMeta(meta, target);
+  const memberDirs = members.map((_, i) => `members/${i + 1}`);
+  const checked = parseModelMeta(
+    { ...meta, ...(members.length ? { ensemble: memberDirs } : { ensemble: undefined }) },
+    target,
+  );
+  const checkedMembers = members.map((m, i) =>
+    parseModelMeta({ ...m.meta, ensemble: undefined }, memberDirs[i]),
+  );
+  for (const [i, m] of checkedMembers.entries()) {
+    if (m.labels.join('\n') !== checked.labels.join('\n'))
+      fail(
+        target,
+        `ensemble member ${i + 1} has labels ${m.labels.join(',')}, the model ${checked.labels.join(',')}`,
+      );
+  }
   await mkdir(dirname(target), { recursive: true });
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${tag}`);
   await mkdir(tmp);
   try {
-    await model.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        const weights = concatWeights(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined);
-        const modelJson = {
-          format: artifacts.format ?? 'layers-model',
-          generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-          convertedBy: null,
-          modelTopology: artifacts.modelTopology,
-          weightsManifest: [{ paths: [MODEL_FILES.weights], weights: artifacts.weightSpecs ?? [] }],
-        };
-        await writeDurably(join(tmp, MODEL_FILES.weights), new Uint8Array(weights));
-        await writeDurably(join(tmp, MODEL_FILES.topology), JSON.stringify(modelJson));
-        return {
-          modelArtifactsInfo: {
-            dateSaved: new Date(),
-            modelTopologyType: 'JSON',
-            weightDataBytes: weights.byteLength,
-          },
-        };
-      }),
-    );
-    await writeDurably(join(tmp, MODEL_FILES.meta), JSON.stringify(checked, null, 2));
+    await writeModelFiles(tmp, model, checked);
+    for (const [i, m] of members.entries()) {
+      const sub = join(tmp, memberDirs[i]!);
+      await mkdir(sub, { recursive: true });
+      await writeModelFiles(sub, m.model, checkedMembers[i]!);
+    }
     if (await exists(target)) {
       const old = join(dirname(target), `.${basename(target)}.old-${tag}`);
       await rename(target, old);
@@ -208,8 +254,31 @@ const modelJsonSchema = z.object({
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
+/**
+ * Load a model folder and, for an ensemble, its further members (first the folder's own model),
+ * checking every file, every shape against meta.json, and that all members share labels and
+ * features. On any failure nothing stays loaded.
+ */
+export async function loadModelParts(dir: string): Promise<ModelPart[]> {
+  const main = await loadModelFolder(dir);
+  const parts: ModelPart[] = [main];
+  try {
+    for (const sub of main.meta.ensemble ?? []) {
+      const m = await loadModelFolder(join(resolve(dir), sub));
+      parts.push(m);
+      const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+      if (!same(m.meta.labels, main.meta.labels) || !same(m.meta.featureConfig, main.meta.featureConfig))
+        fail(resolve(dir), `ensemble member ${sub} has other labels or features than the model`);
+    }
+  } catch (err) {
+    for (const p of parts) p.model.dispose();
+    throw err;
+  }
+  return parts;
+}
+
 /** Load a model folder, checking every file and that the model's shapes agree with meta.json. */
-export async function loadModelFolder(dir: string): Promise<{ model: tf.LayersModel; meta: ModelMeta }> {
+export async function loadModelFolder(dir: string): Promise<ModelPart> {
   const root = resolve(dir);
   const st = await stat(root).catch(() => null);
   if (!st) fail(root, 'not found');

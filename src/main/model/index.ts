@@ -6,6 +6,7 @@ export { MODEL_PRESETS, MLP_BASELINE, type ModelPreset, type PresetName } from '
 export {
   saveModelFolder,
   loadModelFolder,
+  loadModelParts,
   parseModelMeta,
   MODEL_FORMAT_VERSION,
   MODEL_FILES,

@@ -3,10 +3,9 @@
  * resources/models/default) and `npm run bench:train -- --full-run`.
  *
  * 1. Fair check: the recipe trained on actors 1-16 (validation speakers carved from them) and
- *    tested on actors 17-20, speakers it never heard. Gives the accuracy to expect on new voices
- *    and the epoch at which validation loss bottomed out.
- * 2. Final fit: the same recipe on all 20 actors (no test, no validation) for that many epochs,
- *    saved as the model folder.
+ *    tested on actors 17-20, speakers it never heard. Gives the accuracy to expect on new voices.
+ * 2. Final fit: the same recipe on all 20 actors (no test, no validation: its cosine schedule
+ *    runs its full length and the last weights are kept), saved as the model folder.
  */
 import { resolve } from 'node:path';
 import { SEED_EMOTIONS } from '../../shared/dataset.js';
@@ -26,22 +25,15 @@ export interface DefaultModelReport {
   heldOut: {
     testActors: string[];
     evaluation: Evaluation;
+    /** Epochs trained, all members together. */
     epochs: number;
-    bestEpoch: number;
     seconds: number;
   };
   final: { epochs: number; seconds: number; modelDir: string | null } | null;
   backend: string | null;
 }
 
-function bestEpochOf(events: TrainEvent[]): { epochs: number; bestEpoch: number } {
-  const ms = events.flatMap((e) => (e.type === 'epoch' ? [e.metrics] : []));
-  let best = 0;
-  ms.forEach((m, i) => {
-    if ((m.valLoss ?? Infinity) < (ms[best]!.valLoss ?? Infinity)) best = i;
-  });
-  return { epochs: ms.length, bestEpoch: ms.length ? ms[best]!.epoch : 0 };
-}
+const epochsOf = (events: TrainEvent[]) => events.filter((e) => e.type === 'epoch').length;
 
 function check(r: TrainResult, what: string): TrainResult {
   if (r.status !== 'completed')
@@ -76,13 +68,11 @@ export async function makeDefaultModel(opts: {
     ),
     'held-out run',
   );
-  const { epochs, bestEpoch } = bestEpochOf(heldEvents);
   const report: DefaultModelReport = {
     heldOut: {
       testActors: DEFAULT_MODEL_TEST_ACTORS,
       evaluation: held.evaluation!,
-      epochs,
-      bestEpoch,
+      epochs: epochsOf(heldEvents),
       seconds: held.seconds,
     },
     final: null,
@@ -90,17 +80,19 @@ export async function makeDefaultModel(opts: {
   };
   if (!opts.outDir) return report;
 
-  // All speakers, fixed epochs: as many as the held-out run needed to reach its best validation loss.
-  const base = defaultModelConfig({ kind: 'actors', testActors: [], valFraction: 0 });
-  const config: TrainConfig = { ...base, optimizer: { ...base.optimizer, epochs: Math.max(1, bestEpoch) } };
+  const config = defaultModelConfig({ kind: 'actors', testActors: [], valFraction: 0 });
+  const finalEvents: TrainEvent[] = [];
   const fin = check(
     await trainOnScan(scan, config, {
       cacheDir: opts.cacheDir ?? null,
       modelDir: resolve(opts.outDir),
-      onEvent: (e) => opts.onEvent?.('final', e),
+      onEvent: (e) => {
+        finalEvents.push(e);
+        opts.onEvent?.('final', e);
+      },
     }),
     'final run',
   );
-  report.final = { epochs: config.optimizer.epochs, seconds: fin.seconds, modelDir: fin.modelDir };
+  report.final = { epochs: epochsOf(finalEvents), seconds: fin.seconds, modelDir: fin.modelDir };
   return report;
 }

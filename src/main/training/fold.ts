@@ -5,7 +5,7 @@
  */
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { EpochMetrics, Evaluation, TrainConfig } from '../../shared/training.js';
-import { poolStats, pooledVector } from '../features/matrix.js';
+import { poolMatrix } from '../features/matrix.js';
 import { buildModel, modelInput } from '../model/cnn-lstm.js';
 import type { LayersModel } from '../model/tf.js';
 import { balancedClassWeights } from './class-weights.js';
@@ -65,7 +65,7 @@ export async function trainFold(
   let predictTest: (model: LayersModel) => Promise<Float32Array>;
 
   if (pooled) {
-    const vec = (m: FeatureMatrix) => pooledVector(poolStats(m));
+    const vec = (m: FeatureMatrix) => poolMatrix(m, config.model.pooling);
     // Statistics of the original training clips only; augmented copies are derived data.
     normalization = fitNormalization(
       split.train.map((i) => ({ data: vec(data.matrices[i]!), width: input.width })),
@@ -117,6 +117,7 @@ export async function trainFold(
       batchSize: config.optimizer.batchSize,
       learningRate: config.optimizer.learningRate,
       patience: config.optimizer.patience,
+      schedule: config.optimizer.schedule ?? 'constant',
       classWeights: config.optimizer.classWeights ? balancedClassWeights(yTrain, k) : null,
       seed,
       ...cb,

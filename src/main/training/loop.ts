@@ -4,7 +4,7 @@
  * when cancelled, and restore the weights of the epoch with the best validation loss.
  */
 import { SerError } from '../../shared/errors.js';
-import type { EpochMetrics } from '../../shared/training.js';
+import type { EpochMetrics, LearningRateSchedule } from '../../shared/training.js';
 import { tf, type LayersModel, type Tensor } from '../model/tf.js';
 import type { ExampleSet } from './examples.js';
 import { seededRng, shuffle, type Rng } from '../util/rng.js';
@@ -13,6 +13,8 @@ export interface FitOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** See OptimizerConfig.schedule. */
+  schedule?: LearningRateSchedule;
   /** Early stopping patience on validation loss (ignored without a validation set). */
   patience: number;
   /** Per-class loss weights (balanced class weights), or null for none. */
@@ -95,6 +97,22 @@ export async function lossAndAccuracy(
   return { loss: loss / Math.max(1, set.size), accuracy: correct / Math.max(1, set.size) };
 }
 
+/** The learning rate for step `step` of `total` (0-based). */
+export function learningRateAt(
+  base: number,
+  schedule: LearningRateSchedule,
+  step: number,
+  total: number,
+): number {
+  if (schedule === 'constant' || total <= 1) return base;
+  return 0.5 * base * (1 + Math.cos((Math.PI * Math.min(step, total)) / total));
+}
+
+/** tf's Adam reads its learning rate at every update but types it read-only. */
+function setLearningRate(optimizer: tf.AdamOptimizer, lr: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+}
+
 export async function fitModel(
   model: LayersModel,
   train: ExampleSet,
@@ -126,6 +144,15 @@ export async function fitModel(
       for (let b = 0; b < batches; b++) {
         throwIfAborted(opts.signal);
         const tb = performance.now();
+        setLearningRate(
+          optimizer,
+          learningRateAt(
+            opts.learningRate,
+            opts.schedule ?? 'constant',
+            (epoch - 1) * batches + b,
+            opts.epochs * batches,
+          ),
+        );
         const idx = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
         const x = batchTensor(train, idx, rng);
         const yIdx = Int32Array.from(idx, (i) => train.labels[i]!);

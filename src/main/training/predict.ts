@@ -1,7 +1,8 @@
 /**
  * Classifying with a saved model folder: decode -> features with the model's own FeatureConfig
  * -> the model's normalisation -> crop/pad (clips longer than the model's input: probabilities
- * averaged over half-overlapping windows) -> softmax probabilities.
+ * averaged over half-overlapping windows) -> softmax probabilities; for an ensemble, the mean of
+ * its members' probabilities.
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -11,9 +12,9 @@ import type { FeatureMatrix } from '../../shared/features.js';
 import type { Prediction } from '../../shared/training.js';
 import { decodeFile } from '../audio/decode.js';
 import { extractFeatures } from '../features/extract.js';
-import { poolStats, pooledVector } from '../features/matrix.js';
+import { poolMatrix } from '../features/matrix.js';
 import { initBackend } from '../model/backend.js';
-import { loadModelFolder, type ModelMeta } from '../model/folder.js';
+import { loadModelParts, type ModelMeta, type ModelPart } from '../model/folder.js';
 import type { LayersModel } from '../model/tf.js';
 import type { RunStore } from '../store/run-store.js';
 import { predictClips, vectorSet, type SequenceSource } from './examples.js';
@@ -21,8 +22,11 @@ import { predictSet } from './loop.js';
 import { applyNormalization, fitNormalization, type Normalization } from './normalise.js';
 
 export interface Classifier {
+  /** The folder's own model (an ensemble's first member). */
   model: LayersModel;
   meta: ModelMeta;
+  /** Every member, the folder's own model first; one entry for a single model. */
+  members: ModelPart[];
   labels: string[];
   /** The model folder. */
   dir: string;
@@ -87,8 +91,9 @@ export async function loadClassifier(ref: string = 'default', store?: RunStore |
   } else {
     throw new SerError('NotFound', `no model folder or run id '${ref}'`, ref);
   }
-  const { model, meta } = await loadModelFolder(dir);
-  return { model, meta, labels: meta.labels, dir, runId };
+  const members = await loadModelParts(dir);
+  const { model, meta } = members[0]!;
+  return { model, meta, members, labels: meta.labels, dir, runId };
 }
 
 /** Whether the model was trained on per-speaker standardised inputs (see TrainConfig.normalization). */
@@ -106,7 +111,22 @@ export async function classifyMatrices(
   mats: FeatureMatrix[],
   speakerStats?: (Normalization | null)[],
 ): Promise<Float32Array> {
-  const { meta, model } = c;
+  const [first, ...rest] = c.members;
+  const sum = await memberProbs(first!, mats, speakerStats);
+  for (const m of rest) {
+    const p = await memberProbs(m, mats, speakerStats);
+    for (let i = 0; i < sum.length; i++) sum[i]! += p[i]!;
+  }
+  if (rest.length) for (let i = 0; i < sum.length; i++) sum[i]! /= c.members.length;
+  return sum;
+}
+
+/** One model's class probabilities [n x k] for feature matrices. */
+async function memberProbs(
+  { meta, model }: ModelPart,
+  mats: FeatureMatrix[],
+  speakerStats?: (Normalization | null)[],
+): Promise<Float32Array> {
   const k = meta.labels.length;
   const width = mats[0]?.width ?? 0;
   const speaker = usesSpeakerNormalization(meta);
@@ -117,7 +137,7 @@ export async function classifyMatrices(
   });
   if (meta.input.pooled) {
     const vecs = mats.map((m, i) =>
-      applyNormalization(pooledVector(poolStats({ ...m, data: pre[i]! })), meta.normalization),
+      applyNormalization(poolMatrix({ ...m, data: pre[i]! }, meta.modelConfig.pooling), meta.normalization),
     );
     return predictSet(model, vectorSet(vecs, new Int32Array(vecs.length), meta.input.width));
   }
@@ -180,5 +200,5 @@ export function toPrediction(
 }
 
 export function disposeClassifier(c: Classifier): void {
-  c.model.dispose();
+  for (const m of c.members) m.model.dispose();
 }

@@ -12,6 +12,11 @@
  * model folder is saved for it: cross-validation measures a recipe, it does not pick a model
  * (train the model to keep with `actors`, or with no test speakers for a final fit).
  *
+ * An ensemble (config.ensemble) trains its members one after the other on each fold's split, with
+ * the same features and augmented copies; evaluation uses the mean of the members' class
+ * probabilities, and the saved folder holds every member (model/folder.ts). Epochs are numbered
+ * consecutively across members as across folds; the curve fits are the first member's.
+ *
  * An `actors` split with no test actors is a final fit on every speaker: validation comes from
  * `valFraction` (0: train for exactly `epochs` epochs, keep the last weights) and there is no
  * test evaluation (`evaluation` null).
@@ -37,7 +42,7 @@ import { saveModelFolder, type ModelMeta } from '../model/folder.js';
 import type { RunStore } from '../store/run-store.js';
 import { validateTrainConfig } from './config.js';
 import { trainFold, trainingExampleCount, type FoldData, type FoldOutcome } from './fold.js';
-import { evaluationFromConfusion, meanStd, sumConfusions } from './metrics.js';
+import { argmaxRows, evaluate, evaluationFromConfusion, meanStd, sumConfusions } from './metrics.js';
 import { applyNormalization, speakerNormalization } from './normalise.js';
 import { fitCurves } from './polyfit.js';
 import { augmentCopies, augmentItems, extractOriginals, hashItems } from './prepare.js';
@@ -62,8 +67,17 @@ export interface TrainerOptions {
   saveModel?: boolean;
   /** Feature extraction threads (default: one per core). */
   workers?: number;
-  /** Every fold's test clips and class probabilities [n x k] (benchmarks fuse models with it). */
-  onTestPredictions?: (p: { fold: number; paths: string[]; y: Int32Array; probs: Float32Array }) => void;
+  /**
+   * Every fold's test clips and class probabilities [n x k]: the run's (an ensemble's mean) and
+   * each member's (benchmarks report the members with it).
+   */
+  onTestPredictions?: (p: {
+    fold: number;
+    paths: string[];
+    y: Int32Array;
+    probs: Float32Array;
+    members: Float32Array[];
+  }) => void;
 }
 
 const RANDOM_SPLIT_WARNING =
@@ -158,24 +172,36 @@ export async function trainOnScan(
     const save = outcome.final && opts.saveModel !== false;
     if (opts.signal?.aborted) throw new SerError('Cancelled', 'training cancelled');
     if (save && outcome.final) {
+      const finalMeta = outcome.final.meta;
+      const ranOn = backend;
       const id = runId ?? randomUUID();
       const dir = opts.modelDir ?? join(opts.modelsDir ?? store?.modelsDir ?? resolve('models'), id);
       emit({ type: 'stage', stage: 'save', message: `saving the model to ${dir}` });
-      modelDir = await saveModelFolder(dir, outcome.final.model, {
-        ...outcome.final.meta,
-        backend,
-        datasetFingerprint: scan.fingerprint,
-        metrics: {
-          runId,
-          // predict.ts reads this to standardise inputs per speaker the way training did.
-          inputNormalization: cfg.normalization ?? 'global',
-          ...(outcome.evaluation
-            ? { accuracy: outcome.evaluation.accuracy, macroF1: outcome.evaluation.macroF1 }
-            : {}),
+      const metrics = {
+        runId,
+        // predict.ts reads this to standardise inputs per speaker the way training did.
+        inputNormalization: cfg.normalization ?? 'global',
+      };
+      const [main, ...members] = outcome.final.parts.map((p) => ({
+        model: p.model,
+        meta: { ...finalMeta, ...p.meta, backend: ranOn, datasetFingerprint: scan.fingerprint, metrics },
+      }));
+      modelDir = await saveModelFolder(
+        dir,
+        main!.model,
+        {
+          ...main!.meta,
+          metrics: {
+            ...metrics,
+            ...(outcome.evaluation
+              ? { accuracy: outcome.evaluation.accuracy, macroF1: outcome.evaluation.macroF1 }
+              : {}),
+          },
         },
-      });
+        members,
+      );
     }
-    outcome.final?.model.dispose();
+    for (const p of outcome.final?.parts ?? []) p.model.dispose();
     if (store && runId) {
       store.finishRun(runId, {
         status: 'completed',
@@ -259,8 +285,17 @@ function defaultRunName(cfg: TrainConfig): string {
 interface PipelineOutcome {
   evaluation: Evaluation | null;
   fits: ReturnType<typeof fitCurves>;
-  /** The model to save (single split), with its meta minus what the caller adds. */
-  final: { model: FoldOutcome['model']; meta: ModelMeta } | null;
+  /**
+   * The models to save (single split): meta shared by every member minus what the caller adds,
+   * and each member's model with its own fields of the meta (the first is the main model).
+   */
+  final: {
+    meta: ModelMeta;
+    parts: {
+      model: FoldOutcome['model'];
+      meta: Pick<ModelMeta, 'modelConfig' | 'input' | 'normalization' | 'seed'>;
+    }[];
+  } | null;
 }
 
 async function runPipeline(
@@ -359,60 +394,104 @@ async function runPipeline(
 
   const width = matrices[0]!.width;
   const data: FoldData = { matrices, augmented, y, width };
-  const batchesOf = (f: Fold) =>
-    Math.ceil(trainingExampleCount(f.split, augmented) / cfg.optimizer.batchSize);
+  const members = memberConfigs(cfg);
+  const batchesOf = (f: Fold, m: TrainConfig) =>
+    Math.ceil(trainingExampleCount(f.split, augmented) / m.optimizer.batchSize) * m.optimizer.epochs;
+  const kinds = members.map((m) => m.model.kind).join(' + ');
   emit({
     type: 'stage',
     stage: 'train',
-    message: `training ${cfg.model.kind} on ${trainingExampleCount(folds[0]!.split, augmented)} examples${folds.length > 1 ? ` x ${folds.length} folds` : ''}`,
+    message: `training ${members.length > 1 ? `an ensemble of ${kinds}` : kinds} on ${trainingExampleCount(folds[0]!.split, augmented)} examples${folds.length > 1 ? ` x ${folds.length} folds` : ''}`,
   });
 
-  const outcomes: FoldOutcome[] = [];
+  // Batches still to run after each (fold, member), for the ETA.
+  const work = folds.flatMap((f) => members.map((m) => batchesOf(f, m)));
+  const k = cfg.labels.length;
   const foldResults: FoldResult[] = [];
   const histories: EpochMetrics[][] = [];
+  let last: FoldOutcome[] = [];
+  let evaluation: Evaluation | null = null;
   let epochOffset = 0;
+  let step = 0;
   for (const f of folds) {
-    const later = folds.slice(f.fold + 1).reduce((n, g) => n + batchesOf(g) * cfg.optimizer.epochs, 0);
-    const foldTag = folds.length > 1 ? { fold: f.fold } : {};
-    const offset = epochOffset;
-    const out = await trainFold(data, f.split, cfg, subSeed(cfg.seed, 1000 + f.fold), {
-      signal,
-      laterBatches: later,
-      onBatch: (b) => emit({ type: 'batch', ...b, ...foldTag }),
-      onEpoch: (m, eta) => {
-        const stored = { ...m, epoch: m.epoch + offset };
-        onEpochStored(stored);
-        emit({ type: 'epoch', metrics: stored, etaSeconds: eta, ...foldTag });
-      },
-    });
-    epochOffset += out.history.length;
-    histories.push(out.history);
+    const outs: FoldOutcome[] = [];
+    try {
+      for (const [mi, mc] of members.entries()) {
+        step++;
+        const later = work.slice(step).reduce((a, b) => a + b, 0);
+        const tags = {
+          ...(folds.length > 1 ? { fold: f.fold } : {}),
+          ...(members.length > 1 ? { member: mi } : {}),
+        };
+        if (members.length > 1) {
+          emit({
+            type: 'log',
+            level: 'info',
+            message: `${folds.length > 1 ? `fold ${f.fold + 1}: ` : ''}ensemble member ${mi + 1} of ${members.length} (${mc.model.kind})`,
+          });
+        }
+        const offset = epochOffset;
+        // The first member keeps the seed a single model has, so adding members changes nothing of it.
+        const foldSeed = subSeed(cfg.seed, 1000 + f.fold);
+        const out = await trainFold(data, f.split, mc, mi === 0 ? foldSeed : subSeed(foldSeed, mi), {
+          signal,
+          laterBatches: later,
+          onBatch: (b) => emit({ type: 'batch', ...b, ...tags }),
+          onEpoch: (m, eta) => {
+            const stored = { ...m, epoch: m.epoch + offset };
+            onEpochStored(stored);
+            emit({ type: 'epoch', metrics: stored, etaSeconds: eta, ...tags });
+          },
+        });
+        outs.push(out);
+        epochOffset += out.history.length;
+        if (mi === 0) histories.push(out.history);
+      }
+    } catch (err) {
+      for (const o of outs) o.model.dispose();
+      throw err;
+    }
+    const testIdx = outs[0]!.test.indices;
+    const probs = meanProbs(outs.map((o) => o.test.probs));
+    const yTest = Int32Array.from(testIdx, (i) => y[i]!);
     opts.onTestPredictions?.({
       fold: f.fold,
-      paths: out.test.indices.map((i) => items[i]!.path),
-      y: Int32Array.from(out.test.indices, (i) => y[i]!),
-      probs: out.test.probs,
+      paths: testIdx.map((i) => items[i]!.path),
+      y: yTest,
+      probs,
+      members: outs.map((o) => o.test.probs),
     });
+    const foldEval = testIdx.length ? evaluate(yTest, argmaxRows(probs, k), cfg.labels) : null;
+    if (members.length > 1 && foldEval) {
+      const each = outs.map((o) => `${(100 * (o.evaluation?.accuracy ?? 0)).toFixed(1)}%`).join(', ');
+      emit({
+        type: 'log',
+        level: 'info',
+        message: `${folds.length > 1 ? `fold ${f.fold + 1}: ` : ''}members ${each}; ensemble ${(100 * foldEval.accuracy).toFixed(1)}%`,
+      });
+    }
     if (folds.length > 1) {
-      out.model.dispose();
-      if (out.evaluation) {
+      for (const o of outs) o.model.dispose();
+      if (foldEval) {
         foldResults.push({
           fold: f.fold,
           testSpeakers: f.testSpeakers,
-          evaluation: out.evaluation,
-          epochs: out.history.length,
-          bestEpoch: out.bestEpoch,
+          evaluation: foldEval,
+          epochs: outs.reduce((n, o) => n + o.history.length, 0),
+          bestEpoch: outs[0]!.bestEpoch,
         });
         emit({
           type: 'fold',
           fold: f.fold,
           folds: folds.length,
-          evaluation: out.evaluation,
+          evaluation: foldEval,
           testSpeakers: f.testSpeakers,
         });
       }
+    } else {
+      last = outs;
+      evaluation = foldEval;
     }
-    outcomes.push(out);
   }
 
   emit({ type: 'stage', stage: 'evaluate', message: 'evaluating on the test clips' });
@@ -429,20 +508,50 @@ async function runPipeline(
     return { evaluation, fits: fitCurves(meanCurve(histories)), final: null };
   }
 
-  const only = outcomes[0]!;
-  const input = modelInput(cfg.model, width);
   const meta: ModelMeta = {
     formatVersion: 1,
     labels: cfg.labels,
     featureConfig: cfg.features,
     modelConfig: cfg.model,
-    input,
-    normalization: only.normalization,
+    input: modelInput(cfg.model, width),
+    normalization: last[0]!.normalization,
     backend,
     createdAt: new Date().toISOString(),
     seed: cfg.seed,
   };
-  return { evaluation: only.evaluation, fits: fitCurves(only.history), final: { model: only.model, meta } };
+  const parts = last.map((o, mi) => ({
+    model: o.model,
+    meta: {
+      modelConfig: members[mi]!.model,
+      input: modelInput(members[mi]!.model, width),
+      normalization: o.normalization,
+      seed: cfg.seed,
+    },
+  }));
+  return { evaluation, fits: fitCurves(histories[0] ?? []), final: { meta, parts } };
+}
+
+/** The configs an ensemble's members train with: the main model first, then config.ensemble's. */
+export function memberConfigs(cfg: TrainConfig): TrainConfig[] {
+  const main: TrainConfig = { ...cfg, ensemble: undefined };
+  return [
+    main,
+    ...(cfg.ensemble ?? []).map((m) => ({
+      ...main,
+      model: m.model,
+      optimizer: m.optimizer,
+      masking: m.masking ?? null,
+    })),
+  ];
+}
+
+/** The element-wise mean of equally long probability arrays. */
+function meanProbs(all: Float32Array[]): Float32Array {
+  const out = Float32Array.from(all[0] ?? []);
+  if (all.length < 2) return out;
+  for (const p of all.slice(1)) for (let i = 0; i < out.length; i++) out[i]! += p[i]!;
+  for (let i = 0; i < out.length; i++) out[i]! /= all.length;
+  return out;
 }
 
 /** The per-epoch mean of several folds' curves (over the folds that reached each epoch). */

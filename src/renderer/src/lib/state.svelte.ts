@@ -40,6 +40,8 @@ export class TrainingJob {
   /** Epochs of the current fold (the whole run when not k-fold). */
   metrics = $state.raw<EpochMetrics[]>([]);
   fold = $state<{ index: number; folds: number } | null>(null);
+  /** The ensemble member training now (ensembles only); `metrics` are its epochs. */
+  member = $state<{ index: number; members: number; kind: string } | null>(null);
   foldsDone = $state(0);
   etaSeconds = $state<number | null>(null);
   backend = $state<BackendName | null>(null);
@@ -76,7 +78,10 @@ export class TrainingJob {
     return job;
   }
 
+  /** Planned epochs of the model training now (an ensemble member has its own). */
   get epochs(): number | null {
+    const i = this.member?.index ?? 0;
+    if (i > 0) return this.config?.ensemble?.[i - 1]?.optimizer.epochs ?? null;
     return this.config?.optimizer.epochs ?? null;
   }
 
@@ -105,9 +110,11 @@ export class TrainingJob {
         };
         if (e.etaSeconds !== undefined) this.etaSeconds = e.etaSeconds;
         if (e.fold !== undefined) this.enterFold(e.fold);
+        if (e.member !== undefined) this.enterMember(e.member);
         break;
       case 'epoch':
         if (e.fold !== undefined) this.enterFold(e.fold);
+        if (e.member !== undefined) this.enterMember(e.member);
         this.metrics = [...this.metrics, e.metrics];
         this.etaSeconds = e.etaSeconds;
         break;
@@ -144,6 +151,14 @@ export class TrainingJob {
   private enterFold(index: number): void {
     if (this.fold?.index === index) return;
     this.fold = { index, folds: this.fold?.folds ?? this.foldCount() };
+    this.metrics = [];
+    this.batch = null;
+  }
+
+  private enterMember(index: number): void {
+    if (this.member?.index === index) return;
+    const kinds = [this.config?.model.kind, ...(this.config?.ensemble ?? []).map((m) => m.model.kind)];
+    this.member = { index, members: kinds.length, kind: kinds[index] ?? 'model' };
     this.metrics = [];
     this.batch = null;
   }
