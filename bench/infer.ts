@@ -85,7 +85,7 @@ const seconds = mean(picked.map((p) => p.seconds));
 
 const info = backendInfo();
 log(
-  `model ${modelDir} (${c.meta.modelConfig.kind}, ${c.meta.input.frames} frames x ${c.meta.input.width}), backend ${info.summary}`,
+  `model ${modelDir} (${c.members.map((m) => `${m.meta.modelConfig.kind} ${m.meta.input.pooled ? m.meta.input.width : `${m.meta.input.frames} frames x ${m.meta.input.width}`}`).join(' + ')}), backend ${info.summary}`,
 );
 log(
   `${picked.length} clips of ${seconds.toFixed(2)} s on average; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`,
