@@ -15,7 +15,7 @@ const TITLES: Record<keyof typeof MODEL_PRESETS, string> = {
 };
 
 // The wizard starts from exactly what `ser train` does (the recipe, i.e. the `best` preset, with
-// masking and one augmented copy), speaker-independent: RAVDESS actors 17-20 are never heard in training.
+// masking, two augmented copies and the MLP ensemble member), speaker-independent: RAVDESS actors 17-20 are never heard in training.
 function trainConfig(preset?: PresetName): TrainConfig {
   return structuredClone(
     buildTrainConfig({
