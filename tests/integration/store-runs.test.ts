@@ -240,6 +240,15 @@ describe('comparing', () => {
     // A run missing a key shows `undefined` for it.
     const d = finished('d', 25, 1, { config: { ...cfg, extra: { flag: true } } as typeof cfg });
     expect(store.compareRuns([a, d]).configDiff).toEqual([{ path: 'extra.flag', values: [undefined, true] }]);
+    // Ensemble members are compared field by field, numbered from 1 as in members/1.
+    const member = { model: { ...cfg.model, denseUnits: 512 }, optimizer: cfg.optimizer };
+    const e1 = finished('e1', 25, 1, { config: { ...cfg, ensemble: [member] } });
+    const e2 = finished('e2', 25, 1, {
+      config: { ...cfg, ensemble: [{ ...member, model: { ...member.model, denseUnits: 256 } }] },
+    });
+    expect(store.compareRuns([e1, e2]).configDiff).toEqual([
+      { path: 'ensemble.1.model.denseUnits', values: [512, 256] },
+    ]);
     expect(thrown(() => store.compareRuns([a, a])).message).toBe('compare needs at least two different runs');
   });
 });

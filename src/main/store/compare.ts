@@ -11,10 +11,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Dotted paths to leaves; arrays are leaves (`model.convFilters: [64,128]` reads better than indices). */
+/**
+ * Dotted paths to leaves. Arrays of values are leaves (`model.convFilters: [64,128]` reads better
+ * than indices); arrays of objects (an ensemble's members) are indexed (`ensemble.1.model.denseUnits`).
+ */
 export function flatten(value: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
   if (isPlainObject(value) && Object.keys(value).length > 0) {
     for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject)) {
+    value.forEach((v, i) => flatten(v, prefix ? `${prefix}.${i + 1}` : String(i + 1), out));
   } else if (prefix) {
     out.set(prefix, value);
   }
