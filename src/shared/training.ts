@@ -158,6 +158,8 @@ export interface ClassMetrics {
 export interface CurveFit {
   series: 'trainLoss' | 'trainAccuracy' | 'valLoss' | 'valAccuracy';
   coefficients: number[];
+  /** First and last epoch of the points fitted (a k-fold run's fit is of the folds' mean curve). */
+  epochs?: [number, number];
 }
 
 export interface Evaluation {

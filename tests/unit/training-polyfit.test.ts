@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitCurves, polyfit, polyval } from '../../src/main/training/polyfit.js';
+import { fitPoints } from '../../src/renderer/src/lib/curves.js';
 
 describe('degree-2 curve fit', () => {
   it('recovers an exact parabola, lowest degree first', () => {
@@ -51,5 +52,10 @@ describe('degree-2 curve fit', () => {
     expect(fits.map((f) => f.series)).toEqual(['trainLoss', 'trainAccuracy']);
     expect(fits[1]!.coefficients[1]).toBeCloseTo(0.2, 9);
     expect(fits[1]!.coefficients[2]).toBeCloseTo(0, 9);
+    // Each fit says which epochs it covers, so a chart draws it there and does not extrapolate.
+    expect(fits[0]!.epochs).toEqual([m[0]!.epoch, m[m.length - 1]!.epoch]);
+    const drawn = fitPoints(fits[0], [...m, { ...m[0]!, epoch: 500 }]);
+    expect(drawn[0]!.x).toBe(m[0]!.epoch);
+    expect(drawn.at(-1)!.x).toBe(m[m.length - 1]!.epoch);
   });
 });

@@ -78,6 +78,7 @@ export const evaluationSchema = z.looseObject({
 export const curveFitSchema = z.object({
   series: z.enum(['trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy']),
   coefficients: z.array(lossy),
+  epochs: z.tuple([num, num]).optional(),
 });
 
 const nameSchema = z.string().trim().min(1, 'must not be empty').max(200);

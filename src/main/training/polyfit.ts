@@ -77,6 +77,7 @@ export function fitCurves(metrics: EpochMetrics[], degree = 2): CurveFit[] {
         pts.map((m) => m[s] as number),
         degree,
       ),
+      epochs: [pts[0]!.epoch, pts[pts.length - 1]!.epoch],
     });
   }
   return out;

@@ -14,8 +14,9 @@
  *
  * An ensemble (config.ensemble) trains its members one after the other on each fold's split, with
  * the same features and augmented copies; evaluation uses the mean of the members' class
- * probabilities, and the saved folder holds every member (model/folder.ts). Epochs are numbered
- * consecutively across members as across folds; the curve fits are the first member's.
+ * probabilities, and the saved folder holds every member (model/folder.ts). The run records the
+ * first member's epochs (numbered consecutively across folds) and their curve fits; the other
+ * members' epochs are streamed live with their member index, numbered from 1 each.
  *
  * An `actors` split with no test actors is a final fit on every speaker: validation comes from
  * `valFraction` (0: train for exactly `epochs` epochs, keep the last weights) and there is no
@@ -438,14 +439,18 @@ async function runPipeline(
           laterBatches: later,
           onBatch: (b) => emit({ type: 'batch', ...b, ...tags }),
           onEpoch: (m, eta) => {
-            const stored = { ...m, epoch: m.epoch + offset };
-            onEpochStored(stored);
+            const stored = mi === 0 ? { ...m, epoch: m.epoch + offset } : m;
+            // The run keeps the main model's curves (and fits them); a further member's epochs are
+            // shown live, tagged with their member, and its result is logged.
+            if (mi === 0) onEpochStored(stored);
             emit({ type: 'epoch', metrics: stored, etaSeconds: eta, ...tags });
           },
         });
         outs.push(out);
-        epochOffset += out.history.length;
-        if (mi === 0) histories.push(out.history);
+        if (mi === 0) {
+          epochOffset += out.history.length;
+          histories.push(out.history);
+        }
       }
     } catch (err) {
       for (const o of outs) o.model.dispose();
@@ -477,7 +482,7 @@ async function runPipeline(
           fold: f.fold,
           testSpeakers: f.testSpeakers,
           evaluation: foldEval,
-          epochs: outs.reduce((n, o) => n + o.history.length, 0),
+          epochs: outs[0]!.history.length,
           bestEpoch: outs[0]!.bestEpoch,
         });
         emit({

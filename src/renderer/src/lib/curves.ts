@@ -23,11 +23,15 @@ export function evalPoly(coefficients: number[], x: number): number {
   return y;
 }
 
-/** The fitted curve sampled finely between the first and last epoch, so it draws smooth. */
+/**
+ * The fitted curve sampled finely over the epochs it was fitted on (older runs: the first to the
+ * last epoch shown), so it draws smooth and never extrapolates.
+ */
 export function fitPoints(fit: CurveFit | undefined, metrics: EpochMetrics[], samples = 40): Point[] {
   if (!fit || metrics.length < 2) return [];
-  const x0 = metrics[0]?.epoch ?? 1;
-  const x1 = metrics[metrics.length - 1]?.epoch ?? x0;
+  const x0 = fit.epochs?.[0] ?? metrics[0]?.epoch ?? 1;
+  const x1 = fit.epochs?.[1] ?? metrics[metrics.length - 1]?.epoch ?? x0;
+  if (x1 <= x0) return [];
   const out: Point[] = [];
   for (let i = 0; i <= samples; i++) {
     const x = x0 + ((x1 - x0) * i) / samples;
