@@ -161,3 +161,13 @@ export interface ExportRunResult {
   files: string[];
   warnings: string[];
 }
+
+/**
+ * A finished run's wall time from start to end (features, every model of an ensemble or of the
+ * folds, evaluation); else the sum of its recorded epochs.
+ */
+export function runSeconds(r: Pick<RunRecord, 'createdAt' | 'finishedAt' | 'metrics'>): number | null {
+  const t = r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.createdAt)) / 1000 : NaN;
+  if (Number.isFinite(t) && t >= 0) return t;
+  return r.metrics.length ? r.metrics.reduce((s, e) => s + e.seconds, 0) : null;
+}

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { artifactSha256, openStore, type RunStore } from '../../src/main/store/index.js';
+import { runSeconds } from '../../src/shared/runs.js';
 import { LABELS, sampleConfig, sampleEpoch, sampleEvaluation, sampleRun } from './fixtures/store-sample.js';
 import { raw, tempDir, thrown } from './fixtures/store-helpers.js';
 
@@ -229,7 +230,16 @@ describe('comparing', () => {
     expect(c.contextDiff).toEqual([{ path: 'backend', values: ['wasm', 'cpu'] }]);
     expect(c.metrics.accuracy).toEqual([0.75, 0.5]);
     expect(c.metrics.epochs).toEqual([4, 6]);
-    expect(c.metrics.seconds).toEqual([10, 15]);
+    // Run time is start to end of each finished run (the epochs' own seconds add up to 10 and 15).
+    expect(c.metrics.seconds).toEqual(
+      c.runs.map((r) => (Date.parse(r.finishedAt!) - Date.parse(r.createdAt)) / 1000),
+    );
+    expect(
+      runSeconds({ createdAt: '2026-01-01T00:00:00Z', finishedAt: null, metrics: [sampleEpoch(1)] }),
+    ).toBe(sampleEpoch(1).seconds);
+    expect(
+      runSeconds({ createdAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:02:00Z', metrics: [] }),
+    ).toBe(120);
     expect(c.metrics.bestValLoss![0]).toBeCloseTo(sampleEpoch(4).valLoss!, 12);
     expect(c.metrics['f1.angry']).toEqual([0.75, 0.5]);
     expect(c.curves.epochs).toEqual([1, 2, 3, 4, 5, 6]);

@@ -1,10 +1,11 @@
 /** Comparing runs point by point: what differs in their configs, metrics side by side, aligned curves. */
-import type {
-  AlignedCurves,
-  ConfigDiffEntry,
-  CurveSeries,
-  RunComparison,
-  RunRecord,
+import {
+  runSeconds,
+  type AlignedCurves,
+  type ConfigDiffEntry,
+  type CurveSeries,
+  type RunComparison,
+  type RunRecord,
 } from '../../shared/runs.js';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -80,7 +81,7 @@ function metricsSideBySide(runs: RunRecord[]): Record<string, (number | null)[]>
     macroF1: runs.map((r) => r.macroF1),
     uar: runs.map((r) => r.uar),
     epochs: runs.map((r) => r.epochs),
-    seconds: runs.map((r) => (r.metrics.length ? r.metrics.reduce((s, e) => s + e.seconds, 0) : null)),
+    seconds: runs.map(runSeconds),
     bestValLoss: runs.map((r) => {
       const v = finite(r.metrics.map((e) => e.valLoss));
       return v.length ? Math.min(...v) : null;
