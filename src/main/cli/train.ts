@@ -196,7 +196,7 @@ export async function run(argv: string[]): Promise<number> {
         progress.stop();
         barFor = '';
         progress.note(
-          `${e.fold !== undefined ? `fold ${e.fold + 1} ` : ''}epoch ${m.epoch}: loss ${m.trainLoss.toFixed(3)} acc ${pct(m.trainAccuracy)}${val} (${m.seconds.toFixed(1)} s, ETA ${formatSeconds(e.etaSeconds)})`,
+          `${e.fold !== undefined ? `fold ${e.fold + 1} ` : ''}${e.member !== undefined ? `member ${e.member + 1} ` : ''}epoch ${m.epoch}: loss ${m.trainLoss.toFixed(3)} acc ${pct(m.trainAccuracy)}${val} (${m.seconds.toFixed(1)} s, ETA ${formatSeconds(e.etaSeconds)})`,
         );
         break;
       }
