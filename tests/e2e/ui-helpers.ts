@@ -2,14 +2,14 @@
  * Helpers shared by the UI tests: screenshots at the two window sizes with an overflow check,
  * dropping real files on the page, and a small RAVDESS subset as a folder of symlinks.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { expect } from 'vitest';
 import type { App } from './harness.js';
 import type { TrainEventMessage } from '../../src/shared/contract.js';
 import type { TrainConfig } from '../../src/shared/training.js';
-import { RAVDESS_16K } from '../helpers/shared-data.js';
+import { linkRavdessSubset } from '../helpers/shared-data.js';
 
 export const SIZES = [
   { width: 1280, height: 800 },
@@ -102,16 +102,7 @@ export function fileFrom(path: string): { name: string; bytes: Uint8Array } {
  */
 export function ravdessSubset(opts: { actors: number[]; emotions: string[]; perActor: number }): string {
   const root = mkdtempSync(join(tmpdir(), 'ser-e2e-subset-'));
-  for (const a of opts.actors) {
-    const dir = `Actor_${String(a).padStart(2, '0')}`;
-    mkdirSync(join(root, dir));
-    const names = readdirSync(join(RAVDESS_16K, dir)).sort();
-    for (const code of opts.emotions) {
-      const picks = names.filter((n) => n.split('-')[2] === code).slice(0, opts.perActor);
-      for (const n of picks) symlinkSync(join(RAVDESS_16K, dir, n), join(root, dir, n));
-    }
-  }
-  return root;
+  return linkRavdessSubset(root, opts.actors, opts.emotions, opts.perActor);
 }
 
 /** Train a run through the service (not the UI) and wait for it to finish; returns the run id. */

@@ -3,25 +3,14 @@
  * SQLite store): the --json contract, bad flags, Ctrl-C recorded as a cancelled run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/main/store/run-store.js';
-import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K, REPO_ROOT } from '../helpers/shared-data.js';
+import { HAVE_RAVDESS, MISSING_DATA, REPO_ROOT, linkRavdessSubset } from '../helpers/shared-data.js';
 
 const SER = join(REPO_ROOT, 'bin', 'ser.mjs');
-
-function subset(dir: string, actors: number[], emotions: string[]): string {
-  for (const a of actors) {
-    const name = `Actor_${String(a).padStart(2, '0')}`;
-    mkdirSync(join(dir, name), { recursive: true });
-    for (const f of readdirSync(join(RAVDESS_16K, name))) {
-      if (emotions.includes(f.split('-')[2]!)) symlinkSync(join(RAVDESS_16K, name, f), join(dir, name, f));
-    }
-  }
-  return dir;
-}
 
 function ser(args: string[]) {
   const r = spawnSync(process.execPath, [SER, ...args], {
@@ -38,7 +27,7 @@ describe.skipIf(!HAVE_RAVDESS)(`ser train / ser evaluate ${HAVE_RAVDESS ? '' : M
   let db: string;
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'ser-cli-train-'));
-    data = subset(join(root, 'data'), [1, 2, 3, 4, 5, 6], ['02', '05', '04']); // calm, angry, sad
+    data = linkRavdessSubset(join(root, 'data'), [1, 2, 3, 4, 5, 6], ['02', '05', '04']); // calm, angry, sad
     db = join(root, 'runs.sqlite');
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -4,7 +4,7 @@
  * calm vs angry from 8 actors, tested on 2 actors it never heard; the run store; cancellation; a
  * crashing worker.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,19 +13,7 @@ import { buildTrainConfig } from '../../src/main/training/config.js';
 import { startTrainingJob } from '../../src/main/training/job.js';
 import { classify, disposeClassifier, loadClassifier } from '../../src/main/training/predict.js';
 import type { TrainConfig, TrainEvent, TrainRequest } from '../../src/shared/training.js';
-import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K } from '../helpers/shared-data.js';
-
-/** A folder of symlinks to the clips of some actors and emotion codes (the data is not copied). */
-function subset(dir: string, actors: number[], emotions: string[]): string {
-  for (const a of actors) {
-    const name = `Actor_${String(a).padStart(2, '0')}`;
-    mkdirSync(join(dir, name), { recursive: true });
-    for (const f of readdirSync(join(RAVDESS_16K, name))) {
-      if (emotions.includes(f.split('-')[2]!)) symlinkSync(join(RAVDESS_16K, name, f), join(dir, name, f));
-    }
-  }
-  return dir;
-}
+import { HAVE_RAVDESS, MISSING_DATA, linkRavdessSubset } from '../helpers/shared-data.js';
 
 describe.skipIf(!HAVE_RAVDESS)(`training job on real clips ${HAVE_RAVDESS ? '' : MISSING_DATA}`, () => {
   let root: string;
@@ -36,7 +24,7 @@ describe.skipIf(!HAVE_RAVDESS)(`training job on real clips ${HAVE_RAVDESS ? '' :
 
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'ser-train-'));
-    data = subset(join(root, 'data'), [1, 2, 3, 4, 5, 6, 7, 8], ['02', '05']); // calm, angry: 128 clips
+    data = linkRavdessSubset(join(root, 'data'), [1, 2, 3, 4, 5, 6, 7, 8], ['02', '05']); // calm, angry: 128 clips
     db = join(root, 'ser.sqlite');
     modelsDir = join(root, 'models');
     const base = buildTrainConfig({

@@ -87,3 +87,12 @@ export function meanStd(xs: number[]): { mean: number; std: number } {
   const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length;
   return { mean, std: Math.sqrt(v) };
 }
+
+/** The element-wise mean of equally long probability arrays (an ensemble's members' [n x k]). */
+export function meanProbs(all: Float32Array[]): Float32Array {
+  const out = Float32Array.from(all[0] ?? []);
+  if (all.length < 2) return out;
+  for (const p of all.slice(1)) for (let i = 0; i < out.length; i++) out[i]! += p[i]!;
+  for (let i = 0; i < out.length; i++) out[i]! /= all.length;
+  return out;
+}

@@ -19,6 +19,7 @@ import type { LayersModel } from '../model/tf.js';
 import type { RunStore } from '../store/run-store.js';
 import { predictClips, vectorSet, type SequenceSource } from './examples.js';
 import { predictSet } from './loop.js';
+import { meanProbs } from './metrics.js';
 import { applyNormalization, fitNormalization, type Normalization } from './normalise.js';
 
 export interface Classifier {
@@ -111,14 +112,9 @@ export async function classifyMatrices(
   mats: FeatureMatrix[],
   speakerStats?: (Normalization | null)[],
 ): Promise<Float32Array> {
-  const [first, ...rest] = c.members;
-  const sum = await memberProbs(first!, mats, speakerStats);
-  for (const m of rest) {
-    const p = await memberProbs(m, mats, speakerStats);
-    for (let i = 0; i < sum.length; i++) sum[i]! += p[i]!;
-  }
-  if (rest.length) for (let i = 0; i < sum.length; i++) sum[i]! /= c.members.length;
-  return sum;
+  const all: Float32Array[] = [];
+  for (const m of c.members) all.push(await memberProbs(m, mats, speakerStats));
+  return meanProbs(all);
 }
 
 /** One model's class probabilities [n x k] for feature matrices. */

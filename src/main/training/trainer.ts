@@ -43,7 +43,14 @@ import { saveModelFolder, type ModelMeta } from '../model/folder.js';
 import type { RunStore } from '../store/run-store.js';
 import { validateTrainConfig } from './config.js';
 import { trainFold, trainingExampleCount, type FoldData, type FoldOutcome } from './fold.js';
-import { argmaxRows, evaluate, evaluationFromConfusion, meanStd, sumConfusions } from './metrics.js';
+import {
+  argmaxRows,
+  evaluate,
+  evaluationFromConfusion,
+  meanProbs,
+  meanStd,
+  sumConfusions,
+} from './metrics.js';
 import { applyNormalization, speakerNormalization } from './normalise.js';
 import { fitCurves } from './polyfit.js';
 import { augmentCopies, augmentItems, extractOriginals, hashItems } from './prepare.js';
@@ -548,15 +555,6 @@ export function memberConfigs(cfg: TrainConfig): TrainConfig[] {
       masking: m.masking ?? null,
     })),
   ];
-}
-
-/** The element-wise mean of equally long probability arrays. */
-function meanProbs(all: Float32Array[]): Float32Array {
-  const out = Float32Array.from(all[0] ?? []);
-  if (all.length < 2) return out;
-  for (const p of all.slice(1)) for (let i = 0; i < out.length; i++) out[i]! += p[i]!;
-  for (let i = 0; i < out.length; i++) out[i]! /= all.length;
-  return out;
 }
 
 /** The per-epoch mean of several folds' curves (over the folds that reached each epoch). */
