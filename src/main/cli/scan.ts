@@ -6,6 +6,7 @@ import { relative } from 'node:path';
 import { z } from 'zod';
 import type { DatasetScan, SkipKind } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
+import { formatZodError } from '../../shared/zod-issues.js';
 import { scanDataset } from '../dataset/scan.js';
 import { parseCommandArgs } from './args.js';
 import { exitQuietlyOnClosedPipe, textTable } from './text.js';
@@ -45,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.emotions !== undefined) {
     const parsed = Emotions.safeParse(values.emotions.replace(/,+$/, ''));
     if (!parsed.success) {
-      throw new SerError('ValidationError', `--emotions: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      throw new SerError('ValidationError', `--emotions: ${formatZodError(parsed.error)}`);
     }
     labels = parsed.data.filter(Boolean);
   }

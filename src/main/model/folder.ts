@@ -16,6 +16,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
+import { formatZodError } from '../../shared/zod-issues.js';
 import type { FeatureConfig } from '../../shared/features.js';
 import type { BackendName, ModelConfig } from '../../shared/training.js';
 import { featureConfigSchema } from '../features/config.js';
@@ -105,9 +106,7 @@ export function parseModelMeta(value: unknown, dir = '.'): ModelMeta {
   }
   const parsed = metaSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    fail(dir, `meta.json: ${field}${issue?.message ?? 'invalid'}`);
+    fail(dir, `meta.json: ${formatZodError(parsed.error)}`);
   }
   const meta = parsed.data as ModelMeta;
   const w = meta.input.width;

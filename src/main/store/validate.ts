@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
+import { formatZodError } from '../../shared/zod-issues.js';
 import { RUN_STATUSES } from '../../shared/runs.js';
 
 const num = z.number();
@@ -187,11 +188,6 @@ export const runExportSchema = z.object({
 export function parseOrThrow<T>(schema: z.ZodType, value: unknown, what: string, path?: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data as T;
-  const issues = r.error.issues.slice(0, 3).map((i) => {
-    const at = i.path.map(String).join('.');
-    return at ? `${at}: ${i.message}` : i.message;
-  });
-  const more = r.error.issues.length > 3 ? ` (+${r.error.issues.length - 3} more)` : '';
   const where = path ? `: ${path}` : '';
-  throw new SerError('ValidationError', `invalid ${what}: ${issues.join('; ')}${more}${where}`, path);
+  throw new SerError('ValidationError', `invalid ${what}: ${formatZodError(r.error)}${where}`, path);
 }
