@@ -14,31 +14,15 @@ import { z } from 'zod';
 import type { DatasetScan } from './dataset.js';
 import type { SerErrorData } from './errors.js';
 import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js';
-import type { FeatureConfigSchema, FeatureNameSchema } from './feature-schema.js';
-import type { FeatureConfig, FeatureName } from './features.js';
-import type { RunComparison, RunFilter, RunRecord, RunStatus, RunSummary } from './runs.js';
-import type {
-  AugmentConfig,
-  AugmentKind,
-  BackendName,
-  MaskConfig,
-  ModelConfig,
-  OptimizerConfig,
-  Prediction,
-  SplitConfig,
-  TrainConfig,
-  TrainEvent,
-} from './training.js';
+import type { FeatureConfig } from './features.js';
+import { RunFilterSchema } from './runs.js';
+import type { RunComparison, RunRecord, RunSummary } from './runs.js';
+import type { AugmentKind, BackendName, Prediction, TrainConfig, TrainEvent } from './training.js';
 import type { Settings } from './settings.js';
 import { AugmentConfigSchema, AugmentKindSchema, TrainConfigSchema } from './train-schema.js';
-import type {
-  MaskConfigSchema,
-  ModelConfigSchema,
-  OptimizerConfigSchema,
-  SplitConfigSchema,
-} from './train-schema.js';
 
 export type { Settings } from './settings.js';
+export { RunFilterSchema, RunStatusSchema } from './runs.js';
 export { FeatureConfigPatchSchema, FeatureConfigSchema, FeatureNameSchema } from './feature-schema.js';
 export {
   AugmentConfigSchema,
@@ -51,7 +35,7 @@ export {
 } from './train-schema.js';
 
 // ---------------------------------------------------------------------------------------------
-// Schemas of the shared plain types (checked against the TypeScript types below).
+// Schemas of the arguments (the shared types are inferred from their schemas where both exist).
 
 /** Largest audio payload accepted in one call (a long speech recording, not a 2-hour file). */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
@@ -70,22 +54,6 @@ export const AudioFileSchema = z.object({
 const PathSchema = z.string().min(1, 'path is empty').max(4096);
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
-
-export const RunStatusSchema = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']);
-
-export const RunFilterSchema = z.object({
-  status: z.array(RunStatusSchema).optional(),
-  tag: z.string().optional(),
-  labels: z.array(z.string()).optional(),
-  metric: z.enum(['accuracy', 'macroF1']).optional(),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  search: z.string().max(200).optional(),
-  sort: z.enum(['createdAt', 'name', 'accuracy', 'macroF1']).optional(),
-  order: z.enum(['asc', 'desc']).optional(),
-  limit: int(1, 100000).optional(),
-  offset: int(0, 10_000_000).optional(),
-});
 
 export const SettingsPatchSchema = z.strictObject({
   lastDatasetFolder: z.string().max(4096).nullable().optional(),
@@ -361,31 +329,3 @@ export const EVENT_NAMES: EventName[] = ['train.event', 'runs.changed'];
 export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(CONTRACT, name);
 }
-
-
-// ---------------------------------------------------------------------------------------------
-// Compile-time checks that the schemas match the shared types (a drift fails `tsc`).
-
-// Keys are compared too: optional fields would otherwise slip through in both directions.
-type Same<A, B> = [A] extends [B]
-  ? [B] extends [A]
-    ? [keyof A] extends [keyof B]
-      ? [keyof B] extends [keyof A]
-        ? true
-        : false
-      : false
-    : false
-  : false;
-type Assert<T extends true> = T;
-export type _SchemaChecks = [
-  Assert<Same<z.infer<typeof FeatureNameSchema>, FeatureName>>,
-  Assert<Same<z.infer<typeof FeatureConfigSchema>, FeatureConfig>>,
-  Assert<Same<z.infer<typeof AugmentConfigSchema>, AugmentConfig>>,
-  Assert<Same<z.infer<typeof SplitConfigSchema>, SplitConfig>>,
-  Assert<Same<z.infer<typeof ModelConfigSchema>, ModelConfig>>,
-  Assert<Same<z.infer<typeof OptimizerConfigSchema>, OptimizerConfig>>,
-  Assert<Same<z.infer<typeof MaskConfigSchema>, MaskConfig>>,
-  Assert<Same<z.infer<typeof TrainConfigSchema>, TrainConfig>>,
-  Assert<Same<z.infer<typeof RunStatusSchema>, RunStatus>>,
-  Assert<Same<z.infer<typeof RunFilterSchema>, RunFilter>>,
-];

@@ -11,15 +11,6 @@ import { FeatureConfigPatchSchema, FeatureConfigSchema } from '../../shared/feat
 import { DEFAULT_FEATURE_CONFIG, FEATURE_ENGINE_VERSION, type FeatureConfig } from '../../shared/features.js';
 
 /**
- * Every field optional, each checked alone (a config file may override only what it changes).
- * `.required()` of it is a complete config without the checks between fields; prefer
- * FeatureConfigSchema from src/shared/feature-schema.ts, which has them.
- */
-export const featureConfigSchema = FeatureConfigPatchSchema;
-
-export type FeatureConfigInput = z.input<typeof FeatureConfigPatchSchema>;
-
-/**
  * Merge `input` over the defaults and check it, or throw a ValidationError whose message names
  * the offending field (`nFft: must be a power of two`). `source` says where it came from.
  */

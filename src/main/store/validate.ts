@@ -14,7 +14,9 @@ const anyNumber = z.custom<number>((v) => typeof v === 'number', 'expected a num
 /** NaN/Infinity become null in JSON; read them back as NaN. */
 const lossy = z.union([anyNumber, z.null()]).transform((v) => (v === null ? Number.NaN : v));
 
-export const featureConfigSchema = z.looseObject({
+// Loose on purpose (not the shared FeatureConfigSchema): a stored or imported run keeps whatever a
+// newer or older app wrote, and is still listed and compared.
+export const storedFeatureConfigSchema = z.looseObject({
   sampleRate: num,
   nFft: num,
   hopLength: num,
@@ -31,7 +33,7 @@ export const featureConfigSchema = z.looseObject({
 
 export const trainConfigSchema = z.looseObject({
   labels: z.array(z.string()).min(1),
-  features: featureConfigSchema,
+  features: storedFeatureConfigSchema,
   augment: z.looseObject({ kinds: z.array(z.string()), copiesPerClip: num }),
   model: z.looseObject({ kind: z.string() }),
   optimizer: z.looseObject({ learningRate: num, batchSize: num, epochs: num }),
