@@ -53,6 +53,7 @@ const STATUS: Partial<Record<SerErrorCode, number>> = {
   UnsupportedFormat: 422,
   EmptyAudio: 422,
   SilentAudio: 422,
+  NoSpeech: 422,
   DatasetError: 422,
   FeatureError: 422,
   ModelError: 422,
