@@ -140,6 +140,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
     'runs.list': (f) => runs.list(f ?? {}),
     'runs.get': (a) => runs.get(a),
+    'runs.clips': async ({ id }) => store.getClipEvaluations(id),
     'runs.compare': (a) => runs.compare(a),
     'runs.update': (a) => runs.update(a),
     'runs.delete': (a) => runs.delete(a),
