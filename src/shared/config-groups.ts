@@ -37,7 +37,8 @@ function maskText(m: MaskConfig | null | undefined): string {
 
 function splitText(s: SplitConfig): string {
   if (s.kind === 'random') return `random, test ${s.testFraction}`;
-  if (s.kind === 'actors') return s.testActors.length ? `test speakers ${speakerRanges(s.testActors)}` : 'all speakers';
+  if (s.kind === 'actors')
+    return s.testActors.length ? `test speakers ${speakerRanges(s.testActors)}` : 'all speakers';
   return `${s.folds}-fold by speaker`;
 }
 
@@ -99,7 +100,10 @@ export function configGroups(configs: readonly TrainConfig[], onlyDifferent: boo
   const flats = configs.map(displayConfig);
   const paths: string[] = [];
   for (const f of flats) for (const k of f.keys()) if (!paths.includes(k)) paths.push(k);
-  const groups: ConfigGroup[] = [...GROUPS.map((g) => ({ group: g.group, rows: [] as ConfigRow[] })), { group: 'Other', rows: [] }];
+  const groups: ConfigGroup[] = [
+    ...GROUPS.map((g) => ({ group: g.group, rows: [] as ConfigRow[] })),
+    { group: 'Other', rows: [] },
+  ];
   for (const path of paths) {
     const values = flats.map((f) => f.get(path));
     if (onlyDifferent && values.every((v) => same(v, values[0]))) continue;

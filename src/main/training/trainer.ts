@@ -39,7 +39,7 @@ import type {
   TrainResult,
 } from '../../shared/training.js';
 import { initBackend } from '../model/backend.js';
-import { modelInput } from '../model/cnn-lstm.js';
+import { modelInput } from '../model/build.js';
 import { saveModelFolder, type ModelMeta } from '../model/folder.js';
 import type { RunStore } from '../store/run-store.js';
 import { validateTrainConfig } from './config.js';

@@ -21,9 +21,13 @@ export function stoppingText(run: RunRecord): string {
       ? `Early stopping ended ${early} of ${folds.length} folds before ${max} epochs; epochs per fold: ${each}.`
       : `Every fold trained all ${max} epochs; epochs per fold (weights kept): ${each}.`;
   }
-  if (run.status !== 'completed') return `${run.metrics.length} of ${max} epochs recorded before the run ended.`;
+  if (run.status !== 'completed')
+    return `${run.metrics.length} of ${max} epochs recorded before the run ended.`;
   const best = bestEpoch(run.metrics);
-  const kept = best === null ? 'kept the last weights (no validation set)' : `kept the weights of epoch ${best} (lowest validation loss)`;
+  const kept =
+    best === null
+      ? 'kept the last weights (no validation set)'
+      : `kept the weights of epoch ${best} (lowest validation loss)`;
   return run.metrics.length < max
     ? `Early stopping: stopped after ${run.metrics.length} of ${max} epochs (patience ${run.config.optimizer.patience}); ${kept}.`
     : `Trained all ${max} epochs; ${kept}.`;
