@@ -32,7 +32,8 @@ import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASAR_UNPACK, builderConfig, PRODUCT_NAME } from '../../scripts/electron-builder-config.js';
 import { PACKAGED_NATIVE_DIR, SQLITE_ADDON } from '../../src/main/desktop/native-build.js';
-import { METHOD_NAMES, methodChannel } from '../../src/shared/contract.js';
+import { methodChannel } from '../../src/shared/channels.js';
+import { METHOD_NAMES } from '../../src/shared/contract.js';
 import type { ChildConfig, ChildResult } from '../fixtures/electron-main-child.js';
 import { HAVE_RAVDESS, REPO_ROOT, ravdessClip } from '../helpers/shared-data.js';
 

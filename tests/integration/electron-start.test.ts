@@ -74,10 +74,13 @@ describe('npm start: browser fallback', () => {
 
     const token = new URL(url!).searchParams.get('token')!;
     const api = new URL('/api/app.info', url!);
-    const info = await fetch(api, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    const info = await fetch(api, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    });
     expect(info.status).toBe(200);
     expect(((await info.json()) as { platform: string }).platform).toBe('web');
-    const refused = await fetch(api, { method: 'POST' });
+    const refused = await fetch(api, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(refused.status).toBe(401);
 
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
