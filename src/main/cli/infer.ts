@@ -10,8 +10,9 @@ import type { Prediction } from '../../shared/training.js';
 import { defaultDbPath } from '../store/paths.js';
 import { openStore, type RunStore } from '../store/run-store.js';
 import { backendInfo } from '../model/backend.js';
+import { modelRefNeedsStore } from '../inference/model-ref.js';
 import { classify, disposeClassifier, loadClassifier } from '../inference/predict.js';
-import { UsageError, flagsOrThrow, parseCommandArgs } from './args.js';
+import { reportUsageError, flagsOrThrow, parseCommandArgs } from './args.js';
 
 const USAGE = `usage: ser infer --file PATH [--file PATH ...] [options]   (or: ser infer [options] FILE...)
 
@@ -47,19 +48,14 @@ export async function run(argv: string[]): Promise<number> {
     }
     f = flagsOrThrow(flagSchema, { ...values, file: [...(values.file ?? []), ...positionals] });
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`ser infer: ${err.message}\n(ser infer --help for the options)`);
-      return 2;
-    }
-    throw err;
+    return reportUsageError('infer', err);
   }
 
   // A run id needs the store; a folder or the default model does not.
   let store: RunStore | null = null;
   const ref = f.model ?? 'default';
-  const looksLikeId = /^[0-9a-f-]{4,36}$/i.test(ref);
   try {
-    if (looksLikeId) store = openStore(resolve(f.db ?? defaultDbPath()), { readonly: true });
+    if (modelRefNeedsStore(ref)) store = openStore(resolve(f.db ?? defaultDbPath()), { readonly: true });
     const c = await loadClassifier(ref, store);
     const entries: Entry[] = [];
     const backend = backendInfo();

@@ -20,7 +20,15 @@ import { scanDataset } from '../dataset/scan.js';
 import { defaultDbPath } from '../store/paths.js';
 import { buildTrainConfig } from '../recipe/recipe.js';
 import { startTrainingJob } from '../training/job.js';
-import { UsageError, flagsOrThrow, intFlag, listOf, parseActors, parseCommandArgs } from './args.js';
+import {
+  UsageError,
+  reportUsageError,
+  flagsOrThrow,
+  intFlag,
+  listOf,
+  parseActors,
+  parseCommandArgs,
+} from './args.js';
 import { createProgress, formatSeconds } from './progress.js';
 import { formatEvaluation } from './text.js';
 
@@ -165,11 +173,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(f['no-save'] ? { saveModel: false } : {}),
     };
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`ser train: ${err.message}\n(ser train --help for the options)`);
-      return 2;
-    }
-    throw err;
+    return reportUsageError('train', err);
   }
 
   const progress = createProgress({ quiet: json });
