@@ -1,15 +1,19 @@
 /** Experiment runs as stored and compared. */
-import type { BackendName, CurveFit, EpochMetrics, Evaluation, TrainConfig } from './training.js';
+import { z } from 'zod';
+import type { ClipEvaluation, ClipEvaluationInput } from './clips.js';
+import type {
+  BackendName,
+  CurveFit,
+  EpochMetrics,
+  Evaluation,
+  SplitConfig,
+  TrainConfig,
+} from './training.js';
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export const RunStatusSchema = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
 
-export const RUN_STATUSES: readonly RunStatus[] = [
-  'running',
-  'completed',
-  'failed',
-  'cancelled',
-  'interrupted',
-];
+export const RUN_STATUSES: readonly RunStatus[] = RunStatusSchema.options;
 
 /** How a run can end when its own process finishes it (`interrupted` is set by the store). */
 export type FinishStatus = 'completed' | 'failed' | 'cancelled';
@@ -43,6 +47,8 @@ export interface RunSummary {
   /** Unweighted average recall of the final evaluation. */
   uar: number | null;
   epochs: number;
+  /** How the test number was measured (describeProtocol in clips.ts says it in words). */
+  split: SplitConfig | null;
 }
 
 export interface RunRecord extends RunSummary {
@@ -62,21 +68,25 @@ export interface RunRecord extends RunSummary {
   heartbeatAt: string | null;
 }
 
-export interface RunFilter {
-  status?: RunStatus[];
-  tag?: string;
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** Which runs to list (runs.list, `ser runs list`), validated where it enters. */
+export const RunFilterSchema = z.object({
+  status: z.array(RunStatusSchema).optional(),
+  tag: z.string().optional(),
   /** Runs whose label set equals this set (order ignored). */
-  labels?: string[];
-  metric?: 'accuracy' | 'macroF1';
-  min?: number;
-  max?: number;
+  labels: z.array(z.string()).optional(),
+  metric: z.enum(['accuracy', 'macroF1']).optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
   /** Case-insensitive substring of the name or notes. */
-  search?: string;
-  sort?: 'createdAt' | 'name' | 'accuracy' | 'macroF1';
-  order?: 'asc' | 'desc';
-  limit?: number;
-  offset?: number;
-}
+  search: z.string().max(200).optional(),
+  sort: z.enum(['createdAt', 'name', 'accuracy', 'macroF1']).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: int(1, 100000).optional(),
+  offset: int(0, 10_000_000).optional(),
+});
+export type RunFilter = z.infer<typeof RunFilterSchema>;
 
 export interface CreateRunInput {
   name: string;
@@ -97,6 +107,8 @@ export interface ArtifactInput {
 export interface FinishRunInput {
   status: FinishStatus;
   evaluation?: Evaluation;
+  /** Clip-level results of the evaluation: the test clips, or one entry per k-fold fold. */
+  clipEvaluations?: ClipEvaluationInput[];
   fits?: CurveFit[];
   artifacts?: ArtifactInput[];
   error?: string;
@@ -152,6 +164,8 @@ export interface RunExport {
   version: 1;
   exportedAt: string;
   run: RunRecord;
+  /** The run's clip-level evaluations (absent in exports from before they were stored). */
+  clipEvaluations?: Omit<ClipEvaluation, 'id'>[];
   /** Copies of the run's artifacts, relative to the export folder, with the copy's checksum. */
   files: { kind: RunArtifact['kind']; path: string; sha256: string }[];
 }

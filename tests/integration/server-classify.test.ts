@@ -6,11 +6,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeWire, encodeWire, type AppInfo, type ClassifyResult } from '../../src/shared/contract.js';
+import type { AppInfo, ClassifyResult } from '../../src/shared/contract.js';
+import { decodeWire, encodeWire } from '../../src/shared/wire.js';
 import { createService } from '../../src/main/api/service.js';
 import type { Service } from '../../src/main/api/types.js';
 import { startWebHost, type WebHost } from '../../src/main/server/http.js';
-import { defaultModelDir } from '../../src/main/training/predict.js';
+import { defaultModelDir } from '../../src/main/inference/predict.js';
 import { HAVE_RAVDESS, MISSING_DATA, ravdessClip } from '../helpers/shared-data.js';
 
 const MODEL_DIR = defaultModelDir();

@@ -188,7 +188,7 @@ describe.skipIf(!CAN_MOUNT)(
 
         const { saveModelFolder, MODEL_FORMAT_VERSION } = await import('../../src/main/model/folder.js');
         const { initBackend } = await import('../../src/main/model/backend.js');
-        const { buildModel } = await import('../../src/main/model/cnn-lstm.js');
+        const { buildModel } = await import('../../src/main/model/build.js');
         const { MLP_BASELINE } = await import('../../src/main/model/presets.js');
         const { DEFAULT_FEATURE_CONFIG } = await import('../../src/shared/features.js');
         await initBackend();

@@ -7,16 +7,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  EVENT_NAMES,
-  EVENTS_PATH,
-  MAX_UPLOAD_BYTES,
-  encodeWire,
-  decodeWire,
-  isMethodName,
-  type ErrorBody,
-  type EventEnvelope,
-} from '../../shared/contract.js';
+import { EVENTS_PATH } from '../../shared/channels.js';
+import { EVENT_NAMES, MAX_UPLOAD_BYTES, isMethodName } from '../../shared/contract.js';
+import { decodeWire, encodeWire, type ErrorBody, type EventEnvelope } from '../../shared/wire.js';
 import { SerError, toErrorData, type SerErrorCode, type SerErrorData } from '../../shared/errors.js';
 import type { Service } from '../api/types.js';
 import {

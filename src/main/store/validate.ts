@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
+import { formatZodError } from '../../shared/zod-issues.js';
 import { RUN_STATUSES } from '../../shared/runs.js';
 
 const num = z.number();
@@ -13,7 +14,9 @@ const anyNumber = z.custom<number>((v) => typeof v === 'number', 'expected a num
 /** NaN/Infinity become null in JSON; read them back as NaN. */
 const lossy = z.union([anyNumber, z.null()]).transform((v) => (v === null ? Number.NaN : v));
 
-export const featureConfigSchema = z.looseObject({
+// Loose on purpose (not the shared FeatureConfigSchema): a stored or imported run keeps whatever a
+// newer or older app wrote, and is still listed and compared.
+export const storedFeatureConfigSchema = z.looseObject({
   sampleRate: num,
   nFft: num,
   hopLength: num,
@@ -30,7 +33,7 @@ export const featureConfigSchema = z.looseObject({
 
 export const trainConfigSchema = z.looseObject({
   labels: z.array(z.string()).min(1),
-  features: featureConfigSchema,
+  features: storedFeatureConfigSchema,
   augment: z.looseObject({ kinds: z.array(z.string()), copiesPerClip: num }),
   model: z.looseObject({ kind: z.string() }),
   optimizer: z.looseObject({ learningRate: num, batchSize: num, epochs: num }),
@@ -108,9 +111,31 @@ export const artifactSchema = z.object({
     .optional(),
 });
 
+const clipResultSchema = z.object({
+  path: z.string().min(1),
+  speaker: z.string().nullable(),
+  label: z.string(),
+  predicted: z.string(),
+  probabilities: z.array(num),
+});
+
+export const clipEvaluationSchema = z
+  .object({
+    kind: z.enum(['test', 'fold', 'evaluate']),
+    fold: z.number().int().nonnegative().nullable(),
+    dataRoot: z.string().nullable(),
+    labels: z.array(z.string()).min(1),
+    clips: z.array(clipResultSchema),
+  })
+  .refine((e) => e.clips.every((c) => c.probabilities.length === e.labels.length), {
+    message: 'every clip needs one probability per label',
+    path: ['clips'],
+  });
+
 export const finishRunSchema = z.object({
   status: z.enum(['completed', 'failed', 'cancelled']),
   evaluation: evaluationSchema.optional(),
+  clipEvaluations: z.array(clipEvaluationSchema).optional(),
   fits: z.array(curveFitSchema).optional(),
   artifacts: z.array(artifactSchema).optional(),
   error: z.string().optional(),
@@ -170,6 +195,8 @@ export const runExportSchema = z.object({
   version: z.literal(1),
   exportedAt: isoTime,
   run: runRecordSchema,
+  // Absent in exports made before clip results were stored.
+  clipEvaluations: z.array(clipEvaluationSchema.and(z.object({ createdAt: isoTime }))).optional(),
   files: z.array(
     z.object({
       kind: z.literal('model'),
@@ -187,11 +214,6 @@ export const runExportSchema = z.object({
 export function parseOrThrow<T>(schema: z.ZodType, value: unknown, what: string, path?: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data as T;
-  const issues = r.error.issues.slice(0, 3).map((i) => {
-    const at = i.path.map(String).join('.');
-    return at ? `${at}: ${i.message}` : i.message;
-  });
-  const more = r.error.issues.length > 3 ? ` (+${r.error.issues.length - 3} more)` : '';
   const where = path ? `: ${path}` : '';
-  throw new SerError('ValidationError', `invalid ${what}: ${issues.join('; ')}${more}${where}`, path);
+  throw new SerError('ValidationError', `invalid ${what}: ${formatZodError(r.error)}${where}`, path);
 }
