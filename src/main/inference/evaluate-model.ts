@@ -3,18 +3,21 @@
  * only some speakers), class probabilities, metrics. Models trained with per-speaker
  * normalisation get each speaker's statistics from that speaker's clips in the set.
  */
+import type { ClipResult } from '../../shared/clips.js';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { Evaluation } from '../../shared/training.js';
-import { extractMany, isExtractError } from '../features/pool.js';
-import { argmaxRows, evaluate } from './metrics.js';
-import { speakerNormalization } from './normalise.js';
+import { extractMany, isExtractError } from '../features/worker-pool.js';
+import { argmaxRows, evaluate } from '../training/metrics.js';
+import { speakerNormalization } from '../training/normalise.js';
 import { classifyMatrices, usesSpeakerNormalization, type Classifier } from './predict.js';
-import { matchSpeakers, sortSpeakers } from './splits.js';
+import { matchSpeakers, sortSpeakers } from '../training/splits.js';
 
 export interface ModelEvaluation {
   evaluation: Evaluation;
+  /** Each clip evaluated, in the order of the scan. */
+  clips: ClipResult[];
   /** Clips left out: labels the model does not know, or files that failed. */
   skipped: { path: string; reason: string }[];
 }
@@ -73,5 +76,14 @@ export async function evaluateModel(
   }
   const probs = await classifyMatrices(c, mats, stats);
   const y = Int32Array.from(used, (it) => c.labels.indexOf(it.label));
-  return { evaluation: evaluate(y, argmaxRows(probs, c.labels.length), c.labels), skipped };
+  const k = c.labels.length;
+  const predicted = argmaxRows(probs, k);
+  const clips = used.map((it, i) => ({
+    path: it.path,
+    speaker: it.speaker,
+    label: it.label,
+    predicted: c.labels[predicted[i]!]!,
+    probabilities: Array.from(probs.subarray(i * k, (i + 1) * k)),
+  }));
+  return { evaluation: evaluate(y, predicted, c.labels), clips, skipped };
 }
