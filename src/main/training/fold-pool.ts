@@ -14,7 +14,7 @@
 import { availableParallelism, freemem } from 'node:os';
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { BackendName, TrainConfig } from '../../shared/training.js';
-import { buildModel, modelInput } from '../model/cnn-lstm.js';
+import { buildModel, modelInput } from '../model/build.js';
 import { tf } from '../model/tf.js';
 import { runTasks } from '../util/task-pool.js';
 import { trainFold, type FoldCallbacks, type FoldData, type FoldOutcome } from './fold.js';
