@@ -29,7 +29,7 @@ const FEATURES = {
 
 describe.skipIf(!HAVE_RAVDESS)(`fold pool on real clips ${HAVE_RAVDESS ? '' : MISSING_DATA}`, () => {
   let data: FoldData;
-  let speaker: number[] = [];
+  const speaker: number[] = [];
   beforeAll(async () => {
     await initBackend('wasm');
     const matrices: FeatureMatrix[] = [];
