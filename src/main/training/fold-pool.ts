@@ -28,16 +28,19 @@ export interface FoldTask {
   split: SplitIndices;
   config: TrainConfig;
   seed: number;
-  callbacks: Omit<FoldCallbacks, 'signal'>;
+  callbacks: Omit<FoldCallbacks, 'signal'> & {
+    /** The model finished with this history (before the other tasks may have). */
+    onDone?: (history: FoldOutcome['history']) => void;
+  };
 }
 
 /**
- * Default worker count for `tasks` models: one per core (os.availableParallelism), at most one per
- * task, and no more than free memory holds.
+ * Worker threads for `tasks` models: `requested` (default one per core, os.availableParallelism),
+ * at most one per task, and no more than free memory holds.
  */
-export function defaultTrainingWorkers(tasks: number): number {
+export function trainingWorkers(tasks: number, requested = availableParallelism()): number {
   const byMemory = Math.max(1, Math.floor(freemem() / WORKER_MEMORY_BYTES));
-  return Math.max(1, Math.min(availableParallelism(), tasks, byMemory));
+  return Math.max(1, Math.min(requested, tasks, byMemory));
 }
 
 // ---- shared features ------------------------------------------------------------------------
@@ -152,8 +155,12 @@ export async function trainFolds(
   const out: FoldOutcome[] = [];
   try {
     if (n === 1) {
-      for (const t of tasks)
-        out.push(await trainFold(data, t.split, t.config, t.seed, { ...t.callbacks, signal: opts.signal }));
+      for (const t of tasks) {
+        const { onDone, ...cb } = t.callbacks;
+        const o = await trainFold(data, t.split, t.config, t.seed, { ...cb, signal: opts.signal });
+        out.push(o);
+        onDone?.(o.history);
+      }
       return out;
     }
     const init: FoldWorkerInit = { data: shareFoldData(data), backend: opts.backend };
@@ -175,6 +182,7 @@ export async function trainFolds(
           if (e.type === 'batch') cb.onBatch?.(e.batch);
           else cb.onEpoch?.(e.metrics, e.eta);
         },
+        onResult: (id, r) => tasks[id]!.callbacks.onDone?.(r.history),
       },
     );
     portable.forEach((p, i) => out.push(rebuild(tasks[i]!, data.width, p)));
