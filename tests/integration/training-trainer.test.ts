@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/main/store/run-store.js';
 import { buildTrainConfig } from '../../src/main/training/config.js';
 import { startTrainingJob } from '../../src/main/training/job.js';
-import { classify, disposeClassifier, loadClassifier } from '../../src/main/training/predict.js';
+import { classify, disposeClassifier, loadClassifier } from '../../src/main/inference/predict.js';
 import type { TrainConfig, TrainEvent, TrainRequest } from '../../src/shared/training.js';
 import { HAVE_RAVDESS, MISSING_DATA, linkRavdessSubset } from '../helpers/shared-data.js';
 

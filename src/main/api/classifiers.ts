@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import type { Prediction } from '../../shared/training.js';
 import type { RunStore } from '../store/index.js';
-import { classify, disposeClassifier, loadClassifier, type Classifier } from '../training/predict.js';
+import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
 
 const KEEP = 3;
 

@@ -26,7 +26,7 @@ import { SettingsFile } from './settings-file.js';
 import type { Service, ServiceOptions } from './types.js';
 import { scanDataset } from '../dataset/scan.js';
 import { validateTrainConfig } from '../training/config.js';
-import { defaultModelDir } from '../training/predict.js';
+import { defaultModelDir } from '../inference/predict.js';
 import { backendInfo, initBackend } from '../model/backend.js';
 import { packageVersion } from '../util/package-version.js';
 

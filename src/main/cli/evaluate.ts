@@ -13,8 +13,8 @@ import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js
 import { scanDataset } from '../dataset/scan.js';
 import { defaultDbPath } from '../store/paths.js';
 import { openStore, type RunStore } from '../store/run-store.js';
-import { evaluateModel } from '../training/evaluate-model.js';
-import { disposeClassifier, loadClassifier } from '../training/predict.js';
+import { evaluateModel } from '../inference/evaluate-model.js';
+import { disposeClassifier, loadClassifier } from '../inference/predict.js';
 import { defaultCacheDir } from '../training/run-request.js';
 import { UsageError, flagsOrThrow, parseActors, parseCommandArgs } from './args.js';
 import { createProgress } from './progress.js';

@@ -10,7 +10,7 @@ import type { Prediction } from '../../shared/training.js';
 import { defaultDbPath } from '../store/paths.js';
 import { openStore, type RunStore } from '../store/run-store.js';
 import { backendInfo } from '../model/backend.js';
-import { classify, disposeClassifier, loadClassifier } from '../training/predict.js';
+import { classify, disposeClassifier, loadClassifier } from '../inference/predict.js';
 import { UsageError, flagsOrThrow, parseCommandArgs } from './args.js';
 
 const USAGE = `usage: ser infer --file PATH [--file PATH ...] [options]   (or: ser infer [options] FILE...)

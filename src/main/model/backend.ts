@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import type { BackendName } from '../../shared/training.js';
 import { tf } from './tf.js';
-import { installFastWasmSlice } from './wasm-kernels.js';
+import { installFastWasmSlice } from './wasm-slice-kernel.js';
 
 export type { BackendName };
 
@@ -65,9 +65,14 @@ function loadTensorflow(): Promise<string | null> {
   return nodeLoaded;
 }
 
-/** The folder holding tfjs-backend-wasm's .wasm files (works under plain Node and in workers). */
+/**
+ * The folder holding tfjs-backend-wasm's .wasm files (works under plain Node and in workers). In
+ * a packaged desktop app the package is inside app.asar and its .wasm files are unpacked beside
+ * it (scripts/electron-builder-config.ts), to be read as real files: point tfjs at that copy.
+ */
 export function wasmDistDir(): string {
-  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + sep;
+  const dir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + sep;
+  return dir.replace(`${sep}app.asar${sep}`, `${sep}app.asar.unpacked${sep}`);
 }
 
 function loadWasm(): Promise<string | null> {

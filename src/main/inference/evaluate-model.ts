@@ -8,11 +8,11 @@ import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { Evaluation } from '../../shared/training.js';
-import { extractMany, isExtractError } from '../features/pool.js';
-import { argmaxRows, evaluate } from './metrics.js';
-import { speakerNormalization } from './normalise.js';
+import { extractMany, isExtractError } from '../features/worker-pool.js';
+import { argmaxRows, evaluate } from '../training/metrics.js';
+import { speakerNormalization } from '../training/normalise.js';
 import { classifyMatrices, usesSpeakerNormalization, type Classifier } from './predict.js';
-import { matchSpeakers, sortSpeakers } from './splits.js';
+import { matchSpeakers, sortSpeakers } from '../training/splits.js';
 
 export interface ModelEvaluation {
   evaluation: Evaluation;
