@@ -107,7 +107,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
     async 'dataset.scan'({ root, labels }) {
       const real = await roots.check(root);
-      const scan = await scanDataset(real, labels ? { labels } : {});
+      const scan = await scanDataset(real, { ...(labels ? { labels } : {}), roots: roots.realRoots() });
       settings.update({ lastDatasetFolder: root });
       return scan;
     },
