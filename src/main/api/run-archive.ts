@@ -26,17 +26,20 @@ function slug(s: string): string {
   );
 }
 
-function withTemp<T>(fn: (dir: string) => T): T {
+async function withTemp<T>(fn: (dir: string) => T | Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'ser-run-'));
   try {
-    return fn(dir);
+    return await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** A run and its model as one archive, named `<name>-<id8>.ser-run.tar.gz`. */
-export function exportRunArchive(store: RunStore, id: string): ExportedFile & { warnings: string[] } {
+export function exportRunArchive(
+  store: RunStore,
+  id: string,
+): Promise<ExportedFile & { warnings: string[] }> {
   const run = store.getRun(id);
   const top = `${slug(run.name)}-${run.id.slice(0, 8)}`;
   return withTemp((tmp) => {
@@ -47,9 +50,9 @@ export function exportRunArchive(store: RunStore, id: string): ExportedFile & { 
 }
 
 /** Import an archive made by exportRunArchive (`name` names it in errors). */
-export function importRunArchive(store: RunStore, bytes: Uint8Array, name: string): RunRecord {
-  return withTemp((tmp) => {
-    unpackInto(bytes, tmp);
+export function importRunArchive(store: RunStore, bytes: Uint8Array, name: string): Promise<RunRecord> {
+  return withTemp(async (tmp) => {
+    await unpackInto(bytes, tmp);
     // The archive holds one folder with run.json (or run.json at its top, if repacked by hand).
     const entries = readdirSync(tmp);
     const dir = existsSync(join(tmp, RUN_JSON))

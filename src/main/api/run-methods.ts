@@ -71,12 +71,12 @@ export function createRunMethods(opts: RunMethodsOptions) {
     },
 
     async exportRun({ id }: ParsedArgsOf<'runs.export'>): Promise<ExportedFile> {
-      const { fileName, bytes } = exportRunArchive(store, id);
+      const { fileName, bytes } = await exportRunArchive(store, id);
       return { fileName, bytes };
     },
 
     async importRun({ file }: ParsedArgsOf<'runs.import'>): Promise<RunSummary> {
-      const run = importRunArchive(store, file.bytes, file.name);
+      const run = await importRunArchive(store, file.bytes, file.name);
       hub.emit('runs.changed', { reason: 'imported', id: run.id });
       return summary(run);
     },

@@ -318,6 +318,7 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`note: ${store.file} is read-only (${store.readonlyReason}); changes are disabled`);
     if (store.backupPath)
       console.error(`note: upgraded the database; the previous version is kept at ${store.backupPath}`);
+    for (const o of store.cleaned) console.error(`note: removed ${o.path} (${o.why})`);
     for (const id of store.recovered)
       console.error(
         `note: run ${id.slice(0, 8)} was left running by a process that is gone; marked interrupted`,
@@ -384,7 +385,7 @@ export async function run(argv: string[]): Promise<number> {
       }
       case 'export': {
         need(args, 1, 'export needs a run id');
-        const a = exportRunArchive(store, id(args[0]));
+        const a = await exportRunArchive(store, id(args[0]));
         // A path ending in .tar.gz names the file; otherwise it is the folder to put it in.
         const to = args[1] ?? '.';
         const file = resolve(to.endsWith('.tar.gz') ? to : join(to, a.fileName));
@@ -401,7 +402,7 @@ export async function run(argv: string[]): Promise<number> {
         // The archive, or the folder `tar -xzf` made of it.
         const r = statSync(from, { throwIfNoEntry: false })?.isDirectory()
           ? store.importRun(from)
-          : importRunArchive(store, readFileSync(from), from);
+          : await importRunArchive(store, readFileSync(from), from);
         emit(`imported run ${r.id.slice(0, 8)} '${r.name}' (${r.status}) into ${store.file}`, { run: r });
         return 0;
       }
