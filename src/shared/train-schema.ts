@@ -12,7 +12,7 @@ import { FeatureConfigSchema } from './feature-schema.js';
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const fraction = z.number().min(0).lt(1);
 
-export const AugmentKindSchema = z.enum(['pitch', 'stretch', 'noise']);
+export const AugmentKindSchema = z.enum(['pitch', 'stretch', 'noise', 'speed', 'crop', 'channel']);
 
 /** Per field only (an augmentation preview takes a partial one); TrainConfigSchema adds the order checks. */
 export const AugmentConfigSchema = z.object({
@@ -78,7 +78,7 @@ export const TrainConfigSchema = z.object({
   optimizer: OptimizerConfigSchema,
   split: SplitConfigSchema,
   seed: z.number().int(),
-  normalization: z.enum(['global', 'speaker']).optional(),
+  normalization: z.enum(['global', 'speaker', 'utterance']).optional(),
   masking: MaskConfigSchema.nullable().optional(),
   ensemble: z
     .array(

@@ -2,7 +2,11 @@
 import type { FeatureConfig } from './features.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export type AugmentKind = 'pitch' | 'stretch' | 'noise';
+/**
+ * 'speed': tempo and pitch together (0.9-1.1); 'crop': a random 1.5-2.5 s part; 'channel': a random
+ * telephone band, EQ, room reverberation, level change with clipping, or sample-rate round trip.
+ */
+export type AugmentKind = 'pitch' | 'stretch' | 'noise' | 'speed' | 'crop' | 'channel';
 
 export interface AugmentConfig {
   kinds: AugmentKind[];
@@ -87,9 +91,30 @@ export interface MaskConfig {
  * How inputs are standardised. 'global': per-column mean/std of the training split, saved with
  * the model. 'speaker': each speaker's clips are standardised by that speaker's own statistics
  * (computed from its unlabeled audio, so it is also available at test time) before the global
- * step; a classifier then needs several clips of a speaker to normalise one.
+ * step; at use time the model is calibrated with several unlabeled clips of the speaker (without
+ * them it falls back to a typical training speaker's statistics and says it is uncalibrated).
+ * 'utterance': each clip's own mean is subtracted (cepstral mean normalisation) before the
+ * global step, so one clip is enough.
  */
-export type NormalizationMode = 'global' | 'speaker';
+export type NormalizationMode = 'global' | 'speaker' | 'utterance';
+
+/** One test speaker's share of an evaluation. */
+export interface SpeakerAccuracy {
+  speaker: string;
+  clips: number;
+  accuracy: number;
+}
+
+/** What calibrated a prediction or an evaluation (see NormalizationMode 'speaker'). */
+export interface CalibrationInfo {
+  /** 'speaker': each speaker's own clips; 'clips': the given calibration clips; 'none'. */
+  source: 'speaker' | 'clips' | 'none';
+  /** Clips and seconds of audio the statistics came from (per speaker: the smallest). */
+  clips: number;
+  seconds: number;
+  /** Speakers calibrated ('speaker' source). */
+  speakers?: number;
+}
 
 export interface TrainConfig {
   labels: string[];
@@ -179,6 +204,10 @@ export interface Evaluation {
   folds?: FoldResult[];
   /** Mean and standard deviation of the fold accuracies (k-fold only). */
   foldAccuracy?: { mean: number; std: number };
+  /** Mean and standard deviation of the fold UARs (k-fold only). */
+  foldUar?: { mean: number; std: number };
+  /** Accuracy on each test speaker (clips with a known speaker). */
+  speakers?: SpeakerAccuracy[];
 }
 
 export interface FoldResult {
@@ -262,4 +291,9 @@ export interface Prediction {
   probabilities: Record<string, number>;
   /** Seconds of audio classified. */
   duration: number;
+  /**
+   * For models trained with per-speaker normalisation: whether the clip was calibrated with its
+   * speaker's clips, and with how much audio. Absent for models that need no calibration.
+   */
+  calibration?: CalibrationInfo;
 }

@@ -35,6 +35,15 @@ export interface ModelMeta {
   input: { frames: number; width: number; pooled: boolean };
   /** Per-column statistics inputs are standardised with: (x - mean) / std, `width` each. */
   normalization: { mean: number[]; std: number[] };
+  /**
+   * The step before `normalization` (TrainConfig.normalization): per speaker (the model expects
+   * calibration with the speaker's clips; `typical` standardises an uncalibrated clip) or per
+   * utterance. Absent in older folders: read metrics.inputNormalization, else 'global'.
+   */
+  inputNormalization?: {
+    mode: 'global' | 'speaker' | 'utterance';
+    typical?: { mean: number[]; std: number[] };
+  };
   backend: BackendName;
   /** ISO 8601. */
   createdAt: string;
@@ -78,6 +87,12 @@ const metaSchema = z.object({
     pooled: z.boolean(),
   }),
   normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
+  inputNormalization: z
+    .object({
+      mode: z.enum(['global', 'speaker', 'utterance']),
+      typical: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).optional(),
+    })
+    .optional(),
   backend: z.enum(['tensorflow', 'wasm', 'cpu']),
   createdAt: z.string(),
   seed: z.number(),

@@ -49,9 +49,10 @@ import {
   evaluationFromConfusion,
   meanProbs,
   meanStd,
+  speakerAccuracies,
   sumConfusions,
 } from './metrics.js';
-import { applyNormalization, speakerNormalization } from './normalise.js';
+import { preNormalizeClips } from './normalise.js';
 import { fitCurves } from './polyfit.js';
 import { augmentCopies, augmentItems, extractOriginals, hashItems } from './prepare.js';
 import { subSeed } from '../util/rng.js';
@@ -384,21 +385,17 @@ async function runPipeline(
     });
   }
 
-  if (cfg.normalization === 'speaker') {
-    // Each speaker's statistics come from its own clips' audio, not their labels, so they are
-    // available for an unheard test speaker too (given several of its recordings).
-    const stats = speakerNormalization(
-      matrices,
-      items.map((it) => it.speaker),
-    );
-    const norm = (m: FeatureMatrix, s: string | null): FeatureMatrix => ({
-      ...m,
-      data: applyNormalization(m.data, stats.get(s ?? '')!),
-    });
-    matrices = matrices.map((m, i) => norm(m, items[i]!.speaker));
-    augmented = new Map([...augmented].map(([i, ms]) => [i, ms.map((m) => norm(m, items[i]!.speaker))]));
-    emit({ type: 'log', level: 'info', message: `per-speaker normalisation over ${stats.size} speakers` });
-  }
+  const pre = preNormalizeClips(
+    cfg.normalization ?? 'global',
+    matrices,
+    augmented,
+    items.map((it) => it.speaker),
+    // A saved model's typical speaker comes from its training speakers only.
+    new Set(folds[0]!.split.test),
+  );
+  matrices = pre.matrices;
+  augmented = pre.augmented;
+  if (pre.message) emit({ type: 'log', level: 'info', message: pre.message });
 
   const width = matrices[0]!.width;
   const data: FoldData = { matrices, augmented, y, width };
@@ -473,7 +470,17 @@ async function runPipeline(
       probs,
       members: outs.map((o) => o.test.probs),
     });
-    const foldEval = testIdx.length ? evaluate(yTest, argmaxRows(probs, k), cfg.labels) : null;
+    const predTest = argmaxRows(probs, k);
+    const foldEval = testIdx.length
+      ? {
+          ...evaluate(yTest, predTest, cfg.labels),
+          speakers: speakerAccuracies(
+            yTest,
+            predTest,
+            testIdx.map((i) => items[i]!.speaker),
+          ),
+        }
+      : null;
     if (members.length > 1 && foldEval) {
       const each = outs.map((o) => `${(100 * (o.evaluation?.accuracy ?? 0)).toFixed(1)}%`).join(', ');
       emit({
@@ -516,6 +523,8 @@ async function runPipeline(
       ...pooled,
       folds: foldResults,
       foldAccuracy: meanStd(foldResults.map((r) => r.evaluation.accuracy)),
+      foldUar: meanStd(foldResults.map((r) => r.evaluation.uar)),
+      speakers: foldResults.flatMap((r) => r.evaluation.speakers ?? []),
     };
     return { evaluation, fits: fitCurves(meanCurve(histories)), final: null };
   }
@@ -527,6 +536,10 @@ async function runPipeline(
     modelConfig: cfg.model,
     input: modelInput(cfg.model, width),
     normalization: last[0]!.normalization,
+    inputNormalization: {
+      mode: cfg.normalization ?? 'global',
+      ...(pre.typical ? { typical: pre.typical } : {}),
+    },
     backend,
     createdAt: new Date().toISOString(),
     seed: cfg.seed,

@@ -1,0 +1,60 @@
+/**
+ * Speaker calibration: a model trained with per-speaker normalisation (TrainConfig.normalization
+ * 'speaker') standardises a speaker's features by statistics of that speaker's own unlabeled
+ * clips. Labels are never used, so calibration clips may be the clips being classified.
+ */
+import { SerError } from '../../shared/errors.js';
+import type { FeatureMatrix } from '../../shared/features.js';
+import type { CalibrationInfo, NormalizationMode } from '../../shared/training.js';
+import type { ModelMeta } from '../model/folder.js';
+import { fitNormalization, type Normalization } from './normalise.js';
+
+/** One speaker's statistics and how much audio they came from. */
+export interface SpeakerCalibration {
+  stats: Normalization;
+  clips: number;
+  seconds: number;
+}
+
+/**
+ * The least audio a calibration may come from. Measured (docs/BENCHMARKS.md, "Calibration: how
+ * much audio"): with fewer clips the statistics are too noisy to help.
+ */
+export const CALIBRATION_MINIMUM = { clips: 4, seconds: 10 } as const;
+
+/** The model's step before its global standardisation (older folders kept it in metrics). */
+export function inputMode(meta: ModelMeta): NormalizationMode {
+  return (
+    meta.inputNormalization?.mode ?? (meta.metrics?.['inputNormalization'] === 'speaker' ? 'speaker' : 'global')
+  );
+}
+
+/** Whether the model expects its inputs calibrated per speaker. */
+export function expectsCalibration(meta: ModelMeta): boolean {
+  return inputMode(meta) === 'speaker';
+}
+
+/** Statistics of one speaker's clips (frames of every clip; `seconds` of audio in all). */
+export function calibrationFrom(mats: readonly FeatureMatrix[], seconds: number): SpeakerCalibration {
+  if (mats.length === 0) throw new SerError('ValidationError', 'calibration: no clips');
+  return { stats: fitNormalization(mats), clips: mats.length, seconds };
+}
+
+/** Refuse a calibration below CALIBRATION_MINIMUM, saying what is missing. */
+export function checkCalibration(cal: SpeakerCalibration, what = 'calibration'): void {
+  const { clips, seconds } = CALIBRATION_MINIMUM;
+  if (cal.clips < clips || cal.seconds < seconds) {
+    throw new SerError(
+      'ValidationError',
+      `${what}: ${cal.clips} clip${cal.clips === 1 ? '' : 's'}, ${cal.seconds.toFixed(1)} s of audio; ` +
+        `calibration needs at least ${clips} clips and ${seconds} s of the same speaker (with less, the speaker's statistics are too noisy to help)`,
+    );
+  }
+}
+
+/** How a clip was calibrated, for a prediction. */
+export function calibrationInfo(cal: SpeakerCalibration | null): CalibrationInfo {
+  return cal
+    ? { source: 'clips', clips: cal.clips, seconds: Number(cal.seconds.toFixed(2)) }
+    : { source: 'none', clips: 0, seconds: 0 };
+}
