@@ -1,13 +1,18 @@
 /**
  * `ser evaluate --model PATH|RUN_ID --data DIR [--actors LIST]`: a saved model's accuracy,
  * macro-F1, per-class metrics and confusion matrix on a folder of clips (optionally only some
- * speakers). With --json the last stdout line is one JSON object.
+ * speakers), and its accuracy per speaker. `--calibrate speaker`: for a model trained with
+ * per-speaker normalisation, each speaker's clips (unlabeled use) calibrate that speaker; without
+ * it every clip is classified alone. With --json the last stdout line is one JSON object.
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { scanDataset } from '../dataset/scan.js';
 import { defaultDbPath } from '../store/paths.js';
 import { openStore, type RunStore } from '../store/run-store.js';
+import { SerError } from '../../shared/errors.js';
+import type { CalibrationInfo } from '../../shared/training.js';
+import { expectsCalibration } from '../training/calibration.js';
 import { evaluateModel } from '../training/evaluate-model.js';
 import { disposeClassifier, loadClassifier } from '../training/predict.js';
 import { defaultCacheDir } from '../training/run-request.js';
@@ -20,6 +25,8 @@ const USAGE = `usage: ser evaluate --model PATH|RUN_ID --data DIR [options]
   --model PATH|ID    a model folder, a run id, or 'default' (the bundled model)
   --data DIR         folder of clips (RAVDESS names, or one folder per emotion)
   --actors LIST      only these speakers, e.g. 17-20 or 1,2
+  --calibrate MODE   speaker: each speaker's clips calibrate that speaker (models trained with
+                     --normalization speaker); none (default): every clip alone
   --db FILE          run store for run ids (default: $SER_DB, else ${defaultDbPath()})
   --json             print one JSON object as the last stdout line`;
 
@@ -27,6 +34,7 @@ const OPTIONS = {
   model: { type: 'string' },
   data: { type: 'string' },
   actors: { type: 'string' },
+  calibrate: { type: 'string' },
   db: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -36,6 +44,7 @@ const flagSchema = z.object({
   model: z.string({ error: 'is required (a model folder or run id)' }).min(1),
   data: z.string({ error: 'is required (the folder of clips)' }).min(1),
   actors: z.string().transform(parseActors).optional(),
+  calibrate: z.enum(['speaker', 'none'], { error: 'takes speaker or none' }).optional(),
   db: z.string().optional(),
   json: z.boolean().optional(),
 });
@@ -66,8 +75,15 @@ export async function run(argv: string[]): Promise<number> {
       const scan = await scanDataset(resolve(f.data), { labels: c.labels, minClasses: 1 });
       progress.start('features', scan.items.length);
       const t0 = performance.now();
-      const { evaluation, skipped } = await evaluateModel(c, scan, {
+      if (f.calibrate === 'speaker' && !expectsCalibration(c.meta)) {
+        throw new SerError(
+          'ValidationError',
+          '--calibrate speaker: this model was trained without per-speaker normalisation and takes no calibration',
+        );
+      }
+      const { evaluation, skipped, calibration } = await evaluateModel(c, scan, {
         speakers: f.actors,
+        calibrate: f.calibrate ?? 'none',
         cacheDir: defaultCacheDir(dbPath),
         onProgress: (d) => progress.update(d),
       });
@@ -87,12 +103,20 @@ export async function run(argv: string[]): Promise<number> {
             uar: evaluation.uar,
             perClass: evaluation.perClass,
             confusion: evaluation.confusion,
+            speakers: evaluation.speakers ?? [],
+            calibration: calibration ?? null,
             skipped: skipped.length,
             seconds: Number(seconds.toFixed(2)),
           }),
         );
       } else {
         console.log(formatEvaluation(evaluation));
+        if (evaluation.speakers?.length) {
+          console.log(
+            `\naccuracy per speaker: ${evaluation.speakers.map((s) => `${s.speaker} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}`,
+          );
+        }
+        if (calibration) console.log(formatCalibration(calibration));
         console.log(`\nmodel ${c.dir}${skipped.length ? `; ${skipped.length} clips skipped` : ''}`);
       }
       return 0;
@@ -103,4 +127,10 @@ export async function run(argv: string[]): Promise<number> {
     progress.stop();
     store?.close();
   }
+}
+
+function formatCalibration(c: CalibrationInfo): string {
+  return c.source === 'speaker'
+    ? `calibrated per speaker: ${c.speakers} speakers, each from its own clips (at least ${c.clips} clips, ${c.seconds.toFixed(1)} s)`
+    : 'uncalibrated: every clip alone (this model expects calibration: --calibrate speaker)';
 }
