@@ -68,7 +68,8 @@ export async function evaluateModel(
     }
   });
   if (mats.length === 0) throw new SerError('DatasetError', `no usable audio in ${scan.root}`, scan.root);
-  const seconds = (m: FeatureMatrix) => (m.frames * c.meta.featureConfig.hopLength) / c.meta.featureConfig.sampleRate;
+  const seconds = (m: FeatureMatrix) =>
+    (m.frames * c.meta.featureConfig.hopLength) / c.meta.featureConfig.sampleRate;
   let calibration: (SpeakerCalibration | null)[] | undefined;
   let info: CalibrationInfo | undefined;
   if (expectsCalibration(c.meta)) {
@@ -80,7 +81,13 @@ export async function evaluateModel(
         bySpeaker.set(it.speaker, [...(bySpeaker.get(it.speaker) ?? []), mats[i]!]);
       });
       const cals = new Map(
-        [...bySpeaker].map(([s, ms]) => [s, calibrationFrom(ms, ms.reduce((a, m) => a + seconds(m), 0))]),
+        [...bySpeaker].map(([s, ms]) => [
+          s,
+          calibrationFrom(
+            ms,
+            ms.reduce((a, m) => a + seconds(m), 0),
+          ),
+        ]),
       );
       calibration = used.map((it) => (it.speaker === null ? null : (cals.get(it.speaker) ?? null)));
       const all = [...cals.values()];
