@@ -7,14 +7,18 @@
  *   options: --samples N (wasm/tensorflow, default 256), --cpu-samples N (default 32),
  *            --repeats R (timed epochs per model, default 2; the best is reported),
  *            --no-presets, --ablation (before/after of each speed change),
- *            --full-run (the default model's whole run on RAVDESS, see HOOK below)
+ *            --full-run (the default model's whole run on RAVDESS, see HOOK below),
+ *            --no-anchor (skip the PyTorch comparison)
  *
  * 1. The reference CNN-LSTM (128 frames x 64 features; conv 64 k5, pool 2, conv 128 k3, pool 4,
  *    LSTM 64) on every backend that loads (cpu on fewer samples: it is ~60x slower), the
  *    wasm/cpu ratio from this run, and where the time goes on the fastest backend.
  * 2. Each preset (and the MLP baseline) on the fastest backend, with the default features
  *    (187 values per frame; the MLP takes their 374 pooled statistics).
- * Anchors: PyTorch 1.13, one CPU thread: 0.29 ms (reference model); target on wasm: 3 ms.
+ * 3. The recipe's CNN-LSTM and MLP and the reference model against the same architectures in
+ *    PyTorch (bench/anchors/train_torch.py, one thread), epochs alternated in this run so both see
+ *    the same load; ratios SER / PyTorch on CPU time and wall time (target <= 1.5). Skipped with
+ *    the reason when /usr/bin/python3 (or SER_ANCHOR_PYTHON) cannot import torch.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +31,9 @@ import { SerBatchNorm, SerLSTM } from '../src/main/model/layers.js';
 import { installFastWasmSlice } from '../src/main/model/wasm-kernels.js';
 import { MLP_BASELINE, MODEL_PRESETS } from '../src/main/model/presets.js';
 import { tf, type Tensor } from '../src/main/model/tf.js';
+import { FusedAdam } from '../src/main/model/adam.js';
+import { RECIPE_MLP_MEMBER } from '../src/main/training/config.js';
+import { startAnchor } from './anchors/python.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -41,7 +48,6 @@ const CPU_SAMPLES = num('--cpu-samples', 32);
 const REPEATS = num('--repeats', 2);
 const BATCH = 32;
 const TARGET_MS = 3;
-const PYTORCH_MS = 0.29;
 const log = (s: string) => (json ? process.stderr : process.stdout).write(s + '\n');
 
 const REFERENCE: ModelConfig = { ...MODEL_PRESETS.seed.model, frames: 128 };
@@ -73,17 +79,22 @@ function fromLayersModel(model: tf.LayersModel): Trainable {
   };
 }
 
-/** Best-of-`repeats` ms per sample per epoch of a plain training loop over `samples` samples. */
-function timeTraining(
+type OptimizerKind = 'fused' | 'stock';
+
+/**
+ * A plain training loop over `samples` synthetic samples, one epoch per `epoch()` call, after a
+ * warm-up batch (kernels, JIT, operator caches). `optimizer`: the engine's FusedAdam (default)
+ * or tfjs's own tf.train.adam (the ablation's before).
+ */
+function trainingSession(
   make: () => Trainable,
   shape: number[],
   samples: number,
-  repeats: number,
-  profile = false,
-): Timing {
+  optimizerKind: OptimizerKind = 'fused',
+): { epoch: () => Timing; dispose: () => void } {
   const classes = 6;
   const model = make();
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = optimizerKind === 'fused' ? new FusedAdam(1e-3) : tf.train.adam(1e-3);
   const per = shape.reduce((a, b) => a * b, 1);
   const pool = Math.min(samples, 256);
   const data = new Float32Array(per * pool);
@@ -105,18 +116,40 @@ function timeTraining(
     loss.dataSync();
     loss.dispose();
   };
-  step(Math.min(BATCH, samples), 0); // warm-up: kernels, JIT, operator caches
+  step(Math.min(BATCH, samples), 0);
+  return {
+    epoch: () => {
+      const t0 = performance.now();
+      const c0 = cpuNow();
+      for (let done = 0; done < samples; done += BATCH) step(Math.min(BATCH, samples - done), done);
+      return { wall: (performance.now() - t0) / samples, cpu: (cpuNow() - c0) / samples };
+    },
+    dispose: () => {
+      model.dispose();
+      optimizer.dispose();
+    },
+  };
+}
+
+const bestOf = (a: Timing, b: Timing): Timing => ({
+  wall: Math.min(a.wall, b.wall),
+  cpu: Math.min(a.cpu, b.cpu),
+});
+
+/** Best-of-`repeats` ms per sample per epoch of a plain training loop over `samples` samples. */
+function timeTraining(
+  make: () => Trainable,
+  shape: number[],
+  samples: number,
+  repeats: number,
+  profile = false,
+  optimizerKind: OptimizerKind = 'fused',
+): Timing {
+  const session = trainingSession(make, shape, samples, optimizerKind);
   if (profile) opTimings(true);
-  const best: Timing = { wall: Infinity, cpu: Infinity };
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    const c0 = cpuNow();
-    for (let done = 0; done < samples; done += BATCH) step(Math.min(BATCH, samples - done), done);
-    best.wall = Math.min(best.wall, (performance.now() - t0) / samples);
-    best.cpu = Math.min(best.cpu, (cpuNow() - c0) / samples);
-  }
-  model.dispose();
-  optimizer.dispose();
+  let best: Timing = { wall: Infinity, cpu: Infinity };
+  for (let r = 0; r < repeats; r++) best = bestOf(best, session.epoch());
+  session.dispose();
   return best;
 }
 
@@ -215,6 +248,77 @@ if (!args.includes('--no-presets')) {
   }
 }
 
+// ---- 2b. the recipe's models against PyTorch, alternately under the same load -----------
+// Each repeat times one SER epoch, then one PyTorch epoch of the same architecture (bench/
+// anchors/train_torch.py, one thread), so both see the same machine load; the best of each is
+// kept. Ratios are SER / PyTorch per sample, on CPU time (robust to load) and on wall time.
+interface AnchorRow {
+  model: string;
+  input: string;
+  samples: number;
+  ser: Timing;
+  torch: Timing;
+  loadBefore: number;
+  loadAfter: number;
+}
+const anchorRows: AnchorRow[] = [];
+let anchorSkipped: string | null = null;
+let torchVersion: string | null = null;
+if (!args.includes('--no-anchor')) {
+  await initBackend(fastest);
+  const anchor = await startAnchor('train_torch.py');
+  if (typeof anchor === 'string') {
+    anchorSkipped = anchor;
+    log(`PyTorch anchor skipped: ${anchor}`);
+  } else {
+    torchVersion = String(anchor.info.torch);
+    const recipeMlp = RECIPE_MLP_MEMBER.model;
+    const mlpInput = modelInput(recipeMlp, width);
+    const cases: Array<[string, string, ModelConfig, { frames: number; width: number }, number]> = [
+      [
+        'recipe CNN-LSTM',
+        'recipe-cnn-lstm',
+        MODEL_PRESETS.best.model,
+        modelInput(MODEL_PRESETS.best.model, width),
+        128,
+      ],
+      ['recipe MLP', 'recipe-mlp', recipeMlp, mlpInput, 1024],
+      ['reference CNN-LSTM', 'reference', REFERENCE, REF_INPUT, 256],
+    ];
+    for (const [name, torchName, cfg, input, samples] of cases) {
+      log(`${name}: SER on ${fastest} and PyTorch ${torchVersion}, alternately (${samples} samples)...`);
+      const loadBefore = loadavg()[0]!;
+      const session = trainingSession(
+        () => fromLayersModel(buildModel(cfg, input, 6, 1)),
+        shapeOf(cfg, input),
+        samples,
+      );
+      let ser: Timing = { wall: Infinity, cpu: Infinity };
+      let torch: Timing = { wall: Infinity, cpu: Infinity };
+      for (let r = 0; r < REPEATS; r++) {
+        ser = bestOf(ser, session.epoch());
+        const t = await anchor.ask<{ msPerSample: number; cpuMsPerSample: number }>({
+          model: torchName,
+          samples,
+        });
+        torch = bestOf(torch, { wall: t.msPerSample, cpu: t.cpuMsPerSample });
+      }
+      session.dispose();
+      const shape = cfg.kind === 'mlp' ? `${input.width}` : `${input.frames} x ${input.width}`;
+      anchorRows.push({
+        model: name,
+        input: shape,
+        samples,
+        ser,
+        torch,
+        loadBefore,
+        loadAfter: loadavg()[0]!,
+      });
+    }
+    anchor.close();
+  }
+}
+
 // ---- 3. --ablation: what each change gave (reference model, wasm) ----------------------
 // The portable-op prototype (every gradient from tfjs's autodiff: conv as pad + slices +
 // concat + matMul, pooling as reshape + max, tf.layers.lstm) against the engine's layers,
@@ -303,6 +407,21 @@ if (args.includes('--ablation') && backends.includes('wasm')) {
     ablation.push({ variant, msPerSample: t.wall, cpuMsPerSample: t.cpu });
   }
   installFastWasmSlice(true);
+  // The optimizer: tfjs's Adam (about 12 kernels per variable) against FusedAdam.
+  const recipeMlp = RECIPE_MLP_MEMBER.model;
+  const mlpInput = modelInput(recipeMlp, width);
+  for (const kind of ['stock', 'fused'] as const) {
+    for (const [name, cfg, input, samples] of [
+      ['recipe MLP', recipeMlp, mlpInput, 1024],
+      ['recipe CNN-LSTM', MODEL_PRESETS.best.model, modelInput(MODEL_PRESETS.best.model, width), 128],
+    ] as const) {
+      const variant = `${name}, ${kind === 'stock' ? 'tf.train.adam' : 'FusedAdam'}`;
+      log(`ablation: ${variant}...`);
+      const make = () => fromLayersModel(buildModel(cfg, input, 6, 1));
+      const t = timeTraining(make, shapeOf(cfg, input), samples, REPEATS, false, kind);
+      ablation.push({ variant, msPerSample: t.wall, cpuMsPerSample: t.cpu });
+    }
+  }
 }
 
 // ---- HOOK(training): the default model's whole run on RAVDESS ----------------------------
@@ -342,7 +461,7 @@ if (wasmMs && cpuMs)
   log(`wasm is ${(cpuMs / wasmMs).toFixed(0)}x faster than cpu on the reference model (same run)`);
 const refFast = refMs(fastest)!;
 log(
-  `reference on ${fastest}: ${fmt(refFast)} ms (target ${TARGET_MS} ms; PyTorch 1 thread ${PYTORCH_MS} ms); load average ${loadavg()[0]!.toFixed(1)}`,
+  `reference on ${fastest}: ${fmt(refFast)} ms (target ${TARGET_MS} ms); load average ${loadavg()[0]!.toFixed(1)}`,
 );
 log('');
 log(
@@ -359,6 +478,21 @@ const batchMs = totalMs / Math.ceil(breakdownSamples / BATCH);
 log(
   `  ${'rest'.padEnd(14)} ${fmt(Math.max(0, batchMs - opsMs)).padStart(14)}   (batch total ${fmt(batchMs)})`,
 );
+if (anchorRows.length > 0) {
+  log('');
+  log(
+    `Against PyTorch ${torchVersion} (1 thread; alternated in this run; ms per sample per epoch, best of ${REPEATS})`,
+  );
+  log(
+    `${'model'.padEnd(20)} ${'input'.padEnd(10)} ${'SER cpu'.padStart(8)} ${'torch cpu'.padStart(9)} ${'ratio'.padStart(6)}   ${'SER wall'.padStart(8)} ${'torch wall'.padStart(10)} ${'ratio'.padStart(6)}  load`,
+  );
+  for (const a of anchorRows) {
+    log(
+      `${a.model.padEnd(20)} ${a.input.padEnd(10)} ${fmt(a.ser.cpu).padStart(8)} ${fmt(a.torch.cpu).padStart(9)} ${(a.ser.cpu / a.torch.cpu).toFixed(2).padStart(6)}   ${fmt(a.ser.wall).padStart(8)} ${fmt(a.torch.wall).padStart(10)} ${(a.ser.wall / a.torch.wall).toFixed(2).padStart(6)}  ${a.loadBefore.toFixed(1)}-${a.loadAfter.toFixed(1)}`,
+    );
+  }
+  log('(ratio: SER / PyTorch, lower is better; target <= 1.5)');
+} else if (anchorSkipped) log(`PyTorch anchor: skipped (${anchorSkipped})`);
 if (ablation.length > 0) {
   log('');
   log('What each change gave (reference model on wasm, ms per sample per epoch, wall / cpu)');
@@ -390,7 +524,6 @@ if (json) {
       ),
       wasmSpeedupOverCpu: wasmMs && cpuMs ? cpuMs / wasmMs : null,
       targetMs: TARGET_MS,
-      pytorchOneThreadMs: PYTORCH_MS,
       breakdownMsPerBatch: breakdown,
     },
     presets: Object.fromEntries(
@@ -409,6 +542,15 @@ if (json) {
     loadAverage: loadavg()[0],
     skipped,
     ablation,
+    anchor: {
+      torch: torchVersion,
+      skipped: anchorSkipped,
+      rows: anchorRows.map((a) => ({
+        ...a,
+        cpuRatio: a.ser.cpu / a.torch.cpu,
+        wallRatio: a.ser.wall / a.torch.wall,
+      })),
+    },
     fullRun,
   };
   console.log(JSON.stringify(out));

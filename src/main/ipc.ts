@@ -5,15 +5,9 @@
  * Electron strips everything but the message from errors thrown across IPC.
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
-import {
-  EVENT_NAMES,
-  METHOD_NAMES,
-  eventChannel,
-  methodChannel,
-  type CallOutcome,
-  type MethodName,
-  type ResultOf,
-} from '../shared/contract.js';
+import { eventChannel, methodChannel } from '../shared/channels.js';
+import { EVENT_NAMES, METHOD_NAMES, type MethodName, type ResultOf } from '../shared/contract.js';
+import type { CallOutcome } from '../shared/wire.js';
 import { toErrorData } from '../shared/errors.js';
 import type { Service } from './api/types.js';
 

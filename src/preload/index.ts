@@ -5,7 +5,7 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { eventChannel, methodChannel } from '../shared/channels.js';
-import type { SerStudioBridge } from '../shared/contract.js';
+import type { SerStudioBridge } from '../shared/wire.js';
 
 const bridge: SerStudioBridge = {
   invoke: (method, args) => ipcRenderer.invoke(methodChannel(method), args),

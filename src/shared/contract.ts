@@ -14,31 +14,15 @@ import { z } from 'zod';
 import type { DatasetScan } from './dataset.js';
 import type { SerErrorData } from './errors.js';
 import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js';
-import type { FeatureConfigSchema, FeatureNameSchema } from './feature-schema.js';
-import type { FeatureConfig, FeatureName } from './features.js';
-import type { RunComparison, RunFilter, RunRecord, RunStatus, RunSummary } from './runs.js';
-import type {
-  AugmentConfig,
-  AugmentKind,
-  BackendName,
-  MaskConfig,
-  ModelConfig,
-  OptimizerConfig,
-  Prediction,
-  SplitConfig,
-  TrainConfig,
-  TrainEvent,
-} from './training.js';
+import type { FeatureConfig } from './features.js';
+import { RunFilterSchema } from './runs.js';
+import type { RunComparison, RunRecord, RunSummary } from './runs.js';
+import type { AugmentKind, BackendName, Prediction, TrainConfig, TrainEvent } from './training.js';
 import type { Settings } from './settings.js';
 import { AugmentConfigSchema, AugmentKindSchema, TrainConfigSchema } from './train-schema.js';
-import type {
-  MaskConfigSchema,
-  ModelConfigSchema,
-  OptimizerConfigSchema,
-  SplitConfigSchema,
-} from './train-schema.js';
 
 export type { Settings } from './settings.js';
+export { RunFilterSchema, RunStatusSchema } from './runs.js';
 export { FeatureConfigPatchSchema, FeatureConfigSchema, FeatureNameSchema } from './feature-schema.js';
 export {
   AugmentConfigSchema,
@@ -51,7 +35,7 @@ export {
 } from './train-schema.js';
 
 // ---------------------------------------------------------------------------------------------
-// Schemas of the shared plain types (checked against the TypeScript types below).
+// Schemas of the arguments (the shared types are inferred from their schemas where both exist).
 
 /** Largest audio payload accepted in one call (a long speech recording, not a 2-hour file). */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
@@ -70,22 +54,6 @@ export const AudioFileSchema = z.object({
 const PathSchema = z.string().min(1, 'path is empty').max(4096);
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
-
-export const RunStatusSchema = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']);
-
-export const RunFilterSchema = z.object({
-  status: z.array(RunStatusSchema).optional(),
-  tag: z.string().optional(),
-  labels: z.array(z.string()).optional(),
-  metric: z.enum(['accuracy', 'macroF1']).optional(),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  search: z.string().max(200).optional(),
-  sort: z.enum(['createdAt', 'name', 'accuracy', 'macroF1']).optional(),
-  order: z.enum(['asc', 'desc']).optional(),
-  limit: int(1, 100000).optional(),
-  offset: int(0, 10_000_000).optional(),
-});
 
 export const SettingsPatchSchema = z.strictObject({
   lastDatasetFolder: z.string().max(4096).nullable().optional(),
@@ -355,124 +323,9 @@ export type EventName = keyof EventMap;
 export const EVENT_NAMES: EventName[] = ['train.event', 'runs.changed'];
 
 // ---------------------------------------------------------------------------------------------
-// Channel names, validation and the wire codec: shared by every adapter.
-
-export { methodChannel, eventChannel, methodPath, EVENTS_PATH } from './channels.js';
+// Lookup (channel names live in channels.ts, the wire codec in wire.ts: both import this file,
+// never the other way round).
 
 export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(CONTRACT, name);
 }
-
-/** A zod failure as one line naming the field: `dataset.scan: root: expected string, received number`. */
-export function describeZodError(method: string, err: z.ZodError): string {
-  const parts = err.issues.slice(0, 3).map((i) => {
-    const field = i.path.length > 0 ? i.path.map(String).join('.') : '(arguments)';
-    return `${field}: ${i.message}`;
-  });
-  const more = err.issues.length > 3 ? ` (and ${err.issues.length - 3} more)` : '';
-  return `${method}: ${parts.join('; ')}${more}`;
-}
-
-/** Wire envelope for a WebSocket event. */
-export interface EventEnvelope<E extends EventName = EventName> {
-  event: E;
-  data: EventMap[E];
-}
-
-/** What a call returns across IPC (Electron drops custom fields of thrown errors, so errors are data). */
-export type CallOutcome<R> = { ok: true; result: R } | { ok: false; error: SerErrorData };
-
-/** `window.serStudio`, exposed by the preload script in Electron. */
-export interface SerStudioBridge {
-  invoke<M extends MethodName>(method: M, args?: ArgsOf<M>): Promise<CallOutcome<ResultOf<M>>>;
-  on<E extends EventName>(event: E, cb: (data: EventMap[E]) => void): () => void;
-}
-
-/** Error body of a failed HTTP call. */
-export interface ErrorBody {
-  error: SerErrorData;
-}
-
-const BYTES_TAG = '$bytes';
-
-/** JSON with Uint8Array as `{ "$bytes": base64 }`: the one codec used by the server and the client. */
-export function encodeWire(value: unknown): string {
-  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
-    // Read the raw value: Buffer.toJSON would already have turned it into { type, data }.
-    const raw = this[key];
-    if (raw instanceof Uint8Array) return { [BYTES_TAG]: toBase64(raw) };
-    return v;
-  });
-}
-
-export function decodeWire(text: string): unknown {
-  return JSON.parse(text, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      const b = o[BYTES_TAG];
-      if (typeof b === 'string' && Object.keys(o).length === 1) return fromBase64(b);
-    }
-    return v;
-  });
-}
-
-interface NodeBufferLike {
-  from(data: string, enc: 'base64'): Uint8Array;
-  from(
-    data: ArrayBufferLike,
-    offset: number,
-    length: number,
-  ): Uint8Array & { toString(enc: 'base64'): string };
-}
-const NodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer;
-
-export function toBase64(bytes: Uint8Array): string {
-  if (NodeBuffer) {
-    // A view on the same memory, no copy.
-    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-  }
-  let s = '';
-  const CHUNK = 0x8000;
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    s += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  }
-  return btoa(s);
-}
-
-export function fromBase64(b64: string): Uint8Array {
-  if (NodeBuffer) {
-    const buf = NodeBuffer.from(b64, 'base64');
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Compile-time checks that the schemas match the shared types (a drift fails `tsc`).
-
-// Keys are compared too: optional fields would otherwise slip through in both directions.
-type Same<A, B> = [A] extends [B]
-  ? [B] extends [A]
-    ? [keyof A] extends [keyof B]
-      ? [keyof B] extends [keyof A]
-        ? true
-        : false
-      : false
-    : false
-  : false;
-type Assert<T extends true> = T;
-export type _SchemaChecks = [
-  Assert<Same<z.infer<typeof FeatureNameSchema>, FeatureName>>,
-  Assert<Same<z.infer<typeof FeatureConfigSchema>, FeatureConfig>>,
-  Assert<Same<z.infer<typeof AugmentConfigSchema>, AugmentConfig>>,
-  Assert<Same<z.infer<typeof SplitConfigSchema>, SplitConfig>>,
-  Assert<Same<z.infer<typeof ModelConfigSchema>, ModelConfig>>,
-  Assert<Same<z.infer<typeof OptimizerConfigSchema>, OptimizerConfig>>,
-  Assert<Same<z.infer<typeof MaskConfigSchema>, MaskConfig>>,
-  Assert<Same<z.infer<typeof TrainConfigSchema>, TrainConfig>>,
-  Assert<Same<z.infer<typeof RunStatusSchema>, RunStatus>>,
-  Assert<Same<z.infer<typeof RunFilterSchema>, RunFilter>>,
-];

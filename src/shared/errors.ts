@@ -9,6 +9,7 @@ export type SerErrorCode =
   | 'FileTooLarge'
   | 'EmptyAudio'
   | 'SilentAudio'
+  | 'NoSpeech'
   | 'NotFound'
   | 'DatasetError'
   | 'FeatureError'
@@ -74,6 +75,7 @@ const CODES: ReadonlySet<string> = new Set<SerErrorCode>([
   'FileTooLarge',
   'EmptyAudio',
   'SilentAudio',
+  'NoSpeech',
   'NotFound',
   'DatasetError',
   'FeatureError',

@@ -7,35 +7,57 @@
  * Plain data and zod only: the renderer bundles this file through the contract.
  */
 import { z } from 'zod';
-import { ALL_FEATURES, type FeatureConfig, type FeatureName } from './features.js';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
-export const FeatureNameSchema = z.enum(ALL_FEATURES as readonly [FeatureName, ...FeatureName[]]);
+/**
+ * Features: `mfcc` (librosa.feature.mfcc: DCT-II ortho of the log-mel), `logmel` (power_to_db of
+ * the slaney mel power spectrogram), `chroma` (chroma_stft, tuning 0), `contrast`
+ * (spectral_contrast, dB), `rms` (of the Hann-windowed frames, as librosa.feature.rms(S=|STFT|)),
+ * `zcr` (zero_crossing_rate), `centroid` (spectral_centroid, Hz). All share the STFT's centred
+ * frames: 1 + floor(samples / hopLength) of them.
+ */
+export const FeatureNameSchema = z.enum(['mfcc', 'logmel', 'chroma', 'contrast', 'rms', 'zcr', 'centroid']);
+export type FeatureName = z.infer<typeof FeatureNameSchema>;
 
 /** Analysis sample rate in Hz (also the rate augmentation previews are made at). */
 export const SampleRateSchema = int(1000, 384_000);
 
 const FIELDS = {
+  /** Analysis sample rate in Hz; audio is resampled to it. librosa default 22050, RAVDESS work uses 16000. */
   sampleRate: SampleRateSchema,
+  /** FFT size in samples, a power of two (librosa n_fft, default 2048); also the RMS/ZCR frame length. */
   // Our FFT is radix-2 (librosa accepts any size).
   nFft: int(16, 65_536).refine(isPowerOfTwo, 'must be a power of two'),
+  /** Hop between frames in samples (librosa hop_length, default n_fft/4 = 512). */
   hopLength: int(1, 65_536),
+  /** Number of mel bands (librosa n_mels, default 128). */
   nMels: int(1, 1024),
+  /** Number of MFCCs (seed: 40), at most nMels. */
   nMfcc: int(1, 1024),
+  /** Lowest mel frequency in Hz (default 0). */
   fmin: z.number().min(0),
+  /** Highest mel frequency in Hz; null means sampleRate / 2. */
   fmax: z.number().positive().nullable(),
+  /** Number of chroma bins (12). */
   nChroma: int(1, 240),
+  /** Spectral contrast octave bands (librosa n_bands 6, giving 7 rows). */
   contrastBands: int(1, 16),
+  /** Lowest contrast band edge in Hz (librosa fmin 200). */
   contrastFmin: z.number().positive(),
+  /** Which features make up a frame, in this order. */
   features: z
     .array(FeatureNameSchema)
     .min(1, 'must name at least one feature')
     .refine((a) => new Set(a).size === a.length, 'must not repeat a feature'),
+  /** 0: none, 1: add deltas, 2: add deltas and delta-deltas (librosa.feature.delta, width 9). */
   deltas: z.union([z.literal(0), z.literal(1), z.literal(2)]),
 };
+
+/** The one feature configuration, recorded with every feature matrix, run and model (see features.ts). */
+export type FeatureConfig = z.infer<z.ZodObject<typeof FIELDS>>;
 
 export interface FeatureConfigProblem {
   field: keyof FeatureConfig;

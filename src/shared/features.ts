@@ -2,51 +2,13 @@
  * The one feature configuration, recorded with every feature matrix, run and model.
  * Defaults follow librosa 0.10 (the seed's pipeline), so numbers compare with librosa's; the
  * definitions and the few deliberate differences are in docs/FEATURES.md.
- *
- * Features: `mfcc` (librosa.feature.mfcc: DCT-II ortho of the log-mel), `logmel`
- * (power_to_db of the slaney mel power spectrogram), `chroma` (chroma_stft, tuning 0),
- * `contrast` (spectral_contrast, dB), `rms` (of the Hann-windowed frames, as
- * librosa.feature.rms(S=|STFT|)), `zcr` (zero_crossing_rate), `centroid` (spectral_centroid, Hz).
- * All share the STFT's centred frames: 1 + floor(samples / hopLength) of them.
+ * The type and the schema are one (src/shared/feature-schema.ts, which lists the features).
  */
-export type FeatureName = 'mfcc' | 'logmel' | 'chroma' | 'contrast' | 'rms' | 'zcr' | 'centroid';
+import { FeatureNameSchema, type FeatureConfig, type FeatureName } from './feature-schema.js';
+export type { FeatureConfig, FeatureName } from './feature-schema.js';
 
-export const ALL_FEATURES: readonly FeatureName[] = [
-  'mfcc',
-  'logmel',
-  'chroma',
-  'contrast',
-  'rms',
-  'zcr',
-  'centroid',
-];
-
-export interface FeatureConfig {
-  /** Analysis sample rate in Hz; audio is resampled to it. librosa default 22050, RAVDESS work uses 16000. */
-  sampleRate: number;
-  /** FFT size in samples, a power of two (librosa n_fft, default 2048); also the RMS/ZCR frame length. */
-  nFft: number;
-  /** Hop between frames in samples (librosa hop_length, default n_fft/4 = 512). */
-  hopLength: number;
-  /** Number of mel bands (librosa n_mels, default 128). */
-  nMels: number;
-  /** Number of MFCCs (seed: 40), at most nMels. */
-  nMfcc: number;
-  /** Lowest mel frequency in Hz (default 0). */
-  fmin: number;
-  /** Highest mel frequency in Hz; null means sampleRate / 2. */
-  fmax: number | null;
-  /** Number of chroma bins (12). */
-  nChroma: number;
-  /** Spectral contrast octave bands (librosa n_bands 6, giving 7 rows). */
-  contrastBands: number;
-  /** Lowest contrast band edge in Hz (librosa fmin 200). */
-  contrastFmin: number;
-  /** Which features make up a frame, in this order. */
-  features: FeatureName[];
-  /** 0: none, 1: add deltas, 2: add deltas and delta-deltas (librosa.feature.delta, width 9). */
-  deltas: 0 | 1 | 2;
-}
+/** Every feature the engine computes, in the schema's order. */
+export const ALL_FEATURES: readonly FeatureName[] = FeatureNameSchema.options;
 
 export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
   sampleRate: 16000,

@@ -1,15 +1,11 @@
 /** Experiment runs as stored and compared. */
+import { z } from 'zod';
 import type { BackendName, CurveFit, EpochMetrics, Evaluation, TrainConfig } from './training.js';
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export const RunStatusSchema = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
 
-export const RUN_STATUSES: readonly RunStatus[] = [
-  'running',
-  'completed',
-  'failed',
-  'cancelled',
-  'interrupted',
-];
+export const RUN_STATUSES: readonly RunStatus[] = RunStatusSchema.options;
 
 /** How a run can end when its own process finishes it (`interrupted` is set by the store). */
 export type FinishStatus = 'completed' | 'failed' | 'cancelled';
@@ -62,21 +58,25 @@ export interface RunRecord extends RunSummary {
   heartbeatAt: string | null;
 }
 
-export interface RunFilter {
-  status?: RunStatus[];
-  tag?: string;
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** Which runs to list (runs.list, `ser runs list`), validated where it enters. */
+export const RunFilterSchema = z.object({
+  status: z.array(RunStatusSchema).optional(),
+  tag: z.string().optional(),
   /** Runs whose label set equals this set (order ignored). */
-  labels?: string[];
-  metric?: 'accuracy' | 'macroF1';
-  min?: number;
-  max?: number;
+  labels: z.array(z.string()).optional(),
+  metric: z.enum(['accuracy', 'macroF1']).optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
   /** Case-insensitive substring of the name or notes. */
-  search?: string;
-  sort?: 'createdAt' | 'name' | 'accuracy' | 'macroF1';
-  order?: 'asc' | 'desc';
-  limit?: number;
-  offset?: number;
-}
+  search: z.string().max(200).optional(),
+  sort: z.enum(['createdAt', 'name', 'accuracy', 'macroF1']).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: int(1, 100000).optional(),
+  offset: int(0, 10_000_000).optional(),
+});
+export type RunFilter = z.infer<typeof RunFilterSchema>;
 
 export interface CreateRunInput {
   name: string;

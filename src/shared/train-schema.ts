@@ -3,6 +3,8 @@
  * (train.start) and the engine (`validateTrainConfig`: IPC, worker messages, files). Ranges are
  * wide enough for everything the presets and `ser train` produce (up to 100 folds, 50 augmented
  * copies, 100 000 epochs); the model engine checks the shapes between fields when it builds.
+ * The TypeScript types are inferred from these schemas (re-exported by training.ts), so a field
+ * is written once; its documentation sits on the schema field.
  *
  * Plain data and zod only: the renderer bundles this file through the contract.
  */
@@ -12,15 +14,23 @@ import { FeatureConfigSchema } from './feature-schema.js';
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const fraction = z.number().min(0).lt(1);
 
+/**
+ * 'speed': tempo and pitch together (0.9-1.1); 'crop': a random 1.5-2.5 s part; 'channel': a random
+ * telephone band, EQ, room reverberation, level change with clipping, or sample-rate round trip.
+ */
 export const AugmentKindSchema = z.enum(['pitch', 'stretch', 'noise', 'speed', 'crop', 'channel']);
 
 /** Per field only (an augmentation preview takes a partial one); TrainConfigSchema adds the order checks. */
 export const AugmentConfigSchema = z.object({
   kinds: z.array(AugmentKindSchema),
+  /** Augmented copies made of each training clip (the original is always kept). */
   copiesPerClip: int(0, 50),
+  /** Pitch shifts are drawn uniformly from [-pitchSemitones, +pitchSemitones]. */
   pitchSemitones: z.number().min(0).max(12),
+  /** Stretch rates are drawn uniformly from [stretchMin, stretchMax]. */
   stretchMin: z.number().min(0.25).max(4),
   stretchMax: z.number().min(0.25).max(4),
+  /** Noise SNRs (dB) are drawn uniformly from [noiseSnrMin, noiseSnrMax]. */
   noiseSnrMin: z.number().min(-20).max(100),
   noiseSnrMax: z.number().min(-20).max(100),
 });
@@ -32,36 +42,82 @@ export const SplitConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('kfold-actors'), folds: int(2, 100), valFraction: fraction }),
 ]);
 
+/**
+ * What the 'mlp' pools from each feature column over the frames: 'mean-std' (default, the
+ * seed's statistics) or 'summary' (also the 10th, 50th and 90th percentiles and the standard
+ * deviation of the frame-to-frame difference: 6 values a column).
+ */
+export const PoolingKindSchema = z.enum(['mean-std', 'summary']);
+
 export const ModelConfigSchema = z.object({
   kind: z.enum(['cnn-lstm', 'mlp']),
+  /** Frames per example for the sequence model (clips are padded or cropped). */
   frames: int(1, 100_000),
   convFilters: z.array(int(1, 4096)),
   convKernels: z.array(int(1, 255)),
   poolSizes: z.array(int(1, 64)),
   lstmUnits: int(0, 4096),
+  /** Hidden dense layer after the LSTM (0: none); for 'mlp', the first hidden layer's width. */
   denseUnits: int(0, 8192),
   dropout: fraction,
+  /** Batch normalisation after each convolution (and each MLP hidden layer). Default false. */
   batchNorm: z.boolean().optional(),
+  /** Dropout in conv blocks drops single values ('element') or whole channels ('channel'). Default 'element'. */
   convDropout: z.enum(['element', 'channel']).optional(),
+  /** 'mlp' hidden layer widths; default [denseUnits, denseUnits / 2]. */
   mlpHidden: z.array(int(1, 8192)).optional(),
+  /** What the LSTM passes on: its last state ('last', default) or the mean of all its states. */
   lstmPooling: z.enum(['last', 'mean']).optional(),
-  pooling: z.enum(['mean-std', 'summary']).optional(),
+  /** See PoolingKindSchema; default 'mean-std'. */
+  pooling: PoolingKindSchema.optional(),
 });
+
+/**
+ * Learning rate over the run: 'constant', or 'cosine' (from learningRate down to zero along a
+ * half cosine over all `epochs`, batch by batch). Absent means constant.
+ */
+export const LearningRateScheduleSchema = z.enum(['constant', 'cosine']);
 
 export const OptimizerConfigSchema = z.object({
   learningRate: z.number().gt(0).max(1),
   batchSize: int(1, 4096),
   epochs: int(1, 100_000),
+  /** Early stopping patience on validation loss (epochs); best weights are restored. */
   patience: int(0, 100_000),
   classWeights: z.boolean(),
-  schedule: z.enum(['constant', 'cosine']).optional(),
+  /** See LearningRateScheduleSchema; absent means constant. */
+  schedule: LearningRateScheduleSchema.optional(),
 });
 
+/**
+ * SpecAugment-style masking of normalised training inputs, redrawn every epoch: up to
+ * `freqMasks` runs of at most `freqWidth` feature columns and `timeMasks` runs of at most
+ * `timeWidth` frames are set to 0 (the training mean).
+ */
 export const MaskConfigSchema = z.object({
   freqMasks: int(0, 64),
   freqWidth: int(0, 4096),
   timeMasks: int(0, 64),
   timeWidth: int(0, 100_000),
+});
+
+/**
+ * How inputs are standardised. 'global': per-column mean/std of the training split, saved with
+ * the model. 'speaker': each speaker's clips are standardised by that speaker's own statistics
+ * (computed from its unlabeled audio, so it is also available at test time) before the global
+ * step; at use time the model is calibrated with several unlabeled clips of the speaker (without
+ * them it falls back to a typical training speaker's statistics and says it is uncalibrated).
+ * 'utterance': each clip's own mean is subtracted (cepstral mean normalisation) before the
+ * global step, so one clip is enough.
+ */
+export const NormalizationModeSchema = z.enum(['global', 'speaker', 'utterance']);
+
+/** One further member of an ensemble (see TrainConfig.ensemble). */
+export const EnsembleMemberSchema = z.object({
+  model: ModelConfigSchema,
+  optimizer: OptimizerConfigSchema,
+  /** Default: none. */
+  masking: MaskConfigSchema.nullable().optional(),
 });
 
 export const TrainConfigSchema = z.object({
@@ -78,16 +134,26 @@ export const TrainConfigSchema = z.object({
   optimizer: OptimizerConfigSchema,
   split: SplitConfigSchema,
   seed: z.number().int(),
-  normalization: z.enum(['global', 'speaker', 'utterance']).optional(),
+  /** Default 'global'. */
+  normalization: NormalizationModeSchema.optional(),
+  /** Default: none. */
   masking: MaskConfigSchema.nullable().optional(),
-  ensemble: z
-    .array(
-      z.object({
-        model: ModelConfigSchema,
-        optimizer: OptimizerConfigSchema,
-        masking: MaskConfigSchema.nullable().optional(),
-      }),
-    )
-    .max(8, 'at most 8 further ensemble members')
-    .optional(),
+  /**
+   * Further models trained beside `model` on the same split, features and augmented copies, each
+   * with its own seed; the run's predictions are the mean of all members' class probabilities
+   * (late fusion). Absent or empty: one model.
+   */
+  ensemble: z.array(EnsembleMemberSchema).max(8, 'at most 8 further ensemble members').optional(),
 });
+
+export type AugmentKind = z.infer<typeof AugmentKindSchema>;
+export type AugmentConfig = z.infer<typeof AugmentConfigSchema>;
+export type SplitConfig = z.infer<typeof SplitConfigSchema>;
+export type PoolingKind = z.infer<typeof PoolingKindSchema>;
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+export type LearningRateSchedule = z.infer<typeof LearningRateScheduleSchema>;
+export type OptimizerConfig = z.infer<typeof OptimizerConfigSchema>;
+export type MaskConfig = z.infer<typeof MaskConfigSchema>;
+export type NormalizationMode = z.infer<typeof NormalizationModeSchema>;
+export type EnsembleMember = z.infer<typeof EnsembleMemberSchema>;
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;

@@ -1,148 +1,26 @@
 /** Training and evaluation configuration, progress events and results, as plain data. */
-import type { FeatureConfig } from './features.js';
+import type { AugmentConfig, OptimizerConfig, PoolingKind, TrainConfig } from './train-schema.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-/**
- * 'speed': tempo and pitch together (0.9-1.1); 'crop': a random 1.5-2.5 s part; 'channel': a random
- * telephone band, EQ, room reverberation, level change with clipping, or sample-rate round trip.
- */
-export type AugmentKind = 'pitch' | 'stretch' | 'noise' | 'speed' | 'crop' | 'channel';
 
-export interface AugmentConfig {
-  kinds: AugmentKind[];
-  /** Augmented copies made of each training clip (the original is always kept). */
-  copiesPerClip: number;
-  /** Pitch shifts are drawn uniformly from [-pitchSemitones, +pitchSemitones]. */
-  pitchSemitones: number;
-  /** Stretch rates are drawn uniformly from [stretchMin, stretchMax]. */
-  stretchMin: number;
-  stretchMax: number;
-  /** Noise SNRs (dB) are drawn uniformly from [noiseSnrMin, noiseSnrMax]. */
-  noiseSnrMin: number;
-  noiseSnrMax: number;
-}
-
-export type SplitConfig =
-  | { kind: 'random'; testFraction: number; valFraction: number }
-  | { kind: 'actors'; testActors: string[]; valFraction: number }
-  | { kind: 'kfold-actors'; folds: number; valFraction: number };
-
-export interface ModelConfig {
-  kind: 'cnn-lstm' | 'mlp';
-  /** Frames per example for the sequence model (clips are padded or cropped). */
-  frames: number;
-  convFilters: number[];
-  convKernels: number[];
-  poolSizes: number[];
-  lstmUnits: number;
-  /** Hidden dense layer after the LSTM (0: none); for 'mlp', the first hidden layer's width. */
-  denseUnits: number;
-  dropout: number;
-  /** Batch normalisation after each convolution (and each MLP hidden layer). Default false. */
-  batchNorm?: boolean;
-  /** Dropout in conv blocks drops single values ('element') or whole channels ('channel'). Default 'element'. */
-  convDropout?: 'element' | 'channel';
-  /** 'mlp' hidden layer widths; default [denseUnits, denseUnits / 2]. */
-  mlpHidden?: number[];
-  /** What the LSTM passes on: its last state ('last', default) or the mean of all its states. */
-  lstmPooling?: 'last' | 'mean';
-  /**
-   * What the 'mlp' pools from each feature column over the frames: 'mean-std' (default, the
-   * seed's statistics) or 'summary' (also the 10th, 50th and 90th percentiles and the standard
-   * deviation of the frame-to-frame difference: 6 values a column).
-   */
-  pooling?: PoolingKind;
-}
-
-export type PoolingKind = 'mean-std' | 'summary';
+// The config types are inferred from their schemas (train-schema.ts); re-exported here so every
+// importer keeps one place to take training types from.
+export type {
+  AugmentConfig,
+  AugmentKind,
+  EnsembleMember,
+  LearningRateSchedule,
+  MaskConfig,
+  ModelConfig,
+  NormalizationMode,
+  OptimizerConfig,
+  PoolingKind,
+  SplitConfig,
+  TrainConfig,
+} from './train-schema.js';
 
 /** Values per feature column of each pooling. */
 export const POOLED_VALUES: Record<PoolingKind, number> = { 'mean-std': 2, summary: 6 };
-
-export interface OptimizerConfig {
-  learningRate: number;
-  batchSize: number;
-  epochs: number;
-  /** Early stopping patience on validation loss (epochs); best weights are restored. */
-  patience: number;
-  classWeights: boolean;
-  /**
-   * Learning rate over the run: 'constant', or 'cosine' (from learningRate down to zero along a
-   * half cosine over all `epochs`, batch by batch). Absent means constant.
-   */
-  schedule?: LearningRateSchedule;
-}
-
-export type LearningRateSchedule = 'constant' | 'cosine';
-
-/**
- * SpecAugment-style masking of normalised training inputs, redrawn every epoch: up to
- * `freqMasks` runs of at most `freqWidth` feature columns and `timeMasks` runs of at most
- * `timeWidth` frames are set to 0 (the training mean).
- */
-export interface MaskConfig {
-  freqMasks: number;
-  freqWidth: number;
-  timeMasks: number;
-  timeWidth: number;
-}
-
-/**
- * How inputs are standardised. 'global': per-column mean/std of the training split, saved with
- * the model. 'speaker': each speaker's clips are standardised by that speaker's own statistics
- * (computed from its unlabeled audio, so it is also available at test time) before the global
- * step; at use time the model is calibrated with several unlabeled clips of the speaker (without
- * them it falls back to a typical training speaker's statistics and says it is uncalibrated).
- * 'utterance': each clip's own mean is subtracted (cepstral mean normalisation) before the
- * global step, so one clip is enough.
- */
-export type NormalizationMode = 'global' | 'speaker' | 'utterance';
-
-/** One test speaker's share of an evaluation. */
-export interface SpeakerAccuracy {
-  speaker: string;
-  clips: number;
-  accuracy: number;
-}
-
-/** What calibrated a prediction or an evaluation (see NormalizationMode 'speaker'). */
-export interface CalibrationInfo {
-  /** 'speaker': each speaker's own clips; 'clips': the given calibration clips; 'none'. */
-  source: 'speaker' | 'clips' | 'none';
-  /** Clips and seconds of audio the statistics came from (per speaker: the smallest). */
-  clips: number;
-  seconds: number;
-  /** Speakers calibrated ('speaker' source). */
-  speakers?: number;
-}
-
-export interface TrainConfig {
-  labels: string[];
-  features: FeatureConfig;
-  augment: AugmentConfig;
-  model: ModelConfig;
-  optimizer: OptimizerConfig;
-  split: SplitConfig;
-  seed: number;
-  /** Default 'global'. */
-  normalization?: NormalizationMode;
-  /** Default: none. */
-  masking?: MaskConfig | null;
-  /**
-   * Further models trained beside `model` on the same split, features and augmented copies, each
-   * with its own seed; the run's predictions are the mean of all members' class probabilities
-   * (late fusion). Absent or empty: one model.
-   */
-  ensemble?: EnsembleMember[];
-}
-
-/** One further member of an ensemble (see TrainConfig.ensemble). */
-export interface EnsembleMember {
-  model: ModelConfig;
-  optimizer: OptimizerConfig;
-  /** Default: none. */
-  masking?: MaskConfig | null;
-}
 
 export const DEFAULT_AUGMENT_CONFIG: AugmentConfig = {
   kinds: ['pitch', 'stretch', 'noise'],
@@ -208,6 +86,24 @@ export interface Evaluation {
   foldUar?: { mean: number; std: number };
   /** Accuracy on each test speaker (clips with a known speaker). */
   speakers?: SpeakerAccuracy[];
+}
+
+/** One test speaker's share of an evaluation. */
+export interface SpeakerAccuracy {
+  speaker: string;
+  clips: number;
+  accuracy: number;
+}
+
+/** What calibrated a prediction or an evaluation (see NormalizationMode 'speaker'). */
+export interface CalibrationInfo {
+  /** 'speaker': each speaker's own clips; 'clips': the given calibration clips; 'none'. */
+  source: 'speaker' | 'clips' | 'none';
+  /** Clips and seconds of audio the statistics came from (per speaker: the smallest). */
+  clips: number;
+  seconds: number;
+  /** Speakers calibrated ('speaker' source). */
+  speakers?: number;
 }
 
 export interface FoldResult {

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { _electron as electron, type ElectronApplication } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppInfo, CallOutcome, ClassifyResult } from '../../src/shared/contract.js';
+import type { AppInfo, ClassifyResult } from '../../src/shared/contract.js';
+import type { CallOutcome } from '../../src/shared/wire.js';
 import { HAVE_RAVDESS, REPO_ROOT, ravdessClip } from '../helpers/shared-data.js';
 
 function electronBinary(): string | null {

@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METHOD_NAMES, methodChannel } from '../../src/shared/contract.js';
+import { methodChannel } from '../../src/shared/channels.js';
+import { METHOD_NAMES } from '../../src/shared/contract.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
 // Inside the repository so the bundles resolve node_modules; .cache/ is ignored by git.

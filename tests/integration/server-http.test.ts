@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { decodeWire, encodeWire, type EventEnvelope, type Presets } from '../../src/shared/contract.js';
+import type { Presets } from '../../src/shared/contract.js';
+import { decodeWire, encodeWire, type EventEnvelope } from '../../src/shared/wire.js';
 import { createService } from '../../src/main/api/service.js';
 import type { Service } from '../../src/main/api/types.js';
 import { startWebHost, type WebHost } from '../../src/main/server/http.js';
@@ -182,6 +183,112 @@ describe('web host: token', () => {
 
   it('refuses to bind anywhere but loopback', async () => {
     await expect(startWebHost({ service, webDir: dir, host: '0.0.0.0' })).rejects.toThrow(/SSH tunnel/);
+  });
+});
+
+describe('web host: cross-site requests and slow or many clients', () => {
+  const own = () => `http://127.0.0.1:${host.port}`;
+
+  it('refuses a POST from another origin even with the token (403), accepts its own origin', async () => {
+    const evil = await send('/api/app.info', {
+      token: host.token,
+      headers: { Origin: 'https://evil.example' },
+    });
+    expect(evil.status).toBe(403);
+    const nul = await send('/api/app.info', { token: host.token, headers: { Origin: 'null' } });
+    expect(nul.status).toBe(403);
+    const self = await send('/api/app.info', { token: host.token, headers: { Origin: own() } });
+    expect(self.status).toBe(200);
+  });
+
+  it('refuses the event socket from another origin (403) even with the token', async () => {
+    const evil = await upgrade(`/api/events?token=${host.token}`, { Origin: 'https://evil.example' });
+    expect(evil.status).toBe(403);
+    const ok = await upgrade(`/api/events?token=${host.token}`, { Origin: own() });
+    expect(ok.status).toBe(101);
+    ok.ws?.close();
+  });
+
+  it('takes the token on a POST only from the Authorization header, not the URL (a form can set a URL)', async () => {
+    const r = await send(`/api/app.info?token=${host.token}`, {
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(r.status).toBe(401);
+  });
+
+  it('requires a JSON content type: the simple types a cross-site form can send are refused (415)', async () => {
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const r = await send('/api/app.info', { token: host.token, headers: { 'Content-Type': type } });
+      expect(r.status, type).toBe(415);
+    }
+  });
+
+  it('drops a request whose body trickles past the request timeout', async () => {
+    // A short timeout for the test; the host's own is REQUEST_TIMEOUT_MS.
+    const h = await startWebHost({ service, webDir: dir, requestTimeoutMs: 1500 });
+    try {
+      const status = await new Promise<number | string>((resolve) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: h.port,
+            path: '/api/app.info',
+            method: 'POST',
+            headers: {
+              'Content-Type': 'application/json',
+              Authorization: `Bearer ${h.token}`,
+              'Content-Length': '1000',
+            },
+          },
+          (res) => resolve(res.statusCode ?? 0),
+        );
+        req.on('error', (e) => resolve(String(e.message)));
+        req.write('{');
+        const drip = setInterval(() => req.write(' '), 200);
+        req.on('close', () => clearInterval(drip));
+        setTimeout(() => {
+          clearInterval(drip);
+          req.destroy();
+          resolve('still open after 8 s');
+        }, 8000);
+      });
+      expect(status).toBe(408);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('reads at most two uploads at once; a third gets 429 at once instead of more memory', async () => {
+    const open: ReturnType<typeof request>[] = [];
+    const start = (): Promise<number> =>
+      new Promise((resolve) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: host.port,
+            path: '/api/classify',
+            method: 'POST',
+            headers: {
+              'Content-Type': 'application/json',
+              Authorization: `Bearer ${host.token}`,
+              'Content-Length': String(50 * 1024 * 1024),
+            },
+          },
+          (res) => resolve(res.statusCode ?? 0),
+        );
+        req.on('error', () => resolve(-1));
+        req.write('{"x":"');
+        open.push(req);
+      });
+    void start();
+    void start();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await start()).toBe(429);
+    for (const r of open) r.destroy();
   });
 });
 

@@ -90,10 +90,14 @@ describe('ser runs', () => {
     const tagged = lastJson((await ser('runs', '--db', db, '--json', '--tag', 'paper')).out);
     expect((tagged.runs as { name: string }[]).map((r) => r.name)).toEqual(['baseline']);
     const bad = await ser('runs', 'list', '--db', db, '--status', 'done');
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.err).toBe(
       'ser runs: ValidationError: --status takes running,completed,failed,cancelled,interrupted',
     );
+    // A bad flag value is a usage error (exit 2), like an unknown flag, in every command.
+    const badLimit = await ser('runs', 'list', '--db', db, '--limit', 'x');
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.err).toBe('ser runs: ValidationError: --limit must be a number');
   });
 
   it('shows one run by id prefix and compares runs', async () => {

@@ -68,7 +68,7 @@ describe('ser scan on a folder layout', () => {
     expect(scan.classWeights).toEqual({ calm: 0.625, angry: 2.5 });
   });
 
-  it('errors are one line with exit code 1; bad flags name the problem', async () => {
+  it('errors are one line with exit code 1 (2 for usage errors); bad flags name the problem', async () => {
     const missing = await ser('scan', '--data', join(tmp, 'nope'));
     expect(missing.code).toBe(1);
     expect(missing.err).toBe(`ser scan: DatasetError: folder not found: ${join(tmp, 'nope')}\n`);
@@ -76,12 +76,14 @@ describe('ser scan on a folder layout', () => {
     expect(single.code).toBe(1);
     expect(single.err).toMatch(/^ser scan: DatasetError: only one class \('calm', 12 clips\)/);
     const noData = await ser('scan');
-    expect(noData.code).toBe(1);
+    expect(noData.code).toBe(2);
     expect(noData.err).toMatch(/^ser scan: ValidationError: --data is required/);
     const bad = await ser('scan', '--data', root, '--emotions', 'a;b');
+    expect(bad.code).toBe(2);
     expect(bad.err).toBe('ser scan: ValidationError: --emotions: labels are words (letters, digits, - _)\n');
     const unknown = await ser('scan', '--dta', root);
     expect(unknown.err).toMatch(/^ser scan: ValidationError: Unknown option '--dta'/);
+    expect(unknown.code).toBe(2);
   });
 });
 

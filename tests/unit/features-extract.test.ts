@@ -212,19 +212,4 @@ describe.skipIf(!HAVE_RAVDESS)(`extractFeatures on RAVDESS ${HAVE_RAVDESS ? '' :
     );
     expect(m8.frames).toBe(m.frames);
   });
-
-  it('extracts a 3.5 s clip in well under the 8 ms budget once warm', async () => {
-    const y = (await decodeFile(ravdessClip(1, '03-01-05-01-01-01-01.wav'))).samples;
-    const cfg = DEFAULT_FEATURE_CONFIG;
-    for (let i = 0; i < 20; i++) extractFeatures(y, cfg);
-    const times: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      const t0 = performance.now();
-      extractFeatures(y, cfg);
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    // The median, generous for a loaded CI machine: the benchmark holds the real numbers.
-    expect(times[15]!).toBeLessThan(25);
-  });
 });

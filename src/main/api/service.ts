@@ -8,13 +8,13 @@
 import { dirname, join } from 'node:path';
 import {
   CONTRACT,
-  describeZodError,
   isMethodName,
   type MethodName,
   type ResultOf,
   type ServiceMethods,
 } from '../../shared/contract.js';
 import { SerError } from '../../shared/errors.js';
+import { describeZodError } from '../../shared/zod-issues.js';
 import { openStore } from '../store/index.js';
 import { createAudioMethods } from './audio-methods.js';
 import { EventHub } from './events.js';

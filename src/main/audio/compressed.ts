@@ -14,12 +14,17 @@ export interface Pcm {
 
 type Codec = 'mp3' | 'flac' | 'oga' | 'opus';
 
+/**
+ * Decode chunk by chunk. `onProgress(frames, rate)` sees the running length after each chunk and
+ * may throw to stop (a length limit), so a file never decodes further than the limit allows.
+ */
 export async function decodeCompressed(
-  bytes: Uint8Array,
+  chunks: AsyncIterable<Uint8Array>,
   format: 'mp3' | 'flac' | 'ogg',
   oggCodec: OggCodec | undefined,
   name: string,
   flacBits?: number,
+  onProgress?: (frames: number, rate: number) => void,
 ): Promise<Pcm> {
   let codec: Codec;
   if (format === 'ogg') {
@@ -35,14 +40,24 @@ export async function decodeCompressed(
   let pcm: Pcm;
   try {
     const dec = await decode[codec]();
+    const parts: Pcm[] = [];
+    let frames = 0;
+    let rate = 0;
+    const add = (p: Pcm) => {
+      if (!p.channelData[0]?.length) return;
+      parts.push(p);
+      frames += p.channelData[0].length;
+      rate = p.sampleRate || rate;
+      onProgress?.(frames, rate);
+    };
     try {
-      const a = await dec(bytes);
-      const b = await dec();
-      pcm = merge(a, b);
+      for await (const chunk of chunks) add(await dec(chunk));
+      add(await dec());
     } catch (err) {
       dec.free();
       throw err;
     }
+    pcm = concat(parts, rate);
   } catch (err) {
     if (err instanceof SerError) throw err;
     const why = err instanceof Error ? err.message : String(err);
@@ -66,19 +81,20 @@ function requantize(channels: Float32Array[], bits: number): void {
   }
 }
 
-function merge(a: Pcm, b: Pcm): Pcm {
-  if (!b.channelData.length || !b.channelData[0]?.length) return a;
-  if (!a.channelData.length || !a.channelData[0]?.length) return b;
-  return {
-    sampleRate: a.sampleRate || b.sampleRate,
-    channelData: a.channelData.map((ch, i) => {
-      const tail = b.channelData[i] ?? new Float32Array(0);
-      const out = new Float32Array(ch.length + tail.length);
-      out.set(ch, 0);
-      out.set(tail, ch.length);
-      return out;
-    }),
-  };
+/** Join the decoded pieces into one buffer per channel. */
+function concat(parts: Pcm[], sampleRate: number): Pcm {
+  if (parts.length === 1) return parts[0]!;
+  const channels = Math.max(0, ...parts.map((p) => p.channelData.length));
+  const frames = parts.reduce((n, p) => n + (p.channelData[0]?.length ?? 0), 0);
+  const channelData = Array.from({ length: channels }, () => new Float32Array(frames));
+  let at = 0;
+  for (const p of parts) {
+    const n = p.channelData[0]?.length ?? 0;
+    for (let c = 0; c < channels; c++)
+      channelData[c]!.set((p.channelData[c] ?? p.channelData[0]!).subarray(0, n), at);
+    at += n;
+  }
+  return { channelData, sampleRate };
 }
 
 /** Average channels (librosa.to_mono). */

@@ -49,6 +49,27 @@ export interface DecodeOptions {
 }
 
 export const DEFAULT_MAX_SECONDS = 1800;
+/**
+ * Sample rates we accept, checked from the header before any sample is read: 4 kHz (below it
+ * there is no speech band left) to 384 kHz (the highest rate audio interfaces record). A header
+ * outside is corrupt or hostile (1 Hz makes a 600 s "clip" of 600 samples; 4,294,967,295 Hz would
+ * need a resampling filter of 17 million taps).
+ */
+export const MIN_SAMPLE_RATE = 4000;
+export const MAX_SAMPLE_RATE = 384_000;
+/**
+ * Samples of a float file beyond this magnitude (+24 dBFS) are not audio scaled to [-1, 1]
+ * (e.g. floats of 1e30, or int16 values stored as float): refused rather than fed to features.
+ */
+export const MAX_SAMPLE_MAGNITUDE = 16;
+/**
+ * A compressed header's duration is believed only if the file has at least this many bytes per
+ * claimed second (8 kbit/s, below any speech codec setting); otherwise it is ignored and the
+ * decoder's own count decides (a corrupt OGG granule claimed 117968435 minutes).
+ */
+const MIN_BYTES_PER_SECOND = 1000;
+/** Compressed files are fed to the decoder in chunks of this size, counting the audio as it comes. */
+const DECODE_CHUNK = 256 * 1024;
 export const DEFAULT_MAX_BYTES = 1024 ** 3;
 /** Peak below which a clip counts as silent: -70 dBFS, about 10 LSB of 16-bit audio (dither). */
 export const SILENCE_PEAK = 10 ** (-70 / 20);
@@ -76,6 +97,40 @@ function tooLong(seconds: number, max: number, name: string): SerError {
 function tooBig(bytes: number, max: number, name: string): SerError {
   const mb = (b: number) => `${(b / 1024 ** 2).toFixed(1)} MB`;
   return new SerError('FileTooLarge', `file is ${mb(bytes)}, over the ${mb(max)} limit: ${name}`, name);
+}
+
+function checkRate(rate: number, name: string): void {
+  if (!(rate >= MIN_SAMPLE_RATE && rate <= MAX_SAMPLE_RATE)) {
+    throw new SerError(
+      'DecodeError',
+      `sample rate ${rate} Hz is outside the supported ${MIN_SAMPLE_RATE}-${MAX_SAMPLE_RATE} Hz (corrupt header?): ${name}`,
+      name,
+    );
+  }
+}
+
+/** Refuse NaN / Infinity and absurd magnitudes before any feature sees them. */
+function checkSamples(mono: Float32Array, name: string): void {
+  let peak = 0;
+  for (let i = 0; i < mono.length; i++) {
+    const v = mono[i]!;
+    if (!Number.isFinite(v)) {
+      throw new SerError(
+        'DecodeError',
+        `audio holds non-finite samples (${v} at sample ${i}): ${name}`,
+        name,
+      );
+    }
+    const a = v < 0 ? -v : v;
+    if (a > peak) peak = a;
+  }
+  if (peak > MAX_SAMPLE_MAGNITUDE) {
+    throw new SerError(
+      'DecodeError',
+      `sample values reach ${peak.toPrecision(3)}, far outside [-1, 1] (not scaled audio): ${name}`,
+      name,
+    );
+  }
 }
 
 function limits(opts: DecodeOptions) {
@@ -114,6 +169,7 @@ async function decodeSource(
       : await readCompressed(src, head, format, name, maxSeconds);
   let { mono, rate } = decoded;
   const { channels, warnings } = decoded;
+  checkSamples(mono, name);
 
   const duration = mono.length / rate;
   if (opts.allowSilent === false) {
@@ -144,6 +200,7 @@ interface Raw {
 
 async function readWav(src: Source, head: Uint8Array, name: string, maxSeconds: number): Promise<Raw> {
   const info = await wavHeader(src, head, name);
+  checkRate(info.sampleRate, name);
   if (info.frames === 0)
     throw new SerError('EmptyAudio', `no audio samples (empty data chunk): ${name}`, name);
   const seconds = info.frames / info.sampleRate;
@@ -165,17 +222,29 @@ async function readCompressed(
 ): Promise<Raw> {
   const tail = await src.read(Math.max(0, src.size - TAIL_BYTES), TAIL_BYTES);
   const probe = probeCompressed(format, head, tail, src.size);
-  if (probe?.duration != null && probe.duration > maxSeconds) throw tooLong(probe.duration, maxSeconds, name);
+  if (probe?.sampleRate) checkRate(probe.sampleRate, name);
+  // Believe the header's length only when the file is big enough to hold it (see
+  // MIN_BYTES_PER_SECOND); a real 2-hour MP3 is still refused before decoding.
+  const claimed = probe?.duration ?? null;
+  const believable = claimed != null && src.size >= claimed * MIN_BYTES_PER_SECOND;
+  if (believable && claimed > maxSeconds) throw tooLong(claimed, maxSeconds, name);
   const pcm = await decodeCompressed(
-    await src.read(0, src.size),
+    (async function* chunks() {
+      for (let at = 0; at < src.size; at += DECODE_CHUNK) yield await src.read(at, DECODE_CHUNK);
+    })(),
     format,
     probe?.codec,
     name,
     probe?.bitsPerSample,
+    // The decoder's running count stops a file whose header lied about its length.
+    (frames, rate) => {
+      if (rate > 0 && frames / rate > maxSeconds) throw tooLong(frames / rate, maxSeconds, name);
+    },
   );
   const channels = pcm.channelData.length || (probe?.channels ?? 0);
   const rate = pcm.sampleRate || (probe?.sampleRate ?? 0);
   const frames = pcm.channelData[0]?.length ?? 0;
+  if (frames > 0) checkRate(rate, name);
   const kind = format.toUpperCase();
   if (frames === 0 || rate === 0) {
     // A header that promises audio and a decoder that finds none means a broken file.
@@ -192,7 +261,9 @@ async function readCompressed(
   const declared = probe?.duration;
   if (declared != null && declared > 0.5 && frames / rate < declared * 0.9) {
     warnings.push(
-      `decoded ${(frames / rate).toFixed(2)} s of the ${declared.toFixed(2)} s the header declares (truncated or corrupt ${kind} file): ${name}`,
+      believable
+        ? `decoded ${(frames / rate).toFixed(2)} s of the ${declared.toFixed(2)} s the header declares (truncated or corrupt ${kind} file): ${name}`
+        : `header claims ${declared.toFixed(0)} s, which the file is too small to hold; decoded ${(frames / rate).toFixed(2)} s (corrupt ${kind} header): ${name}`,
     );
   }
   return { mono: mixToMono(pcm.channelData), rate, channels, warnings };

@@ -61,7 +61,14 @@ interface Plan {
   half: Float64Array | null;
 }
 
+/** Plans kept, most recently used last; an odd rate costs up to ~15 MB, so the cache is small. */
 const plans = new Map<string, Plan>();
+const MAX_PLANS = 8;
+/**
+ * Largest filter a plan may hold (phases x taps, 8 bytes each: 32 MB). Rates within the decoder's
+ * 4-384 kHz range stay under it; a 100 MHz header would need ~4 GB and is refused, not built.
+ */
+export const MAX_PLAN_COEFFICIENTS = 4 * 1024 * 1024;
 /** Unroll factor of the dot products; taps are padded with zeros to a multiple of it. */
 const UNROLL = 8;
 
@@ -88,6 +95,9 @@ function makePlan(from: number, to: number): Plan {
   const first = Math.floor(-halfWidth) + 1;
   const last = Math.ceil(halfWidth);
   const taps = Math.ceil((last - first + 1) / UNROLL) * UNROLL;
+  if (phases * taps > MAX_PLAN_COEFFICIENTS) {
+    throw new RangeError(`resampling ${from} -> ${to} Hz needs a ${phases} x ${taps} filter, over the limit`);
+  }
   const coefs = new Float64Array(phases * taps);
   for (let p = 0; p < phases; p++) {
     const frac = p / phases;
@@ -110,13 +120,18 @@ function makePlan(from: number, to: number): Plan {
   return { up, down, phases, taps, first, coefs, half };
 }
 
+/** Number of cached plans (for tests of the bound). */
+export function cachedPlans(): number {
+  return plans.size;
+}
+
 function planFor(from: number, to: number): Plan {
   const key = `${from}:${to}`;
   let plan = plans.get(key);
-  if (!plan) {
-    plan = makePlan(from, to);
-    plans.set(key, plan);
-  }
+  if (plan) plans.delete(key);
+  else plan = makePlan(from, to);
+  plans.set(key, plan);
+  if (plans.size > MAX_PLANS) plans.delete(plans.keys().next().value!);
   return plan;
 }
 

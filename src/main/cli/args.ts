@@ -2,12 +2,21 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
+import { formatZodError } from '../../shared/zod-issues.js';
 
 /** Thrown for bad flags; `ser train`, `evaluate` and `infer` print it as one line and exit 2. */
 export class UsageError extends SerError {
   constructor(message: string) {
     super('ValidationError', message);
   }
+}
+
+/**
+ * The one exit-code rule of `ser`: 2 for a usage error (a bad or missing flag or argument: the
+ * command never started), 1 for anything that failed while running, 0 for success.
+ */
+export function exitCodeOf(err: unknown): 1 | 2 {
+  return err instanceof UsageError ? 2 : 1;
 }
 
 /**
@@ -38,9 +47,7 @@ export function parseCommandArgs<
 export function flagsOrThrow<T>(schema: z.ZodType<T>, values: unknown): T {
   const r = schema.safeParse(values);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const flag = issue && issue.path.length ? `--${String(issue.path[0])}: ` : '';
-  throw new UsageError(`${flag}${issue?.message ?? 'invalid value'}`);
+  throw new UsageError(formatZodError(r.error, { fieldName: (path) => `--${String(path[0])}` }));
 }
 
 export const listOf = (s: string): string[] =>

@@ -4,6 +4,7 @@
  * and returns the process exit code; errors reach the user as one line, never a stack trace.
  */
 import { toErrorData } from '../../shared/errors.js';
+import { exitCodeOf } from './args.js';
 
 type Subcommand = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
@@ -58,6 +59,6 @@ export async function main(argv: string[]): Promise<number> {
     const e = toErrorData(err);
     console.error(`ser ${name}: ${e.code}: ${e.message}`);
     if (process.env.SER_DEBUG && err instanceof Error) console.error(err.stack);
-    return 1;
+    return exitCodeOf(err);
   }
 }

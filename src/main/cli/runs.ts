@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
+import { formatZodError } from '../../shared/zod-issues.js';
 import {
   RUN_STATUSES,
   type RunFilter,
@@ -16,7 +17,7 @@ import {
 import { flatten } from '../store/compare.js';
 import { defaultDbPath, openStore, type RunStore } from '../store/index.js';
 import { packageVersion } from '../util/package-version.js';
-import { parseCommandArgs } from './args.js';
+import { UsageError, parseCommandArgs } from './args.js';
 import { textTable } from './text.js';
 
 const USAGE = `usage: ser runs <command> [options]
@@ -79,10 +80,11 @@ const listFlags = z.object({
     .optional(),
 });
 
+// The messages above name their flag, so issues are printed without a field prefix.
 function flagsOrThrow<T>(schema: z.ZodType<T>, values: unknown): T {
   const r = schema.safeParse(values);
   if (r.success) return r.data;
-  throw new SerError('ValidationError', r.error.issues.map((i) => i.message).join('; '));
+  throw new UsageError(formatZodError(r.error, { fieldName: () => '' }));
 }
 
 // ---- text output -------------------------------------------------------------------------
@@ -225,7 +227,7 @@ function compareText(store: RunStore, ids: string[]): { text: string; json: unkn
 // ---- commands ----------------------------------------------------------------------------
 
 function need(args: string[], n: number, what: string): void {
-  if (args.length < n) throw new SerError('ValidationError', `${what} (see ser runs --help)`);
+  if (args.length < n) throw new UsageError(`${what} (see ser runs --help)`);
 }
 
 export async function run(argv: string[]): Promise<number> {

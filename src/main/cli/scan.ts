@@ -5,9 +5,9 @@
 import { relative } from 'node:path';
 import { z } from 'zod';
 import type { DatasetScan, SkipKind } from '../../shared/dataset.js';
-import { SerError } from '../../shared/errors.js';
+import { formatZodError } from '../../shared/zod-issues.js';
 import { scanDataset } from '../dataset/scan.js';
-import { parseCommandArgs } from './args.js';
+import { UsageError, parseCommandArgs } from './args.js';
 import { exitQuietlyOnClosedPipe, textTable } from './text.js';
 
 const USAGE = `usage: ser scan --data DIR [--emotions a,b,c] [--json]
@@ -40,12 +40,12 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!values.data) throw new SerError('ValidationError', `--data is required\n\n${USAGE}`);
+  if (!values.data) throw new UsageError(`--data is required\n\n${USAGE}`);
   let labels: string[] | undefined;
   if (values.emotions !== undefined) {
     const parsed = Emotions.safeParse(values.emotions.replace(/,+$/, ''));
     if (!parsed.success) {
-      throw new SerError('ValidationError', `--emotions: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      throw new UsageError(`--emotions: ${formatZodError(parsed.error, { fieldName: () => '' })}`);
     }
     labels = parsed.data.filter(Boolean);
   }

@@ -6,17 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
+import { formatZodError } from '../../shared/zod-issues.js';
 import { FeatureConfigPatchSchema, FeatureConfigSchema } from '../../shared/feature-schema.js';
 import { DEFAULT_FEATURE_CONFIG, FEATURE_ENGINE_VERSION, type FeatureConfig } from '../../shared/features.js';
-
-/**
- * Every field optional, each checked alone (a config file may override only what it changes).
- * `.required()` of it is a complete config without the checks between fields; prefer
- * FeatureConfigSchema from src/shared/feature-schema.ts, which has them.
- */
-export const featureConfigSchema = FeatureConfigPatchSchema;
-
-export type FeatureConfigInput = z.input<typeof FeatureConfigPatchSchema>;
 
 /**
  * Merge `input` over the defaults and check it, or throw a ValidationError whose message names
@@ -32,11 +24,7 @@ export function parseFeatureConfig(input: unknown, source = 'feature config'): F
 }
 
 function invalid(source: string, error: z.ZodError): SerError {
-  const issue = error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '';
-  let message = issue?.message ?? 'invalid';
-  if (issue?.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.join(', ')}`;
-  return new SerError('ValidationError', `${source}: ${field ? `${field}: ` : ''}${message}`);
+  return new SerError('ValidationError', `${source}: ${formatZodError(error)}`);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

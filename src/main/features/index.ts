@@ -18,7 +18,7 @@ export {
   type ExtractResult,
   type FileOutcome,
 } from './pool.js';
-export { configHash, configKey, featureConfigSchema, parseFeatureConfig } from './config.js';
+export { configHash, configKey, parseFeatureConfig } from './config.js';
 export { cacheKey, contentHash, readCached, writeCached } from './cache.js';
 
 /** Decode a file at cfg.sampleRate (mono) and extract its features in this thread. */

@@ -16,43 +16,14 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
-import type { FeatureConfig } from '../../shared/features.js';
-import type { BackendName, ModelConfig } from '../../shared/training.js';
-import { featureConfigSchema } from '../features/config.js';
+import { formatZodError } from '../../shared/zod-issues.js';
+import { FeatureConfigSchema } from '../../shared/feature-schema.js';
+import { ModelConfigSchema, NormalizationModeSchema } from '../../shared/train-schema.js';
 import './layers.js'; // registers the custom layers tf.loadLayersModel must find
 import { tf } from './tf.js';
 
 export const MODEL_FORMAT_VERSION = 1;
 export const MODEL_FILES = { topology: 'model.json', weights: 'weights.bin', meta: 'meta.json' } as const;
-
-export interface ModelMeta {
-  formatVersion: number;
-  /** Class labels in output order. */
-  labels: string[];
-  featureConfig: FeatureConfig;
-  modelConfig: ModelConfig;
-  /** What the model takes: [frames, width] framed features, or [width] pooled statistics. */
-  input: { frames: number; width: number; pooled: boolean };
-  /** Per-column statistics inputs are standardised with: (x - mean) / std, `width` each. */
-  normalization: { mean: number[]; std: number[] };
-  /**
-   * The step before `normalization` (TrainConfig.normalization): per speaker (the model expects
-   * calibration with the speaker's clips; `typical` standardises an uncalibrated clip) or per
-   * utterance. Absent in older folders: read metrics.inputNormalization, else 'global'.
-   */
-  inputNormalization?: {
-    mode: 'global' | 'speaker' | 'utterance';
-    typical?: { mean: number[]; std: number[] };
-  };
-  backend: BackendName;
-  /** ISO 8601. */
-  createdAt: string;
-  seed: number;
-  datasetFingerprint?: string;
-  metrics?: Record<string, unknown>;
-  /** Folders (relative, `members/N`) of an ensemble's further members; see the header. */
-  ensemble?: string[];
-}
 
 /** A saved model's weights and meta, as saveModelFolder takes and loadModelFolder gives them. */
 export interface ModelPart {
@@ -60,50 +31,48 @@ export interface ModelPart {
   meta: ModelMeta;
 }
 
-const modelConfigSchema = z.object({
-  kind: z.enum(['cnn-lstm', 'mlp']),
-  frames: z.number().int().positive(),
-  convFilters: z.array(z.number().int().positive()),
-  convKernels: z.array(z.number().int().positive()),
-  poolSizes: z.array(z.number().int().positive()),
-  lstmUnits: z.number().int().nonnegative(),
-  denseUnits: z.number().int().nonnegative(),
-  dropout: z.number().min(0).max(1),
-  batchNorm: z.boolean().optional(),
-  convDropout: z.enum(['element', 'channel']).optional(),
-  mlpHidden: z.array(z.number().int().positive()).optional(),
-  lstmPooling: z.enum(['last', 'mean']).optional(),
-  pooling: z.enum(['mean-std', 'summary']).optional(),
-});
-
+/** meta.json: the shared config schemas, so a model folder accepts exactly what training accepts. */
 const metaSchema = z.object({
   formatVersion: z.number().int().positive(),
+  /** Class labels in output order. */
   labels: z.array(z.string().min(1)).min(2),
-  featureConfig: featureConfigSchema.required(),
-  modelConfig: modelConfigSchema,
+  featureConfig: FeatureConfigSchema,
+  modelConfig: ModelConfigSchema,
+  /** What the model takes: [frames, width] framed features, or [width] pooled statistics. */
   input: z.object({
     frames: z.number().int().positive(),
     width: z.number().int().positive(),
     pooled: z.boolean(),
   }),
+  /** Per-column statistics inputs are standardised with: (x - mean) / std, `width` each. */
   normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
+  /**
+   * The step before `normalization` (TrainConfig.normalization): per speaker (the model expects
+   * calibration with the speaker's clips; `typical` standardises an uncalibrated clip) or per
+   * utterance. Absent in older folders: read metrics.inputNormalization, else 'global'.
+   */
   inputNormalization: z
     .object({
-      mode: z.enum(['global', 'speaker', 'utterance']),
+      mode: NormalizationModeSchema,
       typical: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).optional(),
     })
     .optional(),
   backend: z.enum(['tensorflow', 'wasm', 'cpu']),
+  /** ISO 8601. */
   createdAt: z.string(),
   seed: z.number(),
   datasetFingerprint: z.string().optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
+  /** Folders (relative, `members/N`) of an ensemble's further members; see the header. */
   ensemble: z
     .array(
       z.string().regex(/^members\/[1-9][0-9]?$/, 'ensemble members are folders members/1, members/2, ...'),
     )
     .optional(),
 });
+
+/** labels, FeatureConfig, model config, input shape, normalisation statistics, ... (see the header). */
+export type ModelMeta = z.infer<typeof metaSchema>;
 
 function fail(dir: string, problem: string): never {
   throw new SerError('ModelError', `model folder ${dir}: ${problem}`, dir);
@@ -120,11 +89,9 @@ export function parseModelMeta(value: unknown, dir = '.'): ModelMeta {
   }
   const parsed = metaSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    fail(dir, `meta.json: ${field}${issue?.message ?? 'invalid'}`);
+    fail(dir, `meta.json: ${formatZodError(parsed.error)}`);
   }
-  const meta = parsed.data as ModelMeta;
+  const meta = parsed.data;
   const w = meta.input.width;
   if (meta.normalization.mean.length !== w || meta.normalization.std.length !== w) {
     fail(

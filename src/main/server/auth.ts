@@ -15,13 +15,31 @@ export function tokenMatches(expected: string, given: string | null | undefined)
 }
 
 /**
- * The token a request carries: `Authorization: Bearer T` (the client's calls) or `?token=T`
- * (WebSocket upgrades, where a browser cannot set headers).
+ * The token a request carries: `Authorization: Bearer T` (the client's calls), or `?token=T`
+ * only where `allowQuery` (WebSocket upgrades, where a browser cannot set headers). A POST must
+ * use the header: a cross-site form can put a token in a URL, never in a header.
  */
-export function requestToken(req: IncomingMessage, url: URL): string | null {
+export function requestToken(req: IncomingMessage, url: URL, allowQuery = false): string | null {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
-  return url.searchParams.get('token');
+  return allowQuery ? url.searchParams.get('token') : null;
+}
+
+/**
+ * Origin check against cross-site requests: a browser sends Origin on every POST and WebSocket
+ * upgrade, and it must be this host's own origin (http://<the Host header>). Clients that are not
+ * browsers (the CLI, scripts) send none and are allowed; they need the token anyway.
+ */
+export function originAllowed(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  return typeof req.headers.host === 'string' && origin === `http://${req.headers.host}`;
+}
+
+/** POST bodies must be declared JSON: a cross-site form can only send "simple" content types. */
+export function isJsonRequest(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  return typeof type === 'string' && /^application\/json\s*(;|$)/i.test(type);
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;

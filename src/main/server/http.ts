@@ -7,23 +7,34 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  EVENT_NAMES,
-  EVENTS_PATH,
-  MAX_UPLOAD_BYTES,
-  encodeWire,
-  decodeWire,
-  isMethodName,
-  type ErrorBody,
-  type EventEnvelope,
-} from '../../shared/contract.js';
+import { EVENTS_PATH } from '../../shared/channels.js';
+import { EVENT_NAMES, MAX_UPLOAD_BYTES, isMethodName } from '../../shared/contract.js';
+import { decodeWire, encodeWire, type ErrorBody, type EventEnvelope } from '../../shared/wire.js';
 import { SerError, toErrorData, type SerErrorCode, type SerErrorData } from '../../shared/errors.js';
 import type { Service } from '../api/types.js';
-import { hostAllowed, isLoopbackHost, newToken, requestToken, tokenMatches } from './auth.js';
+import {
+  hostAllowed,
+  isJsonRequest,
+  isLoopbackHost,
+  newToken,
+  originAllowed,
+  requestToken,
+  tokenMatches,
+} from './auth.js';
 import { serveStatic } from './static.js';
 
 /** Base64 makes bytes 4/3 larger; leave room for the JSON around them. */
 export const MAX_BODY_BYTES = Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 1024 * 1024;
+/** Bodies over this size count as uploads; at most MAX_UPLOADS of them are read at once. */
+const UPLOAD_BYTES = 1024 * 1024;
+/** Each upload holds its body (up to ~270 MB) in memory: two at once bound the host's memory. */
+export const MAX_UPLOADS = 2;
+/**
+ * Timeouts: headers within 10 s, a whole request (body included) within 60 s (200 MB over
+ * loopback takes ~1 s; a body that trickles is dropped), idle keep-alive sockets after 5 s.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 export interface WebHostOptions {
   service: Service;
@@ -34,6 +45,8 @@ export interface WebHostOptions {
   /** Fixed token (tests); default: random. */
   token?: string;
   maxBodyBytes?: number;
+  /** Whole-request timeout (default REQUEST_TIMEOUT_MS; tests use a short one). */
+  requestTimeoutMs?: number;
 }
 
 export interface WebHost {
@@ -53,6 +66,7 @@ const STATUS: Partial<Record<SerErrorCode, number>> = {
   UnsupportedFormat: 422,
   EmptyAudio: 422,
   SilentAudio: 422,
+  NoSpeech: 422,
   DatasetError: 422,
   FeatureError: 422,
   ModelError: 422,
@@ -112,8 +126,13 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const token = opts.token ?? newToken();
   const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const { service } = opts;
+  let uploads = 0;
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (!originAllowed(req)) {
+      sendError(res, 403, { code: 'ValidationError', message: 'cross-origin request refused' });
+      return;
+    }
     if (!tokenMatches(token, requestToken(req, url))) {
       sendError(res, 401, {
         code: 'ValidationError',
@@ -132,7 +151,25 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       sendError(res, 405, { code: 'ValidationError', message: `${name}: use POST` });
       return;
     }
+    if (!isJsonRequest(req)) {
+      sendError(res, 415, {
+        code: 'ValidationError',
+        message: `${name}: send Content-Type: application/json`,
+      });
+      return;
+    }
+    const upload = !(Number(req.headers['content-length']) <= UPLOAD_BYTES);
+    if (upload && uploads >= MAX_UPLOADS) {
+      res.setHeader('Connection', 'close');
+      res.setHeader('Retry-After', '1');
+      sendError(res, 429, {
+        code: 'ValidationError',
+        message: `${name}: ${MAX_UPLOADS} uploads are already in progress; try again when one finishes`,
+      });
+      return;
+    }
     let text: string;
+    if (upload) uploads++;
     try {
       text = await readBody(req, limit);
     } catch (err) {
@@ -144,6 +181,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         });
       }
       return;
+    } finally {
+      if (upload) uploads--;
     }
     let args: unknown;
     try {
@@ -162,7 +201,14 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     }
   }
 
-  const server = createServer((req, res) => {
+  const serverOptions = {
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, opts.requestTimeoutMs ?? HEADERS_TIMEOUT_MS),
+    requestTimeout: opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: 5_000,
+    // Node checks the timeouts on this interval (default 30 s, which would let them overrun).
+    connectionsCheckingInterval: 1_000,
+  };
+  const server = createServer(serverOptions, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!hostAllowed(req)) {
       res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end('wrong Host header\n');
@@ -176,8 +222,6 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       else res.destroy();
     });
   });
-  // Uploads of a few hundred MB over loopback are quick; a stalled client should not hold a socket forever.
-  server.requestTimeout = 10 * 60_000;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const sockets = new Set<WebSocket>();
@@ -187,8 +231,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (!hostAllowed(req)) return refuse('421 Misdirected Request');
+    if (!originAllowed(req)) return refuse('403 Forbidden');
     if (url.pathname !== EVENTS_PATH) return refuse('404 Not Found');
-    if (!tokenMatches(token, requestToken(req, url))) return refuse('401 Unauthorized');
+    if (!tokenMatches(token, requestToken(req, url, true))) return refuse('401 Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));

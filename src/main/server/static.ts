@@ -23,7 +23,7 @@ const TYPES: Record<string, string> = {
 /** The policy when the page has none (it should: src/renderer/index.html carries a meta tag). */
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "media-src 'self' blob: data:; connect-src 'self' ws: wss:";
+  "media-src 'self' blob: data:; connect-src 'self'";
 
 /** Directives a meta tag cannot carry, added to the header. */
 const HEADER_ONLY = "object-src 'none'; base-uri 'self'; frame-ancestors 'none'";

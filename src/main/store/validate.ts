@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
+import { formatZodError } from '../../shared/zod-issues.js';
 import { RUN_STATUSES } from '../../shared/runs.js';
 
 const num = z.number();
@@ -13,7 +14,9 @@ const anyNumber = z.custom<number>((v) => typeof v === 'number', 'expected a num
 /** NaN/Infinity become null in JSON; read them back as NaN. */
 const lossy = z.union([anyNumber, z.null()]).transform((v) => (v === null ? Number.NaN : v));
 
-export const featureConfigSchema = z.looseObject({
+// Loose on purpose (not the shared FeatureConfigSchema): a stored or imported run keeps whatever a
+// newer or older app wrote, and is still listed and compared.
+export const storedFeatureConfigSchema = z.looseObject({
   sampleRate: num,
   nFft: num,
   hopLength: num,
@@ -30,7 +33,7 @@ export const featureConfigSchema = z.looseObject({
 
 export const trainConfigSchema = z.looseObject({
   labels: z.array(z.string()).min(1),
-  features: featureConfigSchema,
+  features: storedFeatureConfigSchema,
   augment: z.looseObject({ kinds: z.array(z.string()), copiesPerClip: num }),
   model: z.looseObject({ kind: z.string() }),
   optimizer: z.looseObject({ learningRate: num, batchSize: num, epochs: num }),
@@ -187,11 +190,6 @@ export const runExportSchema = z.object({
 export function parseOrThrow<T>(schema: z.ZodType, value: unknown, what: string, path?: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data as T;
-  const issues = r.error.issues.slice(0, 3).map((i) => {
-    const at = i.path.map(String).join('.');
-    return at ? `${at}: ${i.message}` : i.message;
-  });
-  const more = r.error.issues.length > 3 ? ` (+${r.error.issues.length - 3} more)` : '';
   const where = path ? `: ${path}` : '';
-  throw new SerError('ValidationError', `invalid ${what}: ${issues.join('; ')}${more}${where}`, path);
+  throw new SerError('ValidationError', `invalid ${what}: ${formatZodError(r.error)}${where}`, path);
 }

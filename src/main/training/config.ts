@@ -5,6 +5,7 @@
  */
 import { SEED_EMOTIONS } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
+import { formatZodError } from '../../shared/zod-issues.js';
 import { TrainConfigSchema } from '../../shared/train-schema.js';
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../shared/features.js';
 import {
@@ -28,9 +29,7 @@ const trainConfigSchema = TrainConfigSchema.omit({ features: true });
 export function validateTrainConfig(value: unknown): TrainConfig {
   const parsed = trainConfigSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue && issue.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new SerError('ValidationError', `training config: ${field}${issue?.message ?? 'invalid'}`);
+    throw new SerError('ValidationError', `training config: ${formatZodError(parsed.error)}`);
   }
   const features = parseFeatureConfig(
     (value as { features?: unknown }).features,

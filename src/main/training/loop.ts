@@ -5,6 +5,7 @@
  */
 import { SerError } from '../../shared/errors.js';
 import type { EpochMetrics, LearningRateSchedule } from '../../shared/training.js';
+import { FusedAdam } from '../model/adam.js';
 import { tf, type LayersModel, type Tensor } from '../model/tf.js';
 import type { ExampleSet } from './examples.js';
 import { seededRng, shuffle, type Rng } from '../util/rng.js';
@@ -108,11 +109,6 @@ export function learningRateAt(
   return 0.5 * base * (1 + Math.cos((Math.PI * Math.min(step, total)) / total));
 }
 
-/** tf's Adam reads its learning rate at every update but types it read-only. */
-function setLearningRate(optimizer: tf.AdamOptimizer, lr: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = lr;
-}
-
 export async function fitModel(
   model: LayersModel,
   train: ExampleSet,
@@ -122,7 +118,8 @@ export async function fitModel(
   if (train.size === 0) throw new SerError('TrainingError', 'the training split is empty');
   const k = model.outputs[0]!.shape[1] as number;
   const rng = seededRng(opts.seed);
-  const optimizer = tf.train.adam(opts.learningRate);
+  // Adam in one pass per weight array (model/adam.ts), not tfjs's dozen kernels per variable.
+  const optimizer = new FusedAdam(opts.learningRate);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const batches = Math.ceil(train.size / opts.batchSize);
   const history: EpochMetrics[] = [];
@@ -144,14 +141,11 @@ export async function fitModel(
       for (let b = 0; b < batches; b++) {
         throwIfAborted(opts.signal);
         const tb = performance.now();
-        setLearningRate(
-          optimizer,
-          learningRateAt(
-            opts.learningRate,
-            opts.schedule ?? 'constant',
-            (epoch - 1) * batches + b,
-            opts.epochs * batches,
-          ),
+        optimizer.learningRate = learningRateAt(
+          opts.learningRate,
+          opts.schedule ?? 'constant',
+          (epoch - 1) * batches + b,
+          opts.epochs * batches,
         );
         const idx = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
         const x = batchTensor(train, idx, rng);

@@ -5,22 +5,23 @@
  * with the token taken from the page URL and kept in sessionStorage so a reload still works.
  * Errors are thrown as SerError, so `${err}` reads `DecodeError: not a WAV/MP3/FLAC/OGG file: x`.
  */
+import { EVENTS_PATH, methodPath } from '../../../../shared/channels.js';
+import type {
+  ArgsOf,
+  ArgsTuple,
+  EventMap,
+  EventName,
+  MethodName,
+  ResultOf,
+} from '../../../../shared/contract.js';
 import {
-  EVENTS_PATH,
   decodeWire,
   encodeWire,
-  methodPath,
-  type ArgsOf,
-  type ArgsTuple,
   type CallOutcome,
   type ErrorBody,
   type EventEnvelope,
-  type EventMap,
-  type EventName,
-  type MethodName,
-  type ResultOf,
   type SerStudioBridge,
-} from '../../../../shared/contract.js';
+} from '../../../../shared/wire.js';
 import { SerError, fromErrorData, isSerErrorCode } from '../../../../shared/errors.js';
 
 export type { ArgsOf, ResultOf, MethodName, EventName, EventMap };

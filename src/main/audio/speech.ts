@@ -1,0 +1,241 @@
+/**
+ * Is there speech in this clip at all? Run before any prediction (infer, the classify API) and
+ * on every training clip, so silence, a hum, a test tone or a click never gets an emotion.
+ *
+ * Deliberately cheap and conservative (it must pass every real RAVDESS clip, tests/unit/speech-check
+ * checks all 1200): the clip is high-passed of its DC, downsampled to 8 kHz and cut into 32 ms
+ * frames; a frame counts as voiced when it is loud relative to the clip (within 40 dB of its
+ * loudest frame and above -60 dBFS), periodic at a pitch between 60 and 400 Hz (normalised
+ * autocorrelation), and not a single steady sinusoid (most of its energy in one spectral peak).
+ * A clip needs MIN_VOICED_SECONDS of such frames. Reasons are one line naming the file.
+ */
+import FFT from 'fft.js';
+import { SerError } from '../../shared/errors.js';
+import { resample } from './resample.js';
+
+/** Voiced audio a clip needs to count as speech (RAVDESS's shortest sentence has ~0.9 s). */
+export const MIN_VOICED_SECONDS = 0.5;
+/** Peak (after removing DC) below which a clip is silent: -70 dBFS, about 10 LSB of 16-bit dither. */
+export const SILENCE_PEAK = 10 ** (-70 / 20);
+
+const RATE = 8000;
+const FRAME = 256; // 32 ms
+const HOP = 128; // 16 ms
+const MIN_LAG = Math.floor(RATE / 400);
+const MAX_LAG = Math.ceil(RATE / 60);
+/** Normalised autocorrelation a frame needs to count as periodic (voiced speech: ~0.6-0.95). */
+const PERIODICITY = 0.5;
+/** How far that peak must rise above the lowest correlation at shorter lags. */
+const PROMINENCE = 0.3;
+/** Share of a frame's energy within +-2 bins of its strongest bin above which it is a pure tone. */
+const TONE_SHARE = 0.9;
+/** Share of voiced frames at one pitch above which the clip is a steady buzz, not speech. */
+const STEADY_SHARE = 0.9;
+
+export interface SpeechStats {
+  seconds: number;
+  voicedSeconds: number;
+  /** Frames loud enough to matter. */
+  activeFrames: number;
+  /** Of the loud, periodic frames: how many were one steady sinusoid. */
+  toneFrames: number;
+  /** Median frequency of the tone frames, Hz (0 when none). */
+  toneHz: number;
+  /** Share of voiced frames at the most common pitch (+-1 lag): speech moves, a buzzer does not. */
+  steadyShare: number;
+}
+
+export interface SpeechVerdict {
+  ok: boolean;
+  /** Why not, one line without the file name (set when ok is false). */
+  reason?: string;
+  stats: SpeechStats;
+}
+
+function db(x: number): string {
+  return x > 0 ? `${(20 * Math.log10(x)).toFixed(1)} dBFS` : 'digital silence';
+}
+
+/** Analyse mono samples at `rate` Hz; never throws. */
+export function speechVerdict(samples: Float32Array, rate: number): SpeechVerdict {
+  const seconds = samples.length / rate;
+  const stats: SpeechStats = {
+    seconds,
+    voicedSeconds: 0,
+    activeFrames: 0,
+    toneFrames: 0,
+    toneHz: 0,
+    steadyShare: 0,
+  };
+  const no = (reason: string): SpeechVerdict => ({ ok: false, reason, stats });
+  let sum = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const v = samples[i]!;
+    if (!Number.isFinite(v)) return no(`no speech: the audio holds non-finite samples (${v})`);
+    sum += v;
+  }
+  if (seconds < MIN_VOICED_SECONDS) {
+    return no(
+      `no speech: the clip is ${seconds.toFixed(3)} s long, under the ${MIN_VOICED_SECONDS} s needed`,
+    );
+  }
+  const mean = sum / samples.length;
+  let peak = 0;
+  for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]! - mean));
+  if (!(peak >= SILENCE_PEAK)) {
+    return Math.abs(mean) >= SILENCE_PEAK
+      ? no(`no speech: a constant level (DC ${mean.toFixed(3)}), no signal`)
+      : no(
+          peak > 0
+            ? `no speech: silence (peak ${db(peak)})`
+            : 'no speech: digital silence (every sample is zero)',
+        );
+  }
+  const centred = new Float32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) centred[i] = samples[i]! - mean;
+  const x = rate === RATE ? centred : resample(centred, rate, RATE);
+
+  const frames = Math.max(0, Math.floor((x.length - FRAME) / HOP) + 1);
+  const energy = new Float64Array(frames);
+  let maxE = 0;
+  for (let f = 0; f < frames; f++) {
+    let e = 0;
+    for (let i = f * HOP, end = i + FRAME; i < end; i++) e += x[i]! * x[i]!;
+    energy[f] = e / FRAME;
+    if (energy[f]! > maxE) maxE = energy[f]!;
+  }
+  const floor = Math.max(maxE * 1e-4, 1e-8); // 40 dB under the loudest frame, and -80 dBFS
+  const fft = new FFT(FRAME);
+  const acf = new Autocorrelation();
+  const spec = fft.createComplexArray() as number[];
+  const win = new Float64Array(FRAME);
+  const windowed = new Array<number>(FRAME).fill(0);
+  for (let i = 0; i < FRAME; i++) win[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / FRAME);
+  const toneHz: number[] = [];
+  const lags: number[] = [];
+  let voiced = 0;
+  for (let f = 0; f < frames; f++) {
+    if (energy[f]! < floor) continue;
+    stats.activeFrames++;
+    const at = f * HOP;
+    if (acf.periodicity(x, at) < PERIODICITY) continue;
+    for (let i = 0; i < FRAME; i++) windowed[i] = x[at + i]! * win[i]!;
+    fft.realTransform(spec, windowed);
+    let total = 0;
+    let best = 0;
+    let bestBin = 0;
+    const power = new Float64Array(FRAME / 2 + 1);
+    for (let k = 0; k <= FRAME / 2; k++) {
+      const p = spec[2 * k]! ** 2 + spec[2 * k + 1]! ** 2;
+      power[k] = p;
+      total += p;
+      if (p > best) {
+        best = p;
+        bestBin = k;
+      }
+    }
+    let near = 0;
+    for (let k = Math.max(0, bestBin - 2); k <= Math.min(FRAME / 2, bestBin + 2); k++) near += power[k]!;
+    if (total > 0 && bestBin >= 2 && near / total > TONE_SHARE) {
+      stats.toneFrames++;
+      toneHz.push((bestBin * RATE) / FRAME);
+      continue;
+    }
+    voiced++;
+    lags.push(acf.lag);
+  }
+  stats.voicedSeconds = (voiced * HOP) / RATE;
+  if (toneHz.length) stats.toneHz = toneHz.sort((a, b) => a - b)[toneHz.length >> 1]!;
+  const steady = steadyPitch(lags);
+  stats.steadyShare = steady.share;
+  if (stats.voicedSeconds >= MIN_VOICED_SECONDS && steady.share <= STEADY_SHARE) return { ok: true, stats };
+  if (steady.share > STEADY_SHARE && stats.voicedSeconds >= MIN_VOICED_SECONDS) {
+    return no(`no speech: a steady buzz or tone (pitch fixed at about ${Math.round(RATE / steady.lag)} Hz)`);
+  }
+  if (stats.toneFrames > voiced && stats.toneFrames * HOP >= 0.25 * RATE) {
+    return no(`no speech: a steady tone (about ${Math.round(stats.toneHz)} Hz)`);
+  }
+  return no(
+    `no speech: ${stats.voicedSeconds.toFixed(2)} s of voiced audio, under the ${MIN_VOICED_SECONDS} s needed (peak ${db(peak)})`,
+  );
+}
+
+/** The most common pitch lag (+-1) and the share of voiced frames at it. */
+function steadyPitch(lags: number[]): { lag: number; share: number } {
+  if (lags.length === 0) return { lag: 0, share: 0 };
+  const counts = new Map<number, number>();
+  for (const l of lags) counts.set(l, (counts.get(l) ?? 0) + 1);
+  let lag = 0;
+  let best = 0;
+  for (const l of counts.keys()) {
+    const c = (counts.get(l - 1) ?? 0) + (counts.get(l) ?? 0) + (counts.get(l + 1) ?? 0);
+    if (c > best) {
+      best = c;
+      lag = l;
+    }
+  }
+  return { lag, share: best / lags.length };
+}
+
+/** Highest normalised autocorrelation of a frame over pitch lags 60-400 Hz, via one FFT. */
+class Autocorrelation {
+  private readonly fft = new FFT(2 * FRAME);
+  private readonly input = new Array<number>(2 * FRAME).fill(0);
+  private readonly spec = this.fft.createComplexArray() as number[];
+  private readonly back = this.fft.createComplexArray() as number[];
+  private readonly squares = new Float64Array(FRAME + 1);
+  private readonly values = new Float64Array(MAX_LAG + 2);
+
+  /** The best lag of the last call. */
+  lag = 0;
+
+  periodicity(x: Float32Array, at: number): number {
+    const { input, spec, back, squares } = this;
+    for (let i = 0; i < FRAME; i++) {
+      const v = x[at + i]!;
+      input[i] = v;
+      squares[i + 1] = squares[i]! + v * v;
+    }
+    this.fft.realTransform(spec, input);
+    this.fft.completeSpectrum(spec);
+    for (let k = 0; k < 2 * FRAME; k++) {
+      spec[2 * k] = spec[2 * k]! ** 2 + spec[2 * k + 1]! ** 2;
+      spec[2 * k + 1] = 0;
+    }
+    this.fft.inverseTransform(back, spec);
+    const total = squares[FRAME]!;
+    const value = this.values;
+    for (let lag = 1; lag <= MAX_LAG + 1; lag++) {
+      // Energy of the overlapping parts: x[0, FRAME - lag) and x[lag, FRAME).
+      const d = Math.sqrt(squares[FRAME - lag]! * (total - squares[lag]!));
+      value[lag] = d > 0 ? back[2 * lag]! / d : 0;
+    }
+    // Only prominent peaks count: a period shows as a rise after a dip, while low-passed noise
+    // correlates most at the shortest lag and falls from there, with small wiggles.
+    const dip = new Float64Array(MAX_LAG + 1);
+    dip[0] = 1;
+    for (let lag = 1; lag <= MAX_LAG; lag++) dip[lag] = Math.min(dip[lag - 1]!, value[lag]!);
+    const peak = (lag: number) =>
+      value[lag]! >= value[lag - 1]! &&
+      value[lag]! >= value[lag + 1]! &&
+      value[lag]! - dip[lag]! >= PROMINENCE;
+    let best = 0;
+    for (let lag = MIN_LAG; lag <= MAX_LAG; lag++) if (peak(lag) && value[lag]! > best) best = value[lag]!;
+    // The pitch is the shortest peak nearly as good as the best (multiples of the period score
+    // the same), so a steady sound reports one lag, not a period and its octaves in turn.
+    for (let lag = MIN_LAG; lag <= MAX_LAG; lag++) {
+      if (peak(lag) && value[lag]! >= 0.9 * best) {
+        this.lag = lag;
+        break;
+      }
+    }
+    return best;
+  }
+}
+
+/** Throw NoSpeech naming the file unless the clip holds speech. */
+export function assertSpeech(samples: Float32Array, rate: number, name: string, path = name): SpeechStats {
+  const v = speechVerdict(samples, rate);
+  if (!v.ok) throw new SerError('NoSpeech', `${v.reason}: ${name}`, path);
+  return v.stats;
+}
