@@ -17,7 +17,14 @@ import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js'
 import type { FeatureConfig } from './features.js';
 import { RunFilterSchema } from './runs.js';
 import type { RunComparison, RunRecord, RunSummary } from './runs.js';
-import type { AugmentKind, BackendName, Prediction, TrainConfig, TrainEvent } from './training.js';
+import type {
+  AugmentKind,
+  BackendName,
+  CalibrationInfo,
+  Prediction,
+  TrainConfig,
+  TrainEvent,
+} from './training.js';
 import type { Settings } from './settings.js';
 import { AugmentConfigSchema, AugmentKindSchema, TrainConfigSchema } from './train-schema.js';
 
@@ -114,12 +121,23 @@ export interface AugmentPreview {
 }
 
 export type ClassifyEntry =
-  { ok: true; name: string; prediction: Prediction } | { ok: false; name: string; error: SerErrorData };
+  | {
+      ok: true;
+      name: string;
+      /** Calibrated when the call calibrated (see ClassifyResult.calibration). */
+      prediction: Prediction;
+      /** The same clip classified alone, when `prediction` is calibrated. */
+      uncalibrated?: Prediction;
+    }
+  | { ok: false; name: string; error: SerErrorData };
 
 export interface ClassifyResult {
-  model: { runId: string | null; labels: string[] };
+  model: { runId: string | null; labels: string[]; expectsCalibration: boolean };
   /** One entry per file, in the order given. */
   results: ClassifyEntry[];
+  /** What calibrated the predictions (null: none), and why not when `sameSpeaker` was asked for. */
+  calibration: CalibrationInfo | null;
+  calibrationNote?: string;
 }
 
 export interface ModelInfo {
@@ -233,6 +251,11 @@ export const CONTRACT = {
       files: z.array(AudioFileSchema).min(1, 'give at least one file').max(1000),
       /** A run id, or null / 'default' for the bundled model; omitted: the model in settings. */
       modelRunId: RunIdSchema.nullable().optional(),
+      /**
+       * The files are one speaker's: their unlabeled audio calibrates a model trained with
+       * per-speaker normalisation, and each result also carries the uncalibrated prediction.
+       */
+      sameSpeaker: z.boolean().optional(),
     }),
     'Classify files with the default model or a run’s model; a bad file gets an error entry.',
   ),
