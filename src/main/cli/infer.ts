@@ -86,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     try {
       calibration = f.calibrate ? await calibrate(c, f.calibrate, !f.json) : null;
-      if (!f.calibrate && expectsCalibration(c.meta) && !f.json) {
+      if (!f.calibrate && expectsCalibration(c.meta) && !f.json && process.stderr.isTTY) {
         console.error(
           `ser infer: uncalibrated: this model expects calibration with clips of the speaker (--calibrate, at least ${CALIBRATION_MINIMUM.clips} clips and ${CALIBRATION_MINIMUM.seconds} s); answering with a typical speaker's statistics`,
         );
