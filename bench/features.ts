@@ -20,7 +20,7 @@ import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../src/shared/featur
 import { decodeFile } from '../src/main/audio/decode.js';
 import { createProgress } from '../src/main/cli/progress.js';
 import { extractFeatures } from '../src/main/features/extract.js';
-import { extractMany, isExtractError } from '../src/main/features/pool.js';
+import { extractMany, isExtractError } from '../src/main/features/worker-pool.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');

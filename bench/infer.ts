@@ -15,7 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { decodeFile } from '../src/main/audio/decode.js';
 import { extractFeatures } from '../src/main/features/extract.js';
 import { backendInfo } from '../src/main/model/backend.js';
-import { classify, classifyMatrices, defaultModelDir, loadClassifier } from '../src/main/training/predict.js';
+import {
+  classify,
+  classifyMatrices,
+  defaultModelDir,
+  loadClassifier,
+} from '../src/main/inference/predict.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');

@@ -25,10 +25,10 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_FEATURE_CONFIG, frameWidth } from '../src/shared/features.js';
 import type { BackendName, ModelConfig } from '../src/shared/training.js';
 import { backendInfo, BACKEND_ORDER, initBackend } from '../src/main/model/backend.js';
-import { buildModel, modelInput } from '../src/main/model/cnn-lstm.js';
+import { buildModel, modelInput } from '../src/main/model/build.js';
 import { opTimings } from '../src/main/model/custom-op.js';
 import { SerBatchNorm, SerLSTM } from '../src/main/model/layers.js';
-import { installFastWasmSlice } from '../src/main/model/wasm-kernels.js';
+import { installFastWasmSlice } from '../src/main/model/wasm-slice-kernel.js';
 import { MLP_BASELINE, MODEL_PRESETS } from '../src/main/model/presets.js';
 import { tf, type Tensor } from '../src/main/model/tf.js';
 import { FusedAdam } from '../src/main/model/adam.js';
@@ -427,10 +427,10 @@ if (args.includes('--ablation') && backends.includes('wasm')) {
 // ---- HOOK(training): the default model's whole run on RAVDESS ----------------------------
 // Seconds and test accuracy of a full `ser train` with the default settings belong to the
 // training pipeline. With --full-run this calls `benchDefaultRun()` from
-// src/main/training/bench-run.ts when that module exists, and records what it returns.
+// bench/default-run.ts when that module exists, and records what it returns.
 let fullRun: Record<string, unknown> | null = null;
 if (args.includes('--full-run')) {
-  const mod = '../src/main/training/bench-run.js';
+  const mod = './default-run.js';
   try {
     const { benchDefaultRun } = (await import(/* @vite-ignore */ mod)) as {
       benchDefaultRun: () => Promise<Record<string, unknown>>;

@@ -4,7 +4,7 @@
  *   node bin/run-ts.mjs scripts/train-default-model.ts [--data DIR] [--out DIR] [--json]
  *
  * (defaults: ../shared/data/ravdess-16k, resources/models/default). Trains the recipe of
- * src/main/training/default-model.ts twice: on actors 1-16, tested on actors 17-20 (the
+ * src/main/recipe/default-model.ts twice: on actors 1-16, tested on actors 17-20 (the
  * accuracy to expect on unheard voices), then on all 20 actors, saved. Prints both, and the
  * model folder's size. About 15 minutes on 2 cores; features are cached in
  * $SER_CACHE_DIR or <tmp>/ser-feature-cache.
@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createProgress } from '../src/main/cli/progress.js';
-import { makeDefaultModel } from '../src/main/training/default-model.js';
+import { makeDefaultModel } from '../src/main/recipe/default-model.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const { values } = parseArgs({

@@ -8,7 +8,7 @@ and one JSON line back per request,
     {"model": ..., "msPerSample": wall ms, "cpuMsPerSample": process CPU ms, "samples": N}
 after a warm-up batch. One thread (torch.set_num_threads(1)), as SER's wasm backend uses.
 
-The architectures mirror src/main/model/cnn-lstm.ts:
+The architectures mirror src/main/model/build.ts:
 - recipe CNN-LSTM (MODEL_PRESETS.best): 128 x 187 input; conv 64 k5 (no bias) -> batch norm ->
   max-pool 2 -> relu -> dropout 0.2; conv 128 k3 (no bias) -> batch norm -> max-pool 4 -> relu ->
   dropout; LSTM 64 (last state) -> dropout -> dense 64 relu -> dropout -> dense 6.

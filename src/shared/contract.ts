@@ -11,6 +11,7 @@
  * Plain data only: no Node, DOM or Electron imports (the renderer bundles this file).
  */
 import { z } from 'zod';
+import type { ClipEvaluation } from './clips.js';
 import type { DatasetScan } from './dataset.js';
 import type { SerErrorData } from './errors.js';
 import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js';
@@ -22,6 +23,7 @@ import type {
   BackendName,
   CalibrationInfo,
   Prediction,
+  SplitConfig,
   TrainConfig,
   TrainEvent,
 } from './training.js';
@@ -146,6 +148,8 @@ export interface ModelInfo {
   name: string;
   labels: string[];
   accuracy: number | null;
+  /** How `accuracy` was measured (null: the bundled model, or no split recorded). */
+  split: SplitConfig | null;
 }
 
 export interface Preset<T> {
@@ -281,6 +285,10 @@ export const CONTRACT = {
 
   'runs.list': method<RunSummary[]>()(RunFilterSchema.optional(), 'Saved runs, filtered and sorted.'),
   'runs.get': method<RunRecord>()(z.strictObject({ id: RunIdSchema }), 'One run in full.'),
+  'runs.clips': method<ClipEvaluation[]>()(
+    z.strictObject({ id: RunIdSchema }),
+    'Clip-level results of every evaluation of a run: its test clips (or each fold), then later evaluations.',
+  ),
   'runs.compare': method<RunComparison>()(
     z.strictObject({ ids: z.array(RunIdSchema).min(2, 'choose at least two runs').max(20) }),
     'Config diff (only what differs), metrics side by side, the runs in full.',

@@ -1,6 +1,14 @@
 /** Experiment runs as stored and compared. */
 import { z } from 'zod';
-import type { BackendName, CurveFit, EpochMetrics, Evaluation, TrainConfig } from './training.js';
+import type { ClipEvaluation, ClipEvaluationInput } from './clips.js';
+import type {
+  BackendName,
+  CurveFit,
+  EpochMetrics,
+  Evaluation,
+  SplitConfig,
+  TrainConfig,
+} from './training.js';
 
 export const RunStatusSchema = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
@@ -39,6 +47,8 @@ export interface RunSummary {
   /** Unweighted average recall of the final evaluation. */
   uar: number | null;
   epochs: number;
+  /** How the test number was measured (describeProtocol in clips.ts says it in words). */
+  split: SplitConfig | null;
 }
 
 export interface RunRecord extends RunSummary {
@@ -97,6 +107,8 @@ export interface ArtifactInput {
 export interface FinishRunInput {
   status: FinishStatus;
   evaluation?: Evaluation;
+  /** Clip-level results of the evaluation: the test clips, or one entry per k-fold fold. */
+  clipEvaluations?: ClipEvaluationInput[];
   fits?: CurveFit[];
   artifacts?: ArtifactInput[];
   error?: string;
@@ -152,6 +164,8 @@ export interface RunExport {
   version: 1;
   exportedAt: string;
   run: RunRecord;
+  /** The run's clip-level evaluations (absent in exports from before they were stored). */
+  clipEvaluations?: Omit<ClipEvaluation, 'id'>[];
   /** Copies of the run's artifacts, relative to the export folder, with the copy's checksum. */
   files: { kind: RunArtifact['kind']; path: string; sha256: string }[];
 }

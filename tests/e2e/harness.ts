@@ -31,6 +31,10 @@ export interface StartAppOptions {
   dbPath?: string;
   /** Show the browser (debugging on a desktop). */
   headed?: boolean;
+  /** Extra Chromium flags (e.g. a WAV file as the fake microphone). */
+  browserArgs?: string[];
+  /** The page's prefers-color-scheme (default light). */
+  colorScheme?: 'light' | 'dark';
 }
 
 export interface App {
@@ -51,6 +55,16 @@ export interface App {
   /** Save test-results/screenshots/<name>.png (full page) and return its path. */
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
+}
+
+/** Chromium flags that make FILE the microphone (played in a loop) and grant it without a prompt. */
+export function fakeMicrophone(file: string): string[] {
+  return [
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${file}`,
+    '--autoplay-policy=no-user-gesture-required',
+  ];
 }
 
 export const BROWSER_ARGS = [
@@ -77,8 +91,15 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
   const host = await startWebHost({ service, webDir: WEB_DIR });
   let browser: Browser | null = null;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS, headless: !opts.headed });
-    const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...BROWSER_ARGS, ...(opts.browserArgs ?? [])],
+      headless: !opts.headed,
+    });
+    const context = await browser.newContext({
+      viewport: opts.viewport ?? { width: 1280, height: 800 },
+      colorScheme: opts.colorScheme ?? 'light',
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('console', (m) => {

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeFile } from '../../src/main/audio/decode.js';
 import { ClassifierCache } from '../../src/main/api/classifiers.js';
 import { openStore } from '../../src/main/store/index.js';
-import { defaultModelDir } from '../../src/main/training/predict.js';
+import { defaultModelDir } from '../../src/main/inference/predict.js';
 import { HAVE_RAVDESS, MISSING_DATA, ravdessClip } from '../helpers/shared-data.js';
 
 const MODEL = defaultModelDir();

@@ -80,6 +80,35 @@ describe.skipIf(!HAVE_RAVDESS)(`ser train / ser evaluate ${HAVE_RAVDESS ? '' : M
     expect(ev).toMatchObject({ n: 48, labels: ['calm', 'angry', 'sad'] });
     // The same model on the same clips: the same accuracy as the training run measured.
     expect(ev.accuracy).toBeCloseTo(out.testAccuracy as number, 10);
+    expect(ev.recorded).toMatchObject({ runId: out.runId });
+
+    // `ser runs show --json`: the protocol, accuracy per test speaker, and every clip of both evaluations.
+    const s = ser(['runs', 'show', (out.runId as string).slice(0, 8), '--db', db, '--json']);
+    expect(s.code).toBe(0);
+    const shown = JSON.parse(s.last) as {
+      protocol: { kind: string; sentence: string };
+      speakers: { speaker: string; n: number; accuracy: number }[];
+      clipEvaluations: { kind: string; clips: { speaker: string; label: string; predicted: string }[] }[];
+    };
+    expect(shown.protocol).toMatchObject({
+      kind: 'speaker-independent',
+      sentence: 'Tested on speakers 5,6, never heard in training.',
+    });
+    expect(shown.speakers.map((x) => [x.speaker, x.n])).toEqual([
+      ['05', 24],
+      ['06', 24],
+    ]);
+    const mean = (shown.speakers[0]!.accuracy + shown.speakers[1]!.accuracy) / 2;
+    expect(mean).toBeCloseTo(out.testAccuracy as number, 10);
+    expect(shown.clipEvaluations.map((x) => [x.kind, x.clips.length])).toEqual([
+      ['test', 48],
+      ['evaluate', 48],
+    ]);
+    // The text output names the protocol first and lists accuracy per speaker.
+    const text = ser(['runs', 'show', (out.runId as string).slice(0, 8), '--db', db]).stdout;
+    expect(text.split('\n')[0]).toBe('Tested on speakers 5,6, never heard in training.');
+    expect(text).toMatch(/accuracy per test speaker\n\s+SPEAKER\s+CORRECT\s+ACC\n\s+05\s+\d+\/24\s+\d+\.\d%/);
+    expect(text).toMatch(/evaluated .* \(speakers 5,6\): \d+\/48 = /);
   });
 
   it('refuses bad flags with one line and exit code 2', () => {

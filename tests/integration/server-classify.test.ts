@@ -11,7 +11,7 @@ import { decodeWire, encodeWire } from '../../src/shared/wire.js';
 import { createService } from '../../src/main/api/service.js';
 import type { Service } from '../../src/main/api/types.js';
 import { startWebHost, type WebHost } from '../../src/main/server/http.js';
-import { defaultModelDir } from '../../src/main/training/predict.js';
+import { defaultModelDir } from '../../src/main/inference/predict.js';
 import { HAVE_RAVDESS, MISSING_DATA, ravdessClip } from '../helpers/shared-data.js';
 
 const MODEL_DIR = defaultModelDir();

@@ -169,6 +169,7 @@ describe('listing', () => {
       macroF1: 35 / 40,
       uar: 35 / 40,
       epochs: 5,
+      split: sampleConfig().split,
     });
   });
 

@@ -82,6 +82,8 @@ describe('store schema and migrations', () => {
       expect(a.artifacts).toEqual([{ kind: 'model', path: '/models/old', sha256: 'b'.repeat(64) }]);
       // Backfilled summary columns.
       expect(a.epochs).toBe(7);
+      expect(a.split).toEqual(sampleConfig().split);
+      expect(store.listRuns().find((r) => r.id === RUN_A)!.split).toEqual(sampleConfig().split);
       expect(a.uar).toBeCloseTo(28 / 40, 12);
       expect(a.notes).toBe(from >= 2 ? 'kept through the upgrade' : '');
       expect(a.tags).toEqual(from >= 2 ? ['baseline', 'old'] : []);
@@ -96,6 +98,24 @@ describe('store schema and migrations', () => {
       expect(b.error).toMatch(/no sign of life from process 4243 on old-host/);
       expect(b.epochs).toBe(3);
       expect(store.integrityCheck()).toEqual(['ok']);
+      // Runs from before clip-level results have none, and can be given some (a later evaluation).
+      expect(store.getClipEvaluations(RUN_A)).toEqual([]);
+      const later = store.addEvaluation(RUN_A, {
+        kind: 'evaluate',
+        fold: null,
+        dataRoot: '/data',
+        labels: LABELS,
+        clips: [
+          {
+            path: '/data/a.wav',
+            speaker: '17',
+            label: LABELS[0]!,
+            predicted: LABELS[1]!,
+            probabilities: LABELS.map((_, i) => (i === 1 ? 0.7 : 0.3 / (LABELS.length - 1))),
+          },
+        ],
+      });
+      expect(later.clips).toHaveLength(1);
 
       // The upgraded file takes new runs and reopens without another backup.
       const id = store.createRun({

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/main/store/run-store.js';
 import { buildTrainConfig } from '../../src/main/training/config.js';
 import { startTrainingJob } from '../../src/main/training/job.js';
-import { classify, disposeClassifier, loadClassifier } from '../../src/main/training/predict.js';
+import { classify, disposeClassifier, loadClassifier } from '../../src/main/inference/predict.js';
 import type { TrainConfig, TrainEvent, TrainRequest } from '../../src/shared/training.js';
 import { HAVE_RAVDESS, MISSING_DATA, linkRavdessSubset } from '../helpers/shared-data.js';
 
@@ -91,6 +91,22 @@ describe.skipIf(!HAVE_RAVDESS)(`training job on real clips ${HAVE_RAVDESS ? '' :
       expect(run.fits.map((f) => f.series)).toContain('valLoss');
       expect(run.artifacts[0]!.path).toBe(r.modelDir);
       expect(run.backend).toBe(r.backend);
+      // Every test clip is stored with its speaker, labels and probabilities, agreeing with the confusion.
+      const [test, ...more] = store.getClipEvaluations(r.runId!);
+      expect(more).toEqual([]);
+      expect(test!.kind).toBe('test');
+      expect(test!.clips).toHaveLength(32);
+      expect(new Set(test!.clips.map((c) => c.speaker))).toEqual(new Set(['07', '08']));
+      const cm = run.evaluation!.confusion;
+      const labels = run.evaluation!.labels;
+      for (const [ti, t] of labels.entries())
+        for (const [pi, p] of labels.entries())
+          expect(test!.clips.filter((c) => c.label === t && c.predicted === p)).toHaveLength(cm[ti]![pi]!);
+      for (const c of test!.clips) {
+        expect(c.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+        expect(labels[c.probabilities.indexOf(Math.max(...c.probabilities))]).toBe(c.predicted);
+        expect(c.path.startsWith(data)).toBe(true);
+      }
     } finally {
       store.close();
     }
@@ -196,6 +212,17 @@ describe.skipIf(!HAVE_RAVDESS)(`training job on real clips ${HAVE_RAVDESS ? '' :
       expect(run.metrics.map((m) => m.epoch)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
       expect(run.artifacts).toEqual([]);
       expect(run.evaluation!.folds).toHaveLength(4);
+      // One clip-level evaluation per fold, each of that fold's test speakers only.
+      const evals = store.getClipEvaluations(r.runId!);
+      expect(evals.map((x) => [x.kind, x.fold, x.clips.length])).toEqual(
+        [0, 1, 2, 3].map((f) => ['fold', f, 32]),
+      );
+      evals.forEach((x, i) =>
+        expect([...new Set(x.clips.map((c) => c.speaker))].sort()).toEqual(folds[i]!.testSpeakers),
+      );
+      evals.forEach((x, i) =>
+        expect(x.clips.filter((c) => c.label === c.predicted).length / 32).toBeCloseTo(accs[i]!, 10),
+      );
     } finally {
       store.close();
     }

@@ -6,7 +6,7 @@ import { DEFAULT_FEATURE_CONFIG } from '../../src/shared/features.js';
 import { SerError } from '../../src/shared/errors.js';
 import type { ModelConfig } from '../../src/shared/training.js';
 import { initBackend } from '../../src/main/model/backend.js';
-import { buildModel } from '../../src/main/model/cnn-lstm.js';
+import { buildModel } from '../../src/main/model/build.js';
 import {
   loadModelFolder,
   loadModelParts,

@@ -3,7 +3,7 @@ import { initBackend } from '../../src/main/model/backend.js';
 import { lstm } from '../../src/main/model/lstm-op.js';
 import { conv1dSame, matMulBias, timeMaxPool } from '../../src/main/model/ops.js';
 import { tf, type Tensor } from '../../src/main/model/tf.js';
-import { copySlice } from '../../src/main/model/wasm-kernels.js';
+import { copySlice } from '../../src/main/model/wasm-slice-kernel.js';
 
 /** max |a - b| / max |b|: one relative error for a whole tensor. */
 function relErr(a: Tensor, b: Tensor): number {

@@ -9,7 +9,7 @@ import { decodeFile } from '../../src/main/audio/decode.js';
 import { extractFeatures } from '../../src/main/features/extract.js';
 import { poolStats, pooledVector } from '../../src/main/features/matrix.js';
 import { initBackend } from '../../src/main/model/backend.js';
-import { buildModel } from '../../src/main/model/cnn-lstm.js';
+import { buildModel } from '../../src/main/model/build.js';
 import { MLP_BASELINE } from '../../src/main/model/presets.js';
 import { vectorSet, type ExampleSet } from '../../src/main/training/examples.js';
 import { fitModel, lossAndAccuracy } from '../../src/main/training/loop.js';

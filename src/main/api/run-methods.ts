@@ -40,7 +40,22 @@ function slug(s: string): string {
 function summary(r: RunRecord): RunSummary {
   const { id, name, tags, status, createdAt, finishedAt, backend, labels, accuracy, macroF1, uar, epochs } =
     r;
-  return { id, name, tags, status, createdAt, finishedAt, backend, labels, accuracy, macroF1, uar, epochs };
+  const split = r.config.split;
+  return {
+    id,
+    name,
+    tags,
+    status,
+    createdAt,
+    finishedAt,
+    backend,
+    labels,
+    accuracy,
+    macroF1,
+    uar,
+    epochs,
+    split,
+  };
 }
 
 function withTemp<T>(fn: (dir: string) => T): T {
@@ -115,6 +130,7 @@ export function createRunMethods(opts: RunMethodsOptions) {
           name: 'Default model (bundled)',
           labels: def.labels,
           accuracy: def.accuracy,
+          split: null,
         });
       const runs = store.listRuns({
         status: ['completed'],
@@ -125,7 +141,7 @@ export function createRunMethods(opts: RunMethodsOptions) {
       for (const r of runs) {
         const model = store.getRun(r.id).artifacts.find((a) => a.kind === 'model');
         if (model && existsSync(model.path))
-          out.push({ id: r.id, name: r.name, labels: r.labels, accuracy: r.accuracy });
+          out.push({ id: r.id, name: r.name, labels: r.labels, accuracy: r.accuracy, split: r.split });
       }
       return out;
     },

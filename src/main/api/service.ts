@@ -26,7 +26,7 @@ import { SettingsFile } from './settings-file.js';
 import type { Service, ServiceOptions } from './types.js';
 import { scanDataset } from '../dataset/scan.js';
 import { validateTrainConfig } from '../training/config.js';
-import { defaultModelDir } from '../training/predict.js';
+import { defaultModelDir } from '../inference/predict.js';
 import { backendInfo, initBackend } from '../model/backend.js';
 import { packageVersion } from '../util/package-version.js';
 
@@ -140,6 +140,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
     'runs.list': (f) => runs.list(f ?? {}),
     'runs.get': (a) => runs.get(a),
+    'runs.clips': async ({ id }) => store.getClipEvaluations(id),
     'runs.compare': (a) => runs.compare(a),
     'runs.update': (a) => runs.update(a),
     'runs.delete': (a) => runs.delete(a),

@@ -1,20 +1,34 @@
 /**
  * `ser evaluate --model PATH|RUN_ID --data DIR [--actors LIST]`: a saved model's accuracy,
  * macro-F1, per-class metrics and confusion matrix on a folder of clips (optionally only some
+<<<<<<< HEAD
  * speakers), and its accuracy per speaker. `--calibrate speaker`: for a model trained with
  * per-speaker normalisation, each speaker's clips (unlabeled use) calibrate that speaker; without
  * it every clip is classified alone. With --json the last stdout line is one JSON object.
+=======
+ * speakers). With --json the last stdout line is one JSON object.
+ *
+ * When the model is a run's (a run id, or a run's model folder) the evaluation is recorded with
+ * that run, clip by clip, so `ser runs show` and the app list it beside the run's own test.
+>>>>>>> main
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js';
 import { scanDataset } from '../dataset/scan.js';
 import { defaultDbPath } from '../store/paths.js';
 import { openStore, type RunStore } from '../store/run-store.js';
+<<<<<<< HEAD
 import { SerError } from '../../shared/errors.js';
 import type { CalibrationInfo } from '../../shared/training.js';
 import { expectsCalibration } from '../training/calibration.js';
 import { evaluateModel } from '../training/evaluate-model.js';
 import { disposeClassifier, loadClassifier } from '../training/predict.js';
+=======
+import { evaluateModel } from '../inference/evaluate-model.js';
+import { disposeClassifier, loadClassifier } from '../inference/predict.js';
+>>>>>>> main
 import { defaultCacheDir } from '../training/run-request.js';
 import { UsageError, flagsOrThrow, parseActors, parseCommandArgs } from './args.js';
 import { createProgress } from './progress.js';
@@ -69,12 +83,14 @@ export async function run(argv: string[]): Promise<number> {
   let store: RunStore | null = null;
   const progress = createProgress({ quiet: f.json });
   try {
-    if (/^[0-9a-f-]{4,36}$/i.test(f.model)) store = openStore(dbPath, { readonly: true });
+    if (/^[0-9a-f-]{4,36}$/i.test(f.model) || existsSync(dbPath)) store = openStore(dbPath);
     const c = await loadClassifier(f.model, store);
+    const runOf = c.runId ?? (typeof c.meta.metrics?.runId === 'string' ? c.meta.metrics.runId : null);
     try {
       const scan = await scanDataset(resolve(f.data), { labels: c.labels, minClasses: 1 });
       progress.start('features', scan.items.length);
       const t0 = performance.now();
+<<<<<<< HEAD
       if (f.calibrate === 'speaker' && !expectsCalibration(c.meta)) {
         throw new SerError(
           'ValidationError',
@@ -82,6 +98,9 @@ export async function run(argv: string[]): Promise<number> {
         );
       }
       const { evaluation, skipped, calibration } = await evaluateModel(c, scan, {
+=======
+      const { evaluation, clips, skipped } = await evaluateModel(c, scan, {
+>>>>>>> main
         speakers: f.actors,
         calibrate: f.calibrate ?? 'none',
         cacheDir: defaultCacheDir(dbPath),
@@ -92,6 +111,15 @@ export async function run(argv: string[]): Promise<number> {
       for (const s of skipped.filter((s) => !s.reason.startsWith('label ')).slice(0, 20)) {
         progress.note(`skipped ${s.path}: ${s.reason}`);
       }
+      const recorded = record(store, runOf, {
+        kind: 'evaluate',
+        fold: null,
+        dataRoot: scan.root,
+        labels: c.labels,
+        clips,
+      });
+      if (!recorded.ok) progress.note(`not recorded with a run: ${recorded.why}`);
+      const speakers = speakerAccuracy(clips);
       if (f.json) {
         console.log(
           JSON.stringify({
@@ -103,20 +131,34 @@ export async function run(argv: string[]): Promise<number> {
             uar: evaluation.uar,
             perClass: evaluation.perClass,
             confusion: evaluation.confusion,
+<<<<<<< HEAD
             speakers: evaluation.speakers ?? [],
             calibration: calibration ?? null,
+=======
+            speakers,
+            clips,
+            recorded: recorded.ok ? { runId: runOf, evaluationId: recorded.id } : null,
+>>>>>>> main
             skipped: skipped.length,
             seconds: Number(seconds.toFixed(2)),
           }),
         );
       } else {
         console.log(formatEvaluation(evaluation));
+<<<<<<< HEAD
         if (evaluation.speakers?.length) {
           console.log(
             `\naccuracy per speaker: ${evaluation.speakers.map((s) => `${s.speaker} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}`,
           );
         }
         if (calibration) console.log(formatCalibration(calibration));
+=======
+        console.log(
+          `\naccuracy per speaker: ${speakers.map((s) => `${s.speaker} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}`,
+        );
+        if (recorded.ok)
+          console.log(`recorded with run ${runOf!.slice(0, 8)} (ser runs show ${runOf!.slice(0, 8)})`);
+>>>>>>> main
         console.log(`\nmodel ${c.dir}${skipped.length ? `; ${skipped.length} clips skipped` : ''}`);
       }
       return 0;
@@ -129,8 +171,24 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+<<<<<<< HEAD
 function formatCalibration(c: CalibrationInfo): string {
   return c.source === 'speaker'
     ? `calibrated per speaker: ${c.speakers} speakers, each from its own clips (at least ${c.clips} clips, ${c.seconds.toFixed(1)} s)`
     : 'uncalibrated: every clip alone (this model expects calibration: --calibrate speaker)';
+=======
+function record(
+  store: RunStore | null,
+  runId: string | null,
+  input: ClipEvaluationInput,
+): { ok: true; id: number } | { ok: false; why: string } {
+  if (!runId) return { ok: false, why: 'the model is not from a recorded run' };
+  if (!store) return { ok: false, why: 'no run database' };
+  if (store.readonly) return { ok: false, why: `the database is read-only (${store.readonlyReason})` };
+  try {
+    return { ok: true, id: store.addEvaluation(runId, input).id };
+  } catch (err) {
+    return { ok: false, why: err instanceof Error ? err.message : String(err) };
+  }
+>>>>>>> main
 }

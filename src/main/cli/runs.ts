@@ -5,6 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import {
+  describeProtocol,
+  runTestClips,
+  speakerAccuracy,
+  speakerRanges,
+  type ClipEvaluation,
+} from '../../shared/clips.js';
 import { SerError } from '../../shared/errors.js';
 import { formatZodError } from '../../shared/zod-issues.js';
 import {
@@ -133,8 +140,31 @@ function epochRows(r: RunRecord, all: boolean): string[][] {
   return [...rows.slice(0, 5), ['…', '', '', '', '', ''], ...rows.slice(-5)];
 }
 
-function showText(r: RunRecord, allEpochs: boolean): string {
+/** Accuracy per test speaker, then each later evaluation (`ser evaluate`) on a line. */
+function speakerText(evals: ClipEvaluation[]): string[] {
+  const out: string[] = [];
+  const own = speakerAccuracy(runTestClips(evals));
+  if (own.length) {
+    out.push('', 'accuracy per test speaker');
+    const rows = own.map((s) => [s.speaker, `${s.correct}/${s.n}`, pct(s.accuracy)]);
+    out.push(indent(table(['SPEAKER', 'CORRECT', 'ACC'], rows, new Set([1, 2]))));
+  }
+  for (const e of evals.filter((x) => x.kind === 'evaluate')) {
+    const correct = e.clips.filter((c) => c.predicted === c.label).length;
+    const who = speakerRanges(e.clips.map((c) => c.speaker ?? '(none)'));
+    out.push(
+      `evaluated ${when(e.createdAt)} on ${e.dataRoot ?? '?'} (speakers ${who}): ` +
+        `${correct}/${e.clips.length} = ${pct(e.clips.length ? correct / e.clips.length : null)}`,
+    );
+  }
+  return out;
+}
+
+function showText(r: RunRecord, evals: ClipEvaluation[], allEpochs: boolean): string {
+  const protocol = describeProtocol(r.config.split, r.evaluation?.folds);
   const out: string[] = [
+    protocol.sentence,
+    '',
     `run      ${r.id}`,
     `name     ${r.name}`,
     `status   ${r.status}${r.error ? ` (${r.error})` : ''}`,
@@ -166,6 +196,8 @@ function showText(r: RunRecord, allEpochs: boolean): string {
       indent(table(['', ...e.labels.map((l) => l.slice(0, 7))], cm, new Set(e.labels.map((_, i) => i + 1)))),
     );
   }
+  out.push(...speakerText(evals));
+  if (e && evals.length === 0) out.push('', '(no clip-level results: recorded before they were stored)');
   if (r.metrics.length) {
     out.push('', `epochs (${r.metrics.length})`);
     out.push(
@@ -298,7 +330,13 @@ export async function run(argv: string[]): Promise<number> {
       case 'show': {
         need(args, 1, 'show needs a run id');
         const r = store.getRun(id(args[0]));
-        emit(showText(r, values.epochs), { run: r });
+        const evals = store.getClipEvaluations(r.id);
+        emit(showText(r, evals, values.epochs), {
+          run: r,
+          protocol: describeProtocol(r.config.split, r.evaluation?.folds),
+          speakers: speakerAccuracy(runTestClips(evals)),
+          clipEvaluations: evals,
+        });
         return 0;
       }
       case 'compare': {

@@ -17,7 +17,7 @@ export {
   type ExtractManyOptions,
   type ExtractResult,
   type FileOutcome,
-} from './pool.js';
+} from './worker-pool.js';
 export { configHash, configKey, parseFeatureConfig } from './config.js';
 export { cacheKey, contentHash, readCached, writeCached } from './cache.js';
 

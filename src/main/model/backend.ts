@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import type { BackendName } from '../../shared/training.js';
 import { tf } from './tf.js';
-import { installFastWasmSlice } from './wasm-kernels.js';
+import { installFastWasmSlice } from './wasm-slice-kernel.js';
 
 export type { BackendName };
 

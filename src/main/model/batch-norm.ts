@@ -8,7 +8,7 @@
  * rest is broadcasting elementwise kernels.
  */
 import { customOp } from './custom-op.js';
-import { sumRows } from './fast.js';
+import { sumRows } from './tensor-helpers.js';
 import { tf, type Tensor } from './tf.js';
 
 /**

@@ -1,7 +1,7 @@
 /** The model engine: backend choice, portable layers, the models, presets and model folders. */
 export { tf } from './tf.js';
 export { initBackend, backendInfo, BACKEND_ORDER, type BackendInfo, type BackendAttempt } from './backend.js';
-export { buildModel, modelInput, framesAfterPooling, type ModelInputShape } from './cnn-lstm.js';
+export { buildModel, modelInput, framesAfterPooling, type ModelInputShape } from './build.js';
 export { MODEL_PRESETS, MLP_BASELINE, type ModelPreset, type PresetName } from './presets.js';
 export {
   saveModelFolder,

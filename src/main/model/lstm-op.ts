@@ -8,7 +8,7 @@
  * weights are interchangeable with tf.layers.lstm({ recurrentActivation: 'sigmoid' }).
  */
 import { customOp } from './custom-op.js';
-import { sumRows, transpose2d, unstack0 } from './fast.js';
+import { sumRows, transpose2d, unstack0 } from './tensor-helpers.js';
 import { tf, type Tensor } from './tf.js';
 
 /**

@@ -13,7 +13,7 @@
  * only from plain products, block transposes, slices, concat and elementwise kernels.
  */
 import { customOp } from './custom-op.js';
-import { sumRows, transpose2d } from './fast.js';
+import { sumRows, transpose2d } from './tensor-helpers.js';
 import { tf, type Tensor } from './tf.js';
 
 export type Activation = 'linear' | 'relu';

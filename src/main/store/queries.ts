@@ -77,8 +77,8 @@ export function insertRun(db: Database.Database, run: RunRecord, artifacts: RunA
   const e = run.evaluation;
   db.prepare(
     `INSERT INTO runs (id, name, notes, status, created_at, finished_at, backend, app_version, labels_json,
-       labels_key, accuracy, macro_f1, uar, error, pid, host, heartbeat, epoch_count)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       labels_key, accuracy, macro_f1, uar, error, pid, host, heartbeat, epoch_count, split_json)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     run.id,
     run.name,
@@ -98,6 +98,7 @@ export function insertRun(db: Database.Database, run: RunRecord, artifacts: RunA
     run.host,
     run.heartbeatAt === null ? null : Date.parse(run.heartbeatAt),
     run.metrics.length,
+    JSON.stringify(run.config.split),
   );
   db.prepare(
     'INSERT INTO run_details (run_id, config_json, dataset_json, evaluation_json, fits_json) VALUES (?, ?, ?, ?, ?)',

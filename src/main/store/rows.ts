@@ -1,5 +1,12 @@
 /** Database rows <-> the plain run types of src/shared/runs.ts. */
-import type { BackendName, CurveFit, EpochMetrics, Evaluation, TrainConfig } from '../../shared/training.js';
+import type {
+  BackendName,
+  CurveFit,
+  EpochMetrics,
+  Evaluation,
+  SplitConfig,
+  TrainConfig,
+} from '../../shared/training.js';
 import type { DatasetFingerprint, RunArtifact, RunRecord, RunStatus, RunSummary } from '../../shared/runs.js';
 
 /** Separates tags in group_concat; tags may not contain control characters. */
@@ -17,6 +24,7 @@ export interface SummaryRow {
   macro_f1: number | null;
   uar: number | null;
   epoch_count: number;
+  split_json: string | null;
   tags: string | null;
 }
 
@@ -43,7 +51,7 @@ export interface EpochRow {
 }
 
 export const SUMMARY_COLUMNS = `r.id, r.name, r.status, r.created_at, r.finished_at, r.backend, r.labels_json,
-  r.accuracy, r.macro_f1, r.uar, r.epoch_count,
+  r.accuracy, r.macro_f1, r.uar, r.epoch_count, r.split_json,
   (SELECT group_concat(t.tag, char(31) ORDER BY t.tag) FROM run_tags t WHERE t.run_id = r.id) AS tags`;
 
 export function toSummary(r: SummaryRow): RunSummary {
@@ -60,12 +68,13 @@ export function toSummary(r: SummaryRow): RunSummary {
     macroF1: r.macro_f1,
     uar: r.uar,
     epochs: r.epoch_count,
+    split: r.split_json ? (JSON.parse(r.split_json) as SplitConfig) : null,
   };
 }
 
 /** Columns of a list row, read as arrays (raw mode): building 10,000 keyed rows costs more than the query. */
 export const LIST_COLUMNS = `r.id, r.name, r.status, r.created_at, r.finished_at, r.backend, r.labels_json,
-  r.accuracy, r.macro_f1, r.uar, r.epoch_count`;
+  r.accuracy, r.macro_f1, r.uar, r.epoch_count, r.split_json`;
 
 type ListRow = [
   string,
@@ -79,6 +88,7 @@ type ListRow = [
   number | null,
   number | null,
   number,
+  string | null,
 ];
 
 /**
@@ -87,8 +97,9 @@ type ListRow = [
  */
 export function toSummaries(rows: unknown[][], tags: Map<string, string[]>): RunSummary[] {
   const cache = new Map<string, string[]>();
+  const splits = new Map<string, SplitConfig>();
   return (rows as ListRow[]).map(
-    ([id, name, status, createdAt, finishedAt, backend, labelsJson, acc, f1, uar, n]) => {
+    ([id, name, status, createdAt, finishedAt, backend, labelsJson, acc, f1, uar, n, splitJson]) => {
       let labels = cache.get(labelsJson);
       if (!labels) {
         labels = JSON.parse(labelsJson) as string[];
@@ -107,9 +118,20 @@ export function toSummaries(rows: unknown[][], tags: Map<string, string[]>): Run
         macroF1: f1,
         uar,
         epochs: n,
+        split: splitJson === null ? null : parseSplit(splits, splitJson),
       };
     },
   );
+}
+
+/** Runs mostly share a handful of splits: parse each once, give every run its own copy. */
+function parseSplit(cache: Map<string, SplitConfig>, json: string): SplitConfig {
+  let s = cache.get(json);
+  if (!s) {
+    s = JSON.parse(json) as SplitConfig;
+    cache.set(json, s);
+  }
+  return structuredClone(s);
 }
 
 export function toEpoch(e: EpochRow): EpochMetrics {

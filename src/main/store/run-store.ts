@@ -22,6 +22,8 @@ import type {
 } from '../../shared/runs.js';
 import type { EpochMetrics } from '../../shared/training.js';
 import { artifactSha256, keepReason } from './artifacts.js';
+import type { ClipEvaluation, ClipEvaluationInput } from '../../shared/clips.js';
+import { insertClipEvaluation, readClipEvaluations } from './clips.js';
 import { compareRecords } from './compare.js';
 import { guard } from './errors.js';
 import { DEFAULT_STALE_AFTER_MS, HOST, deathReason, type RunningRow } from './liveness.js';
@@ -31,6 +33,7 @@ import { type EpochRow, type RunRow, SUMMARY_COLUMNS, finiteOrNull, toRecord, to
 import { SCHEMA_VERSION, labelsKey } from './schema.js';
 import { readExport, writeExport } from './transfer.js';
 import {
+  clipEvaluationSchema,
   createRunSchema,
   epochSchema,
   filterSchema,
@@ -145,8 +148,8 @@ export class RunStore {
     this.write(`create run '${v.name}'`, () => {
       this.stmt(
         `INSERT INTO runs (id, name, notes, status, created_at, backend, app_version, labels_json, labels_key,
-           pid, host, heartbeat)
-         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
+           pid, host, heartbeat, split_json)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         id,
         v.name,
@@ -159,6 +162,7 @@ export class RunStore {
         process.pid,
         HOST,
         now,
+        JSON.stringify(v.config.split),
       );
       this.stmt('INSERT INTO run_details (run_id, config_json, dataset_json) VALUES (?, ?, ?)').run(
         id,
@@ -278,6 +282,31 @@ export class RunStore {
         'INSERT OR REPLACE INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, ?)',
       );
       for (const a of artifacts) ins.run(id, a.kind, a.path, a.sha256);
+      for (const c of v.clipEvaluations ?? []) insertClipEvaluation(this.db, id, c);
+    });
+  }
+
+  /**
+   * Record a later evaluation of a run's model (`ser evaluate`, the app's "evaluate this folder")
+   * with its clips; returns it as stored. Any finished run may get more evaluations.
+   */
+  addEvaluation(id: string, input: ClipEvaluationInput): ClipEvaluation {
+    const v = parseOrThrow<ClipEvaluationInput>(clipEvaluationSchema, input, 'evaluation');
+    const action = `record an evaluation of run ${short(id)}`;
+    const evalId = this.write(action, () => {
+      this.statusOf(id);
+      return insertClipEvaluation(this.db, id, v);
+    });
+    const stored = this.getClipEvaluations(id).find((e) => e.id === evalId);
+    if (!stored) throw new SerError('StoreError', `evaluation vanished after ${action}`, this.file);
+    return stored;
+  }
+
+  /** Every clip-level evaluation of a run, oldest first (none for runs recorded before schema v4). */
+  getClipEvaluations(id: string): ClipEvaluation[] {
+    return this.read(`read the clip results of run ${short(id)}`, () => {
+      this.statusOf(id);
+      return readClipEvaluations(this.db, id);
     });
   }
 
@@ -445,7 +474,7 @@ export class RunStore {
         this.file,
       );
     }
-    return writeExport(run, dir);
+    return writeExport(run, dir, this.getClipEvaluations(id));
   }
 
   /**
@@ -478,7 +507,10 @@ export class RunStore {
       }
       // A run exported while running can never resume here.
       const status = run.status === 'running' ? 'interrupted' : run.status;
-      this.write(`import run ${short(run.id)}`, () => insertRun(this.db, { ...run, status }, artifacts));
+      this.write(`import run ${short(run.id)}`, () => {
+        insertRun(this.db, { ...run, status }, artifacts);
+        for (const e of doc.clipEvaluations ?? []) insertClipEvaluation(this.db, run.id, e, e.createdAt);
+      });
     } catch (err) {
       rmSync(target, { recursive: true, force: true });
       if (err instanceof SerError) throw err;

@@ -7,6 +7,10 @@
  * v3  listing reads small rows only: summary columns maintained on write (epoch_count, uar,
  *     labels_key), the JSON documents (config, dataset, evaluation, fits: ~4 KB a run) moved
  *     to run_details; indexes for the list filters and sorts
+ * v4  clip-level results: every evaluation of a run (its test clips, each k-fold fold, each later
+ *     `ser evaluate`) with one row per clip (file, speaker, true and predicted label,
+ *     probabilities), so a confusion cell or a speaker can list its clips. Older runs have none.
+ *     The split (how the test number was measured) as a summary column, so lists show it.
  */
 import type Database from 'better-sqlite3';
 
@@ -101,6 +105,36 @@ CREATE INDEX runs_macro_f1 ON runs (macro_f1);
 CREATE INDEX runs_labels ON runs (labels_key);
 `;
 
+const v4 = `
+ALTER TABLE runs ADD COLUMN split_json TEXT;
+UPDATE runs SET split_json =
+  (SELECT json_extract(d.config_json, '$.split') FROM run_details d WHERE d.run_id = runs.id);
+
+CREATE TABLE evaluations (
+  id              INTEGER PRIMARY KEY,
+  run_id          TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  kind            TEXT NOT NULL CHECK (kind IN ('test','fold','evaluate')),
+  fold            INTEGER,
+  created_at      TEXT NOT NULL,
+  data_root       TEXT,
+  labels_json     TEXT NOT NULL,
+  n               INTEGER NOT NULL,
+  accuracy        REAL
+);
+CREATE INDEX evaluations_run ON evaluations (run_id, id);
+
+CREATE TABLE clip_results (
+  evaluation_id   INTEGER NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,
+  clip            INTEGER NOT NULL,
+  path            TEXT NOT NULL,
+  speaker         TEXT,
+  true_label      TEXT NOT NULL,
+  predicted       TEXT NOT NULL,
+  probs_json      TEXT NOT NULL,  -- JSON array in the evaluation's label order
+  PRIMARY KEY (evaluation_id, clip)
+) WITHOUT ROWID;
+`;
+
 /** The label set as one comparable string: sorted in JS so writer and migration agree. */
 export function labelsKey(labels: readonly string[]): string {
   return JSON.stringify([...new Set(labels)].sort());
@@ -129,6 +163,7 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const r of rows) set.run(labelsKey(parseLabels(r.labels_json)), r.id);
     },
   },
+  { version: 4, describe: 'clip-level evaluation results', up: (db) => db.exec(v4) },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

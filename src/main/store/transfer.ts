@@ -2,6 +2,7 @@
  * Moving a run between machines: a folder with run.json and a copy of each artifact.
  * run.json is written last, so an interrupted export is recognisably incomplete.
  */
+import type { ClipEvaluation } from '../../shared/clips.js';
 import {
   cpSync,
   existsSync,
@@ -26,7 +27,11 @@ function fsError(err: unknown, what: string, path: string): SerError {
   return new SerError('StoreError', `could not ${what} (${why}): ${path}`, path);
 }
 
-export function writeExport(run: RunRecord, dirArg: string): ExportRunResult {
+export function writeExport(
+  run: RunRecord,
+  dirArg: string,
+  clipEvaluations: ClipEvaluation[] = [],
+): ExportRunResult {
   const dir = resolve(dirArg);
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory())
@@ -55,6 +60,7 @@ export function writeExport(run: RunRecord, dirArg: string): ExportRunResult {
       version: 1,
       exportedAt: new Date().toISOString(),
       run,
+      ...(clipEvaluations.length ? { clipEvaluations: clipEvaluations.map(({ id: _, ...e }) => e) } : {}),
       files,
     };
     const tmp = join(dir, `${RUN_JSON}.tmp`);

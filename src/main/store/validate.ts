@@ -111,9 +111,31 @@ export const artifactSchema = z.object({
     .optional(),
 });
 
+const clipResultSchema = z.object({
+  path: z.string().min(1),
+  speaker: z.string().nullable(),
+  label: z.string(),
+  predicted: z.string(),
+  probabilities: z.array(num),
+});
+
+export const clipEvaluationSchema = z
+  .object({
+    kind: z.enum(['test', 'fold', 'evaluate']),
+    fold: z.number().int().nonnegative().nullable(),
+    dataRoot: z.string().nullable(),
+    labels: z.array(z.string()).min(1),
+    clips: z.array(clipResultSchema),
+  })
+  .refine((e) => e.clips.every((c) => c.probabilities.length === e.labels.length), {
+    message: 'every clip needs one probability per label',
+    path: ['clips'],
+  });
+
 export const finishRunSchema = z.object({
   status: z.enum(['completed', 'failed', 'cancelled']),
   evaluation: evaluationSchema.optional(),
+  clipEvaluations: z.array(clipEvaluationSchema).optional(),
   fits: z.array(curveFitSchema).optional(),
   artifacts: z.array(artifactSchema).optional(),
   error: z.string().optional(),
@@ -173,6 +195,8 @@ export const runExportSchema = z.object({
   version: z.literal(1),
   exportedAt: isoTime,
   run: runRecordSchema,
+  // Absent in exports made before clip results were stored.
+  clipEvaluations: z.array(clipEvaluationSchema.and(z.object({ createdAt: isoTime }))).optional(),
   files: z.array(
     z.object({
       kind: z.literal('model'),

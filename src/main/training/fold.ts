@@ -6,7 +6,7 @@
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { EpochMetrics, Evaluation, TrainConfig } from '../../shared/training.js';
 import { poolMatrix } from '../features/matrix.js';
-import { buildModel, modelInput } from '../model/cnn-lstm.js';
+import { buildModel, modelInput } from '../model/build.js';
 import type { LayersModel } from '../model/tf.js';
 import { balancedClassWeights } from './class-weights.js';
 import { predictClips, sequenceSet, vectorSet, type ExampleSet, type SequenceSource } from './examples.js';

@@ -17,7 +17,7 @@ import { openStore } from '../store/run-store.js';
 import { startWorker } from '../util/worker.js';
 import type { JobCommand, JobMessage } from './protocol.js';
 
-export interface TrainingJob {
+export interface TrainWorkerJob {
   id: string;
   /** Ask the worker to stop after the current batch; the run is recorded as cancelled. */
   cancel(): void;
@@ -25,7 +25,7 @@ export interface TrainingJob {
   done: Promise<TrainResult>;
 }
 
-export interface TrainingJobOptions {
+export interface TrainWorkerJobOptions {
   /** How long a cancelled worker may take to stop before it is terminated (default 30 s). */
   cancelGraceMs?: number;
   /** Worker heap limits (tests use them to provoke an out-of-memory crash). */
@@ -61,8 +61,8 @@ function recordAbnormalEnd(
 export function startTrainingJob(
   req: TrainRequest,
   onEvent: (e: TrainEvent) => void,
-  opts: TrainingJobOptions = {},
-): TrainingJob {
+  opts: TrainWorkerJobOptions = {},
+): TrainWorkerJob {
   const id = randomUUID();
   let worker: Worker;
   let runId: string | null = null;

@@ -12,7 +12,7 @@ import { decodeFile } from '../audio/decode.js';
 import { augmentClip } from '../audio/augment.js';
 import { cacheKey, contentHash, readCached, writeCached } from '../features/cache.js';
 import { extractFeatures } from '../features/extract.js';
-import { extractMany, isExtractError } from '../features/pool.js';
+import { extractMany, isExtractError } from '../features/worker-pool.js';
 import { makeRng, subSeed } from '../util/rng.js';
 
 export interface HashedItems {

@@ -26,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError, toErrorData } from '../../shared/errors.js';
+import type { ClipEvaluationInput } from '../../shared/clips.js';
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { DatasetFingerprint } from '../../shared/runs.js';
 import type {
@@ -38,7 +39,7 @@ import type {
   TrainResult,
 } from '../../shared/training.js';
 import { initBackend } from '../model/backend.js';
-import { modelInput } from '../model/cnn-lstm.js';
+import { modelInput } from '../model/build.js';
 import { saveModelFolder, type ModelMeta } from '../model/folder.js';
 import type { RunStore } from '../store/run-store.js';
 import { validateTrainConfig } from './config.js';
@@ -215,6 +216,7 @@ export async function trainOnScan(
       store.finishRun(runId, {
         status: 'completed',
         ...(outcome.evaluation ? { evaluation: outcome.evaluation } : {}),
+        clipEvaluations: outcome.clipEvaluations,
         fits: outcome.fits,
         artifacts: modelDir ? [{ kind: 'model', path: modelDir }] : [],
       });
@@ -293,6 +295,8 @@ function defaultRunName(cfg: TrainConfig): string {
 
 interface PipelineOutcome {
   evaluation: Evaluation | null;
+  /** Every test clip's prediction: one entry for a single split, one per fold for k-fold. */
+  clipEvaluations: ClipEvaluationInput[];
   fits: ReturnType<typeof fitCurves>;
   /**
    * The models to save (single split): meta shared by every member minus what the caller adds,
@@ -413,6 +417,7 @@ async function runPipeline(
   const work = folds.flatMap((f) => members.map((m) => batchesOf(f, m)));
   const k = cfg.labels.length;
   const foldResults: FoldResult[] = [];
+  const clipEvaluations: ClipEvaluationInput[] = [];
   const histories: EpochMetrics[][] = [];
   let last: FoldOutcome[] = [];
   let evaluation: Evaluation | null = null;
@@ -470,6 +475,7 @@ async function runPipeline(
       probs,
       members: outs.map((o) => o.test.probs),
     });
+<<<<<<< HEAD
     const predTest = argmaxRows(probs, k);
     const foldEval = testIdx.length
       ? {
@@ -481,6 +487,25 @@ async function runPipeline(
           ),
         }
       : null;
+=======
+    const predicted = argmaxRows(probs, k);
+    const foldEval = testIdx.length ? evaluate(yTest, predicted, cfg.labels) : null;
+    if (testIdx.length) {
+      clipEvaluations.push({
+        kind: folds.length > 1 ? 'fold' : 'test',
+        fold: folds.length > 1 ? f.fold : null,
+        dataRoot: scan.root,
+        labels: cfg.labels,
+        clips: testIdx.map((i, j) => ({
+          path: items[i]!.path,
+          speaker: items[i]!.speaker,
+          label: items[i]!.label,
+          predicted: cfg.labels[predicted[j]!]!,
+          probabilities: Array.from(probs.subarray(j * k, (j + 1) * k)),
+        })),
+      });
+    }
+>>>>>>> main
     if (members.length > 1 && foldEval) {
       const each = outs.map((o) => `${(100 * (o.evaluation?.accuracy ?? 0)).toFixed(1)}%`).join(', ');
       emit({
@@ -526,7 +551,7 @@ async function runPipeline(
       foldUar: meanStd(foldResults.map((r) => r.evaluation.uar)),
       speakers: foldResults.flatMap((r) => r.evaluation.speakers ?? []),
     };
-    return { evaluation, fits: fitCurves(meanCurve(histories)), final: null };
+    return { evaluation, clipEvaluations, fits: fitCurves(meanCurve(histories)), final: null };
   }
 
   const meta: ModelMeta = {
@@ -553,7 +578,7 @@ async function runPipeline(
       seed: cfg.seed,
     },
   }));
-  return { evaluation, fits: fitCurves(histories[0] ?? []), final: { meta, parts } };
+  return { evaluation, clipEvaluations, fits: fitCurves(histories[0] ?? []), final: { meta, parts } };
 }
 
 /** The configs an ensemble's members train with: the main model first, then config.ensemble's. */

@@ -5,10 +5,10 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeDefaultModel } from './default-model.js';
+import { makeDefaultModel } from '../src/main/recipe/default-model.js';
 
 export async function benchDefaultRun(): Promise<Record<string, unknown>> {
-  const data = resolve(fileURLToPath(new URL('../../../../shared/data/ravdess-16k', import.meta.url)));
+  const data = resolve(fileURLToPath(new URL('../../shared/data/ravdess-16k', import.meta.url)));
   const r = await makeDefaultModel({
     dataDir: data,
     cacheDir: process.env.SER_CACHE_DIR ?? join(tmpdir(), 'ser-feature-cache'),

@@ -16,7 +16,7 @@ import { DEFAULT_FEATURE_CONFIG, type FeatureConfig, type FeatureMatrix } from '
 import { decodeFile } from '../../src/main/audio/decode.js';
 import { cacheKey, cachePath, contentHash, readCached, writeCached } from '../../src/main/features/cache.js';
 import { extractFeatures } from '../../src/main/features/extract.js';
-import { type ExtractResult, extractMany, isExtractError } from '../../src/main/features/pool.js';
+import { type ExtractResult, extractMany, isExtractError } from '../../src/main/features/worker-pool.js';
 import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K } from '../helpers/shared-data.js';
 
 const cfg: FeatureConfig = { ...DEFAULT_FEATURE_CONFIG, deltas: 1 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/shared/training.js';
 import { backendInfo, initBackend } from '../../src/main/model/backend.js';
-import { buildModel, framesAfterPooling, modelInput } from '../../src/main/model/cnn-lstm.js';
+import { buildModel, framesAfterPooling, modelInput } from '../../src/main/model/build.js';
 import { MLP_BASELINE, MODEL_PRESETS } from '../../src/main/model/presets.js';
 import { tf, type Tensor } from '../../src/main/model/tf.js';
 

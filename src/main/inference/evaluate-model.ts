@@ -4,18 +4,30 @@
  * 'speaker'`, a model trained with per-speaker normalisation gets each speaker's statistics from
  * that speaker's clips in the set (labels unused); without it every clip is classified alone.
  */
+import type { ClipResult } from '../../shared/clips.js';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
 import type { FeatureMatrix } from '../../shared/features.js';
+<<<<<<< HEAD:src/main/training/evaluate-model.ts
 import type { CalibrationInfo, Evaluation } from '../../shared/training.js';
 import { extractMany, isExtractError } from '../features/pool.js';
 import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from './calibration.js';
 import { argmaxRows, evaluate, speakerAccuracies } from './metrics.js';
 import { classifyMatrices, type Classifier } from './predict.js';
 import { matchSpeakers, sortSpeakers } from './splits.js';
+=======
+import type { Evaluation } from '../../shared/training.js';
+import { extractMany, isExtractError } from '../features/worker-pool.js';
+import { argmaxRows, evaluate } from '../training/metrics.js';
+import { speakerNormalization } from '../training/normalise.js';
+import { classifyMatrices, usesSpeakerNormalization, type Classifier } from './predict.js';
+import { matchSpeakers, sortSpeakers } from '../training/splits.js';
+>>>>>>> main:src/main/inference/evaluate-model.ts
 
 export interface ModelEvaluation {
   evaluation: Evaluation;
+  /** Each clip evaluated, in the order of the scan. */
+  clips: ClipResult[];
   /** Clips left out: labels the model does not know, or files that failed. */
   skipped: { path: string; reason: string }[];
   /** For models that expect calibration: what calibrated the clips. */
@@ -101,6 +113,7 @@ export async function evaluateModel(
   }
   const probs = await classifyMatrices(c, mats, calibration);
   const y = Int32Array.from(used, (it) => c.labels.indexOf(it.label));
+<<<<<<< HEAD:src/main/training/evaluate-model.ts
   const pred = argmaxRows(probs, c.labels.length);
   const evaluation = {
     ...evaluate(y, pred, c.labels),
@@ -111,4 +124,16 @@ export async function evaluateModel(
     ),
   };
   return { evaluation, skipped, ...(info ? { calibration: info } : {}) };
+=======
+  const k = c.labels.length;
+  const predicted = argmaxRows(probs, k);
+  const clips = used.map((it, i) => ({
+    path: it.path,
+    speaker: it.speaker,
+    label: it.label,
+    predicted: c.labels[predicted[i]!]!,
+    probabilities: Array.from(probs.subarray(i * k, (i + 1) * k)),
+  }));
+  return { evaluation: evaluate(y, predicted, c.labels), clips, skipped };
+>>>>>>> main:src/main/inference/evaluate-model.ts
 }

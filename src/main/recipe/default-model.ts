@@ -11,8 +11,8 @@ import { resolve } from 'node:path';
 import { SEED_EMOTIONS } from '../../shared/dataset.js';
 import type { Evaluation, TrainConfig, TrainEvent, TrainResult } from '../../shared/training.js';
 import { scanDataset } from '../dataset/scan.js';
-import { buildTrainConfig } from './config.js';
-import { trainOnScan } from './trainer.js';
+import { buildTrainConfig } from '../training/config.js';
+import { trainOnScan } from '../training/trainer.js';
 
 export const DEFAULT_MODEL_TEST_ACTORS = ['17', '18', '19', '20'];
 
