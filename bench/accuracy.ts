@@ -34,6 +34,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import type { SpeakerAccuracy } from '../src/shared/clips.js';
 import { SEED_EMOTIONS } from '../src/shared/dataset.js';
 import type {
   Evaluation,
@@ -143,7 +144,7 @@ interface Row {
   seconds: number;
   backend: string | null;
   /** Accuracy per test speaker (k-fold), pooled over the folds. */
-  speakers?: { speaker: string; clips: number; accuracy: number }[];
+  speakers?: SpeakerAccuracy[];
 }
 
 /** Per test clip: fold, label, the run's probabilities and each member's. */

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatasetScan } from '../src/shared/dataset.js';
 import type { Evaluation, TrainConfig, TrainEvent } from '../src/shared/training.js';
-import { evaluateModel } from '../src/main/training/evaluate-model.js';
-import { expectsCalibration } from '../src/main/training/calibration.js';
-import { disposeClassifier, loadClassifier, type Classifier } from '../src/main/training/predict.js';
+import { evaluateModel } from '../src/main/inference/evaluate-model.js';
+import { expectsCalibration } from '../src/main/inference/calibration.js';
+import { disposeClassifier, loadClassifier, type Classifier } from '../src/main/inference/predict.js';
 import { trainOnScan } from '../src/main/training/trainer.js';
 import { sortSpeakers } from '../src/main/training/splits.js';
 

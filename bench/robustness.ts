@@ -27,11 +27,11 @@ import { resample } from '../src/main/audio/resample.js';
 import { encodeWav } from '../src/main/audio/wav-encode.js';
 import { createProgress, formatSeconds } from '../src/main/cli/progress.js';
 import { scanDataset } from '../src/main/dataset/scan.js';
-import { extractMany, isExtractError } from '../src/main/features/pool.js';
-import { calibrationFrom, expectsCalibration } from '../src/main/training/calibration.js';
+import { extractMany, isExtractError } from '../src/main/features/worker-pool.js';
+import { calibrationFrom, expectsCalibration } from '../src/main/inference/calibration.js';
 import { buildTrainConfig, type ModelChoice } from '../src/main/training/config.js';
 import { argmaxRows, evaluate, meanStd } from '../src/main/training/metrics.js';
-import { classifyMatrices, type Classifier } from '../src/main/training/predict.js';
+import { classifyMatrices, type Classifier } from '../src/main/inference/predict.js';
 import { deriveSeed, makeRng, shuffle } from '../src/main/util/rng.js';
 import { evaluateHeldOut, parseSpeakerList, restrictScan, trainHeldOut } from './held-out.js';
 

@@ -1,4 +1,5 @@
 /** Training and evaluation configuration, progress events and results, as plain data. */
+import type { SpeakerAccuracy } from './clips.js';
 import type { AugmentConfig, OptimizerConfig, PoolingKind, TrainConfig } from './train-schema.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -84,15 +85,8 @@ export interface Evaluation {
   foldAccuracy?: { mean: number; std: number };
   /** Mean and standard deviation of the fold UARs (k-fold only). */
   foldUar?: { mean: number; std: number };
-  /** Accuracy on each test speaker (clips with a known speaker). */
+  /** Accuracy on each test speaker. */
   speakers?: SpeakerAccuracy[];
-}
-
-/** One test speaker's share of an evaluation. */
-export interface SpeakerAccuracy {
-  speaker: string;
-  clips: number;
-  accuracy: number;
 }
 
 /** What calibrated a prediction or an evaluation (see NormalizationMode 'speaker'). */

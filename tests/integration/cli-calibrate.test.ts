@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanDataset } from '../../src/main/dataset/scan.js';
-import { CALIBRATION_MINIMUM } from '../../src/main/training/calibration.js';
+import { CALIBRATION_MINIMUM } from '../../src/main/inference/calibration.js';
 import { buildTrainConfig } from '../../src/main/training/config.js';
 import { trainOnScan } from '../../src/main/training/trainer.js';
 import type { NormalizationMode } from '../../src/shared/training.js';
@@ -146,7 +146,7 @@ describe.skipIf(!HAVE_RAVDESS)(
         n: number;
         accuracy: number;
         uar: number;
-        speakers: { speaker: string; clips: number; accuracy: number }[];
+        speakers: { speaker: string; n: number; accuracy: number }[];
         calibration: { source: string; speakers: number; clips: number };
       };
       expect(j.calibration.source).toBe('speaker');
@@ -154,7 +154,7 @@ describe.skipIf(!HAVE_RAVDESS)(
       expect(j.calibration.clips).toBe(j.n / 2);
       expect(j.accuracy).toBeGreaterThanOrEqual(0.7);
       expect(j.speakers.map((s) => s.speaker)).toEqual(['07', '08']);
-      const weighted = j.speakers.reduce((a, s) => a + s.accuracy * s.clips, 0) / j.n;
+      const weighted = j.speakers.reduce((a, s) => a + s.accuracy * s.n, 0) / j.n;
       expect(weighted).toBeCloseTo(j.accuracy, 9);
       const plain = JSON.parse(
         ser(['evaluate', '--model', speakerModel, '--data', data, '--actors', '7,8', '--json']).last,

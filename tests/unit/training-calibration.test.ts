@@ -8,7 +8,7 @@ import {
   CALIBRATION_MINIMUM,
   calibrationFrom,
   checkCalibration,
-} from '../../src/main/training/calibration.js';
+} from '../../src/main/inference/calibration.js';
 import {
   fitNormalization,
   preNormalize,

@@ -25,7 +25,7 @@ import { featureBlock } from '../features/matrix.js';
 import type { RunStore } from '../store/index.js';
 import { augmentPreviewClip } from './augment-preview.js';
 import { ClassifierCache } from './classifiers.js';
-import { calibrationInfo, checkCalibration, type SpeakerCalibration } from '../training/calibration.js';
+import { calibrationInfo, checkCalibration, type SpeakerCalibration } from '../inference/calibration.js';
 import type { AllowedRoots } from './roots.js';
 import type { SettingsFile } from './settings-file.js';
 

@@ -8,13 +8,9 @@ import { join } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import type { Prediction } from '../../shared/training.js';
 import type { RunStore } from '../store/index.js';
-<<<<<<< HEAD
 import { extractFeatures } from '../features/extract.js';
-import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from '../training/calibration.js';
-import { classify, disposeClassifier, loadClassifier, type Classifier } from '../training/predict.js';
-=======
+import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from '../inference/calibration.js';
 import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
->>>>>>> main
 
 const KEEP = 3;
 

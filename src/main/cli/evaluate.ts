@@ -1,16 +1,12 @@
 /**
  * `ser evaluate --model PATH|RUN_ID --data DIR [--actors LIST]`: a saved model's accuracy,
  * macro-F1, per-class metrics and confusion matrix on a folder of clips (optionally only some
-<<<<<<< HEAD
- * speakers), and its accuracy per speaker. `--calibrate speaker`: for a model trained with
- * per-speaker normalisation, each speaker's clips (unlabeled use) calibrate that speaker; without
- * it every clip is classified alone. With --json the last stdout line is one JSON object.
-=======
- * speakers). With --json the last stdout line is one JSON object.
+ * speakers), and its accuracy per speaker. With --json the last stdout line is one JSON object.
+ * `--calibrate speaker`: for a model trained with per-speaker normalisation, each speaker's clips
+ * (used unlabeled) calibrate that speaker; without it every clip is classified alone.
  *
  * When the model is a run's (a run id, or a run's model folder) the evaluation is recorded with
  * that run, clip by clip, so `ser runs show` and the app list it beside the run's own test.
->>>>>>> main
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,16 +15,11 @@ import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js
 import { scanDataset } from '../dataset/scan.js';
 import { defaultDbPath } from '../store/paths.js';
 import { openStore, type RunStore } from '../store/run-store.js';
-<<<<<<< HEAD
 import { SerError } from '../../shared/errors.js';
 import type { CalibrationInfo } from '../../shared/training.js';
-import { expectsCalibration } from '../training/calibration.js';
-import { evaluateModel } from '../training/evaluate-model.js';
-import { disposeClassifier, loadClassifier } from '../training/predict.js';
-=======
+import { expectsCalibration } from '../inference/calibration.js';
 import { evaluateModel } from '../inference/evaluate-model.js';
 import { disposeClassifier, loadClassifier } from '../inference/predict.js';
->>>>>>> main
 import { defaultCacheDir } from '../training/run-request.js';
 import { UsageError, flagsOrThrow, parseActors, parseCommandArgs } from './args.js';
 import { createProgress } from './progress.js';
@@ -90,17 +81,13 @@ export async function run(argv: string[]): Promise<number> {
       const scan = await scanDataset(resolve(f.data), { labels: c.labels, minClasses: 1 });
       progress.start('features', scan.items.length);
       const t0 = performance.now();
-<<<<<<< HEAD
       if (f.calibrate === 'speaker' && !expectsCalibration(c.meta)) {
         throw new SerError(
           'ValidationError',
           '--calibrate speaker: this model was trained without per-speaker normalisation and takes no calibration',
         );
       }
-      const { evaluation, skipped, calibration } = await evaluateModel(c, scan, {
-=======
-      const { evaluation, clips, skipped } = await evaluateModel(c, scan, {
->>>>>>> main
+      const { evaluation, clips, skipped, calibration } = await evaluateModel(c, scan, {
         speakers: f.actors,
         calibrate: f.calibrate ?? 'none',
         cacheDir: defaultCacheDir(dbPath),
@@ -131,34 +118,22 @@ export async function run(argv: string[]): Promise<number> {
             uar: evaluation.uar,
             perClass: evaluation.perClass,
             confusion: evaluation.confusion,
-<<<<<<< HEAD
-            speakers: evaluation.speakers ?? [],
-            calibration: calibration ?? null,
-=======
             speakers,
+            calibration: calibration ?? null,
             clips,
             recorded: recorded.ok ? { runId: runOf, evaluationId: recorded.id } : null,
->>>>>>> main
             skipped: skipped.length,
             seconds: Number(seconds.toFixed(2)),
           }),
         );
       } else {
         console.log(formatEvaluation(evaluation));
-<<<<<<< HEAD
-        if (evaluation.speakers?.length) {
-          console.log(
-            `\naccuracy per speaker: ${evaluation.speakers.map((s) => `${s.speaker} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}`,
-          );
-        }
-        if (calibration) console.log(formatCalibration(calibration));
-=======
         console.log(
           `\naccuracy per speaker: ${speakers.map((s) => `${s.speaker} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}`,
         );
+        if (calibration) console.log(formatCalibration(calibration));
         if (recorded.ok)
           console.log(`recorded with run ${runOf!.slice(0, 8)} (ser runs show ${runOf!.slice(0, 8)})`);
->>>>>>> main
         console.log(`\nmodel ${c.dir}${skipped.length ? `; ${skipped.length} clips skipped` : ''}`);
       }
       return 0;
@@ -171,12 +146,6 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-<<<<<<< HEAD
-function formatCalibration(c: CalibrationInfo): string {
-  return c.source === 'speaker'
-    ? `calibrated per speaker: ${c.speakers} speakers, each from its own clips (at least ${c.clips} clips, ${c.seconds.toFixed(1)} s)`
-    : 'uncalibrated: every clip alone (this model expects calibration: --calibrate speaker)';
-=======
 function record(
   store: RunStore | null,
   runId: string | null,
@@ -190,5 +159,10 @@ function record(
   } catch (err) {
     return { ok: false, why: err instanceof Error ? err.message : String(err) };
   }
->>>>>>> main
+}
+
+function formatCalibration(c: CalibrationInfo): string {
+  return c.source === 'speaker'
+    ? `calibrated per speaker: ${c.speakers} speakers, each from its own clips (at least ${c.clips} clips, ${c.seconds.toFixed(1)} s)`
+    : 'uncalibrated: every clip alone (this model expects calibration: --calibrate speaker)';
 }

@@ -12,7 +12,6 @@ import type { Prediction } from '../../shared/training.js';
 import { defaultDbPath } from '../store/paths.js';
 import { openStore, type RunStore } from '../store/run-store.js';
 import { backendInfo } from '../model/backend.js';
-<<<<<<< HEAD
 import {
   CALIBRATION_MINIMUM,
   calibrateFromFiles,
@@ -20,11 +19,8 @@ import {
   checkCalibration,
   expectsCalibration,
   type SpeakerCalibration,
-} from '../training/calibration.js';
-import { classify, disposeClassifier, loadClassifier, type Classifier } from '../training/predict.js';
-=======
-import { classify, disposeClassifier, loadClassifier } from '../inference/predict.js';
->>>>>>> main
+} from '../inference/calibration.js';
+import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
 import { UsageError, flagsOrThrow, parseCommandArgs } from './args.js';
 
 const USAGE = `usage: ser infer --file PATH [--file PATH ...] [options]   (or: ser infer [options] FILE...)

@@ -4,25 +4,16 @@
  * 'speaker'`, a model trained with per-speaker normalisation gets each speaker's statistics from
  * that speaker's clips in the set (labels unused); without it every clip is classified alone.
  */
-import type { ClipResult } from '../../shared/clips.js';
+import { speakerAccuracy, type ClipResult } from '../../shared/clips.js';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
 import type { FeatureMatrix } from '../../shared/features.js';
-<<<<<<< HEAD:src/main/training/evaluate-model.ts
 import type { CalibrationInfo, Evaluation } from '../../shared/training.js';
-import { extractMany, isExtractError } from '../features/pool.js';
-import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from './calibration.js';
-import { argmaxRows, evaluate, speakerAccuracies } from './metrics.js';
-import { classifyMatrices, type Classifier } from './predict.js';
-import { matchSpeakers, sortSpeakers } from './splits.js';
-=======
-import type { Evaluation } from '../../shared/training.js';
 import { extractMany, isExtractError } from '../features/worker-pool.js';
 import { argmaxRows, evaluate } from '../training/metrics.js';
-import { speakerNormalization } from '../training/normalise.js';
-import { classifyMatrices, usesSpeakerNormalization, type Classifier } from './predict.js';
 import { matchSpeakers, sortSpeakers } from '../training/splits.js';
->>>>>>> main:src/main/inference/evaluate-model.ts
+import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from './calibration.js';
+import { classifyMatrices, type Classifier } from './predict.js';
 
 export interface ModelEvaluation {
   evaluation: Evaluation;
@@ -113,18 +104,6 @@ export async function evaluateModel(
   }
   const probs = await classifyMatrices(c, mats, calibration);
   const y = Int32Array.from(used, (it) => c.labels.indexOf(it.label));
-<<<<<<< HEAD:src/main/training/evaluate-model.ts
-  const pred = argmaxRows(probs, c.labels.length);
-  const evaluation = {
-    ...evaluate(y, pred, c.labels),
-    speakers: speakerAccuracies(
-      y,
-      pred,
-      used.map((it) => it.speaker),
-    ),
-  };
-  return { evaluation, skipped, ...(info ? { calibration: info } : {}) };
-=======
   const k = c.labels.length;
   const predicted = argmaxRows(probs, k);
   const clips = used.map((it, i) => ({
@@ -134,6 +113,6 @@ export async function evaluateModel(
     predicted: c.labels[predicted[i]!]!,
     probabilities: Array.from(probs.subarray(i * k, (i + 1) * k)),
   }));
-  return { evaluation: evaluate(y, predicted, c.labels), clips, skipped };
->>>>>>> main:src/main/inference/evaluate-model.ts
+  const evaluation = { ...evaluate(y, predicted, c.labels), speakers: speakerAccuracy(clips) };
+  return { evaluation, clips, skipped, ...(info ? { calibration: info } : {}) };
 }

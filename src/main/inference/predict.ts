@@ -17,18 +17,11 @@ import { initBackend } from '../model/backend.js';
 import { loadModelParts, type ModelMeta, type ModelPart } from '../model/folder.js';
 import type { LayersModel } from '../model/tf.js';
 import type { RunStore } from '../store/run-store.js';
-<<<<<<< HEAD:src/main/training/predict.ts
-import { predictClips, vectorSet, type SequenceSource } from './examples.js';
-import { predictSet } from './loop.js';
-import { meanProbs } from './metrics.js';
-import { calibrationInfo, expectsCalibration, inputMode, type SpeakerCalibration } from './calibration.js';
-import { applyNormalization, fitNormalization, preNormalize } from './normalise.js';
-=======
 import { predictClips, vectorSet, type SequenceSource } from '../training/examples.js';
 import { predictSet } from '../training/loop.js';
 import { meanProbs } from '../training/metrics.js';
-import { applyNormalization, fitNormalization, type Normalization } from '../training/normalise.js';
->>>>>>> main:src/main/inference/predict.ts
+import { applyNormalization, fitNormalization, preNormalize } from '../training/normalise.js';
+import { calibrationInfo, expectsCalibration, inputMode, type SpeakerCalibration } from './calibration.js';
 
 export interface Classifier {
   /** The folder's own model (an ensemble's first member). */

@@ -1,5 +1,5 @@
 /** Classification metrics over label indices: accuracy, macro-F1, UAR, per-class P/R/F1, confusion. */
-import type { ClassMetrics, Evaluation, SpeakerAccuracy } from '../../shared/training.js';
+import type { ClassMetrics, Evaluation } from '../../shared/training.js';
 
 /** confusion[true][predicted]. */
 export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, k: number): number[][] {
@@ -95,22 +95,4 @@ export function meanProbs(all: Float32Array[]): Float32Array {
   for (const p of all.slice(1)) for (let i = 0; i < out.length; i++) out[i]! += p[i]!;
   for (let i = 0; i < out.length; i++) out[i]! /= all.length;
   return out;
-}
-
-/** Accuracy per speaker (clips without a speaker are left out), speakers in first-seen order. */
-export function speakerAccuracies(
-  yTrue: ArrayLike<number>,
-  yPred: ArrayLike<number>,
-  speakers: readonly (string | null)[],
-): SpeakerAccuracy[] {
-  const by = new Map<string, { clips: number; correct: number }>();
-  for (let i = 0; i < yTrue.length; i++) {
-    const s = speakers[i];
-    if (s === null || s === undefined) continue;
-    const e = by.get(s) ?? { clips: 0, correct: 0 };
-    e.clips++;
-    if (yTrue[i] === yPred[i]) e.correct++;
-    by.set(s, e);
-  }
-  return [...by].map(([speaker, e]) => ({ speaker, clips: e.clips, accuracy: e.correct / e.clips }));
 }

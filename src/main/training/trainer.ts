@@ -26,7 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError, toErrorData } from '../../shared/errors.js';
-import type { ClipEvaluationInput } from '../../shared/clips.js';
+import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js';
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { DatasetFingerprint } from '../../shared/runs.js';
 import type {
@@ -50,7 +50,6 @@ import {
   evaluationFromConfusion,
   meanProbs,
   meanStd,
-  speakerAccuracies,
   sumConfusions,
 } from './metrics.js';
 import { preNormalizeClips } from './normalise.js';
@@ -475,37 +474,26 @@ async function runPipeline(
       probs,
       members: outs.map((o) => o.test.probs),
     });
-<<<<<<< HEAD
-    const predTest = argmaxRows(probs, k);
-    const foldEval = testIdx.length
-      ? {
-          ...evaluate(yTest, predTest, cfg.labels),
-          speakers: speakerAccuracies(
-            yTest,
-            predTest,
-            testIdx.map((i) => items[i]!.speaker),
-          ),
-        }
-      : null;
-=======
     const predicted = argmaxRows(probs, k);
-    const foldEval = testIdx.length ? evaluate(yTest, predicted, cfg.labels) : null;
+    const testClips = testIdx.map((i, j) => ({
+      path: items[i]!.path,
+      speaker: items[i]!.speaker,
+      label: items[i]!.label,
+      predicted: cfg.labels[predicted[j]!]!,
+      probabilities: Array.from(probs.subarray(j * k, (j + 1) * k)),
+    }));
+    const foldEval = testIdx.length
+      ? { ...evaluate(yTest, predicted, cfg.labels), speakers: speakerAccuracy(testClips) }
+      : null;
     if (testIdx.length) {
       clipEvaluations.push({
         kind: folds.length > 1 ? 'fold' : 'test',
         fold: folds.length > 1 ? f.fold : null,
         dataRoot: scan.root,
         labels: cfg.labels,
-        clips: testIdx.map((i, j) => ({
-          path: items[i]!.path,
-          speaker: items[i]!.speaker,
-          label: items[i]!.label,
-          predicted: cfg.labels[predicted[j]!]!,
-          probabilities: Array.from(probs.subarray(j * k, (j + 1) * k)),
-        })),
+        clips: testClips,
       });
     }
->>>>>>> main
     if (members.length > 1 && foldEval) {
       const each = outs.map((o) => `${(100 * (o.evaluation?.accuracy ?? 0)).toFixed(1)}%`).join(', ');
       emit({

@@ -11,7 +11,7 @@ import { decodeFile } from '../audio/decode.js';
 import { extractFeatures } from '../features/extract.js';
 import type { CalibrationInfo, NormalizationMode } from '../../shared/training.js';
 import type { ModelMeta } from '../model/folder.js';
-import { fitNormalization, type Normalization } from './normalise.js';
+import { fitNormalization, type Normalization, type Rows } from '../training/normalise.js';
 
 /** One speaker's statistics and how much audio they came from. */
 export interface SpeakerCalibration {
@@ -40,7 +40,7 @@ export function expectsCalibration(meta: ModelMeta): boolean {
 }
 
 /** Statistics of one speaker's clips (frames of every clip; `seconds` of audio in all). */
-export function calibrationFrom(mats: readonly FeatureMatrix[], seconds: number): SpeakerCalibration {
+export function calibrationFrom(mats: readonly Rows[], seconds: number): SpeakerCalibration {
   if (mats.length === 0) throw new SerError('ValidationError', 'calibration: no clips');
   return { stats: fitNormalization(mats), clips: mats.length, seconds };
 }
