@@ -2,20 +2,28 @@
  * Electron main process: creates the window and wires the API contract to IPC. Only this file
  * and ipc.ts import 'electron'; everything else is the same service the web host runs.
  * The renderer is sandboxed (contextIsolation, sandbox, no nodeIntegration) under a strict CSP,
- * may not navigate or open windows, and gets no permissions.
+ * may not navigate or open windows, and gets no permission but the microphone for its own page.
+ * Before the store opens, the main process picks the better-sqlite3 build made for Electron's
+ * ABI (src/main/desktop/native-build.ts); what it chose and why goes to the log file.
  */
 import { app, BrowserWindow, dialog, session } from 'electron';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createService } from './api/service.js';
 import type { Service } from './api/types.js';
+import { NATIVE_FIX, sqliteCandidates } from './desktop/native-build.js';
+import { allowPermission } from './desktop/permissions.js';
 import { wireIpc } from './ipc.js';
 import { cspFor } from './server/static.js';
+import { chooseSqliteBinding, defaultSqliteBinding, useSqliteBinding } from './store/sqlite-binding.js';
 
 const DEFAULT_SIZE = { width: 1280, height: 800 };
 const RENDERER_HTML = join(import.meta.dirname, '../renderer/index.html');
 const DEV_URL = process.env.ELECTRON_RENDERER_URL;
+/** The repository root when running from a checkout (out/main/..). */
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
 let service: Service | null = null;
 
@@ -38,10 +46,42 @@ function isTrustedUrl(url: string): boolean {
 }
 
 function bundledModelDir(): string {
-  // Packaged: extraResources; from a checkout: resources/ at the repository root (out/main/..).
+  // Packaged: extraResources; from a checkout: resources/ at the repository root.
   return app.isPackaged
     ? join(process.resourcesPath, 'models', 'default')
-    : join(import.meta.dirname, '..', '..', 'resources', 'models', 'default');
+    : join(REPO_ROOT, 'resources', 'models', 'default');
+}
+
+/** One line to stdout and to <logs>/main.log (the only place a packaged app's output is kept). */
+function log(line: string): void {
+  console.log(`SER Studio: ${line}`);
+  try {
+    const dir = app.getPath('logs');
+    mkdirSync(dir, { recursive: true });
+    appendFileSync(join(dir, 'main.log'), `${new Date().toISOString()} ${line}\n`);
+  } catch {
+    // A log that cannot be written must not stop the app.
+  }
+}
+
+/** Load the better-sqlite3 build for Electron's ABI before the store opens a database. */
+function pickSqliteBinding(): void {
+  const choice = chooseSqliteBinding(
+    sqliteCandidates({
+      isPackaged: app.isPackaged,
+      resourcesPath: process.resourcesPath,
+      repoRoot: REPO_ROOT,
+      defaultBuild: defaultSqliteBinding(),
+      platform: process.platform,
+      arch: process.arch,
+      abi: process.versions.modules,
+    }),
+    NATIVE_FIX,
+  );
+  useSqliteBinding(choice.file);
+  log(
+    `better-sqlite3: ${choice.file}${choice.rejected.length ? ` (not: ${choice.rejected.join('; ')})` : ''}`,
+  );
 }
 
 async function createWindow(svc: Service): Promise<void> {
@@ -90,8 +130,24 @@ async function start(): Promise<void> {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  // Every permission is refused except the microphone for our own page (recording in Classify).
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => {
+    const mediaTypes =
+      'mediaTypes' in details ? (details as Electron.MediaAccessPermissionRequest).mediaTypes : [];
+    callback(allowPermission({ permission, requestingUrl: details.requestingUrl, mediaTypes }, isTrustedUrl));
+  });
+  session.defaultSession.setPermissionCheckHandler((wc, permission, _origin, details) =>
+    allowPermission(
+      {
+        permission,
+        requestingUrl: details.requestingUrl ?? wc?.getURL() ?? '',
+        mediaTypes: details.mediaType ? [details.mediaType] : [],
+      },
+      isTrustedUrl,
+    ),
+  );
 
+  pickSqliteBinding();
   const userData = app.getPath('userData');
   const dbPath = join(userData, 'ser.sqlite');
   const svc = await createService({
@@ -114,6 +170,7 @@ async function start(): Promise<void> {
     },
   });
   service = svc;
+  log(`data: ${userData}; bundled model: ${bundledModelDir()}`);
   wireIpc(svc, { isTrustedUrl });
   await createWindow(svc);
 
@@ -136,6 +193,8 @@ app.on('will-quit', (e) => {
 });
 
 start().catch((err: unknown) => {
-  dialog.showErrorBox('SER Studio could not start', err instanceof Error ? err.message : String(err));
+  const message = err instanceof Error ? err.message : String(err);
+  log(`could not start: ${message}`);
+  dialog.showErrorBox('SER Studio could not start', message);
   app.exit(1);
 });

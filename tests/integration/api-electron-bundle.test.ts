@@ -1,163 +1,95 @@
 /**
- * The Electron build where no Electron binary exists: `electron-vite build` must succeed, the
- * bundled training and feature workers must run as their own entries, and the bundled main
- * process and preload script must wire the contract end to end. For the last part the 'electron'
- * module is replaced by a small stand-in that records windows and routes ipcRenderer.invoke to
- * the handlers main registered; everything behind it (service, store, engine) is real.
- * (tests/e2e/electron-smoke.test.ts does the same with the real binary where it is installed.)
+ * The desktop app where no Electron binary exists, as far as it can be checked without one.
+ *
+ * 1. `electron-vite build`: main, each worker as its own entry, a CommonJS preload, the renderer.
+ * 2. The built main process and preload under Node with tests/fixtures/electron-stand-in.ts as
+ *    'electron' (everything behind it real: service, store, engine): every contract method over
+ *    IPC, validation, untrusted pages refused, CSP header, permissions, window state, clean quit.
+ * 3. The packaged layout: electron-builder (the real one, with `npm run package`'s config) packs
+ *    the app with a stand-in Electron distribution (`--dir`, no installer) outside the repository.
+ *    Every file the main process and workers open at run time must be in its app.asar (read with
+ *    @electron/asar), unpacked where it must be a real file, or among the extra resources; then
+ *    the main process runs from those files alone (the asar extracted, its unpacked entries only
+ *    in app.asar.unpacked) and classifies a RAVDESS clip with the bundled model on wasm.
+ *    resources/native holds the Node build of better-sqlite3 in place of the Electron build.
+ * (tests/e2e/electron-app.test.ts does the rest with the real binary where it is installed.)
  */
+import asar from '@electron/asar';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASAR_UNPACK, builderConfig, PRODUCT_NAME } from '../../scripts/electron-builder-config.js';
+import { PACKAGED_NATIVE_DIR, SQLITE_ADDON } from '../../src/main/desktop/native-build.js';
 import { methodChannel } from '../../src/shared/channels.js';
 import { METHOD_NAMES } from '../../src/shared/contract.js';
-import { REPO_ROOT } from '../helpers/shared-data.js';
+import type { ChildConfig, ChildResult } from '../fixtures/electron-main-child.js';
+import { HAVE_RAVDESS, REPO_ROOT, ravdessClip } from '../helpers/shared-data.js';
 
-// Inside the repository so the bundles resolve node_modules; .cache/ is ignored by git.
-const WORK = resolve(REPO_ROOT, '.cache', 'electron-bundle-test');
-const OUT = join(WORK, 'out');
+const OUT = join(REPO_ROOT, 'out');
+// Outside the repository, so nothing in the packaged app can resolve the checkout's node_modules.
+const WORK = mkdtempSync(join(tmpdir(), 'ser-electron-bundle-'));
+const CLIP = ravdessClip(1, '03-01-05-01-01-01-01.wav');
 
-const STUB = `
-import { EventEmitter } from 'node:events';
-import { pathToFileURL } from 'node:url';
-const state = (globalThis.__electronStub = { windows: [], handlers: new Map(), exposed: {}, headers: null, listeners: new Map(), exitCode: null });
-let readyResolve;
-const readyP = new Promise((r) => (readyResolve = r));
-class App extends EventEmitter {
-  paths = {};
-  isPackaged = false;
-  whenReady() { setTimeout(readyResolve, 0); return readyP; }
-  getPath(n) { return this.paths[n] ?? '/nonexistent'; }
-  setPath(n, p) { this.paths[n] = p; }
-  getVersion() { return '9.9.9-test'; }
-  quit() { this.emit('will-quit', { preventDefault() {} }); }
-  exit(code) { state.exitCode = code; state.onExit?.(code); }
-}
-export const app = new App();
-export class BrowserWindow extends EventEmitter {
-  static getAllWindows() { return state.windows; }
-  static getFocusedWindow() { return state.windows[0] ?? null; }
-  constructor(opts) {
-    super();
-    this.opts = opts;
-    this.size = [opts.width, opts.height];
-    this.sent = [];
-    this.webContents = {
-      setWindowOpenHandler: (h) => (this.openHandler = h),
-      on: () => {},
-      send: (ch, data) => this.sent.push([ch, data]),
-    };
-    state.windows.push(this);
-  }
-  once(ev, cb) { if (ev === 'ready-to-show') setTimeout(cb, 0); return this; }
-  show() {}
-  isDestroyed() { return false; }
-  isMaximized() { return false; }
-  getSize() { return this.size; }
-  getNormalBounds() { return { width: this.size[0], height: this.size[1] }; }
-  async loadFile(f) { this.url = pathToFileURL(f).href; state.loaded?.(this); }
-  async loadURL(u) { this.url = u; state.loaded?.(this); }
-}
-export const dialog = { showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showErrorBox: (t, m) => { state.error = t + ': ' + m; } };
-export const session = { defaultSession: {
-  webRequest: { onHeadersReceived: (fn) => (state.headers = fn) },
-  setPermissionRequestHandler: (fn) => (state.permissions = fn),
-} };
-export const ipcMain = {
-  handle: (ch, fn) => state.handlers.set(ch, fn),
-  removeHandler: (ch) => state.handlers.delete(ch),
-};
-export const ipcRenderer = {
-  invoke: async (ch, ...args) => {
-    const h = state.handlers.get(ch);
-    if (!h) throw new Error('No handler registered for ' + ch);
-    return h({ senderFrame: { url: state.pageUrl } }, ...args);
-  },
-  on: (ch, fn) => { const s = state.listeners.get(ch) ?? new Set(); s.add(fn); state.listeners.set(ch, s); },
-  removeListener: (ch, fn) => state.listeners.get(ch)?.delete(fn),
-};
-export const contextBridge = { exposeInMainWorld: (k, v) => (state.exposed[k] = v) };
-export default { app, BrowserWindow, dialog, session, ipcMain, ipcRenderer, contextBridge };
-`;
-
-const CHILD = `
-import { register } from 'node:module';
-import { readFileSync, writeFileSync } from 'node:fs';
-const [stubUrl, mainUrl, preloadPath, userData] = process.argv.slice(2);
-register('data:text/javascript,' + encodeURIComponent(
-  'export async function resolve(s, c, n) { return s === "electron" ? { url: ' + JSON.stringify(stubUrl) + ', shortCircuit: true } : n(s, c); }'
-));
-process.env.SER_USER_DATA = userData;
-const stub = await import(stubUrl);
-const state = globalThis.__electronStub;
-const loaded = new Promise((r) => (state.loaded = r));
-await import(mainUrl);
-const win = await loaded;
-state.pageUrl = win.url;
-// The sandboxed preload, as Electron runs it: CommonJS with only 'electron' requirable.
-const module = { exports: {} };
-new Function('require', 'module', 'exports', readFileSync(preloadPath, 'utf8'))(
-  (id) => { if (id === 'electron') return stub; throw new Error('preload may not require ' + id); }, module, module.exports);
-const bridge = state.exposed.serStudio;
-const out = { window: { width: win.opts.width, height: win.opts.height, webPreferences: win.opts.webPreferences, title: win.opts.title } };
-out.channels = [...state.handlers.keys()].sort();
-out.info = await bridge.invoke('app.info');
-out.badArgs = await bridge.invoke('dataset.scan', { root: 5 });
-out.outside = await bridge.invoke('audio.read', { path: '/etc/passwd' });
-out.presets = await bridge.invoke('presets.get');
-out.picked = await bridge.invoke('dialog.pickFolder');
-state.pageUrl = 'https://evil.example/';
-out.untrusted = await bridge.invoke('app.info');
-state.pageUrl = win.url;
-const hdr = await new Promise((r) => state.headers({ responseHeaders: { 'X-A': ['b'] } }, r));
-out.csp = hdr.responseHeaders['Content-Security-Policy'];
-out.permission = await new Promise((r) => state.permissions(null, 'media', r));
-out.openHandler = win.openHandler({ url: 'https://example.com' });
-win.size = [1111, 777];
-win.emit('close');
-await new Promise((r) => setTimeout(r, 200));
-const exited = new Promise((r) => (state.onExit = r));
-stub.app.quit();
-out.exitCode = await exited;
-out.settings = JSON.parse(readFileSync(userData + '/settings.json', 'utf8'));
-writeFileSync(userData + '/result.json', JSON.stringify(out));
-process.exit(0);
-`;
-
-interface Outcome {
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string };
-}
-interface ChildResult {
-  window: { width: number; height: number; title: string; webPreferences: Record<string, unknown> };
-  channels: string[];
-  info: Outcome;
-  badArgs: Outcome;
-  outside: Outcome;
-  presets: Outcome;
-  picked: Outcome;
-  untrusted: Outcome;
-  csp: string[];
-  permission: boolean;
-  openHandler: { action: string };
-  exitCode: number;
-  settings: { window: unknown };
+function runMain(config: Omit<ChildConfig, 'out'>): ChildResult {
+  const out = join(config.userData, 'result.json');
+  const r = spawnSync(
+    process.execPath,
+    ['bin/run-ts.mjs', 'tests/fixtures/electron-main-child.ts', JSON.stringify({ ...config, out })],
+    { encoding: 'utf8', timeout: 120_000, cwd: REPO_ROOT },
+  );
+  expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+  return JSON.parse(readFileSync(out, 'utf8')) as ChildResult;
 }
 
-let result: ChildResult;
+/** The bundled main process: out/main/*.js and out/main/chunks/*.js, with their folders. */
+function mainFiles(): { dir: string; code: string }[] {
+  return [join(OUT, 'main'), join(OUT, 'main', 'chunks')].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => ({ dir, code: readFileSync(join(dir, f), 'utf8') })),
+  );
+}
+
+function freshUserData(name: string): string {
+  const dir = join(WORK, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'settings.json'), JSON.stringify({ window: { width: 1500, height: 900 } }));
+  return dir;
+}
 
 beforeAll(() => {
-  rmSync(WORK, { recursive: true, force: true });
-  mkdirSync(WORK, { recursive: true });
-  execFileSync('npx', ['electron-vite', 'build', '--outDir', OUT], { cwd: REPO_ROOT, stdio: 'pipe' });
+  execFileSync(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build'], {
+    cwd: REPO_ROOT,
+    stdio: 'pipe',
+  });
 }, 180_000);
 
 afterAll(() => {
   rmSync(WORK, { recursive: true, force: true });
 });
+
+/** The built main process run once from out/ (a checkout), shared by the tests that read it. */
+let checkoutRun: ChildResult | null = null;
+function fromCheckout(): ChildResult {
+  checkoutRun ??= runMain({
+    main: join(OUT, 'main', 'index.js'),
+    preload: join(OUT, 'preload', 'index.cjs'),
+    userData: freshUserData('checkout'),
+  });
+  return checkoutRun;
+}
 
 describe('electron build without the Electron binary', () => {
   it('emits main, each worker as its own entry, a CommonJS preload and the renderer', () => {
@@ -192,48 +124,27 @@ describe('electron build without the Electron binary', () => {
   });
 
   it('main + preload wire every contract method over IPC, validate, and keep the window safe', () => {
-    const userData = join(WORK, 'user-data');
-    mkdirSync(userData, { recursive: true });
-    writeFileSync(join(userData, 'settings.json'), JSON.stringify({ window: { width: 1500, height: 900 } }));
-    const stubFile = join(WORK, 'electron-stub.mjs');
-    const childFile = join(WORK, 'child.mjs');
-    writeFileSync(stubFile, STUB);
-    writeFileSync(childFile, CHILD);
-    const r = spawnSync(
-      process.execPath,
-      [
-        childFile,
-        pathToFileURL(stubFile).href,
-        pathToFileURL(join(OUT, 'main', 'index.js')).href,
-        join(OUT, 'preload', 'index.cjs'),
-        userData,
-      ],
-      { encoding: 'utf8', timeout: 90_000, cwd: REPO_ROOT },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    result = JSON.parse(readFileSync(join(userData, 'result.json'), 'utf8')) as ChildResult;
+    const result = fromCheckout();
 
     expect(result.window.width).toBe(1500);
     expect(result.window.height).toBe(900);
+    expect(result.window.title).toBe(PRODUCT_NAME);
     expect(result.window.webPreferences).toMatchObject({
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
     });
     expect(existsSync(String(result.window.webPreferences.preload))).toBe(true);
-
     expect(result.channels).toEqual(METHOD_NAMES.map(methodChannel).sort());
 
-    expect(result.info.ok).toBe(true);
-    expect(result.info.result).toMatchObject({
-      platform: 'electron',
-      version: '9.9.9-test',
-      allowedRoots: [],
+    expect(result.info).toMatchObject({
+      ok: true,
+      result: { platform: 'electron', version: '9.9.9-test', allowedRoots: [] },
     });
     expect(result.badArgs).toMatchObject({ ok: false, error: { code: 'ValidationError' } });
-    expect(result.badArgs.error?.message).toMatch(/^dataset\.scan: root: /);
+    expect(!result.badArgs.ok && result.badArgs.error.message).toMatch(/^dataset\.scan: root: /);
     expect(result.outside).toMatchObject({ ok: false, error: { code: 'ValidationError' } });
-    expect(result.outside.error?.message).toContain('outside the folders you chose');
+    expect(!result.outside.ok && result.outside.error.message).toContain('outside the folders you chose');
     expect(result.presets.ok).toBe(true);
     expect(result.picked).toEqual({ ok: true, result: null });
     expect(result.untrusted).toMatchObject({
@@ -243,9 +154,159 @@ describe('electron build without the Electron binary', () => {
 
     expect(result.csp[0]).toContain("default-src 'self'");
     expect(result.csp[0]).toContain("script-src 'self'");
-    expect(result.permission).toBe(false);
+    // The renderer talks to main over IPC and to the web host on its own origin: nothing else.
+    expect(result.csp[0]).toMatch(/connect-src 'self'(;|$)/);
     expect(result.openHandler).toEqual({ action: 'deny' });
     expect(result.exitCode).toBe(0);
+    expect(result.startError).toBeNull();
     expect(result.settings.window).toEqual({ width: 1111, height: 777 });
+    // Under Node the Electron build is absent, so the Node one is chosen, and the log says so.
+    expect(result.log).toMatch(
+      /better-sqlite3: .*better_sqlite3\.node \(not: .*electron-native.*not built\)/,
+    );
   });
+
+  it('grants the microphone to its own page only, and nothing else to anyone', () => {
+    const { permissions } = fromCheckout();
+    const granted = Object.entries(permissions)
+      .filter(([, v]) => v)
+      .map(([k]) => k)
+      .sort();
+    expect(granted).toEqual(['check:media:audio:own', 'request:media:audio:own']);
+    expect(Object.keys(permissions)).toHaveLength(20);
+  });
+});
+
+describe('the packaged app (electron-builder --dir with a stand-in Electron)', () => {
+  const dist = join(WORK, 'dist');
+  const resources = join(dist, 'linux-unpacked', 'resources');
+  const archive = join(resources, 'app.asar');
+  let files: Set<string>;
+
+  beforeAll(() => {
+    // A stand-in Electron distribution: electron-builder copies it and renames the executable.
+    const fakeDist = join(WORK, 'electron-dist');
+    mkdirSync(fakeDist, { recursive: true });
+    writeFileSync(join(fakeDist, 'electron'), '#!/bin/sh\necho "stand-in Electron"\n', { mode: 0o755 });
+    const native = join(WORK, 'native');
+    mkdirSync(native, { recursive: true });
+    copyFileSync(
+      join(REPO_ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', SQLITE_ADDON),
+      join(native, SQLITE_ADDON),
+    );
+    const configFile = join(WORK, 'electron-builder.json');
+    const config = builderConfig({
+      electronVersion: '45.5.0',
+      electronDist: fakeDist,
+      nativeDir: native,
+      outputDir: dist,
+    });
+    writeFileSync(configFile, JSON.stringify(config));
+    execFileSync(
+      process.execPath,
+      ['node_modules/electron-builder/cli.js', '--config', configFile, '--linux', 'dir', '--x64'],
+      { cwd: REPO_ROOT, stdio: 'pipe', env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false' } },
+    );
+    files = new Set(
+      asar.listPackage(archive, { isPack: false }).map((f) => f.replace(/\\/g, '/').replace(/^\//, '')),
+    );
+  }, 300_000);
+
+  const isUnpacked = (file: string): boolean =>
+    Boolean((asar.statFile(archive, file, false) as { unpacked?: boolean }).unpacked) &&
+    existsSync(join(`${archive}.unpacked`, file));
+
+  it('holds main, its workers, the preload and every file the renderer page loads', () => {
+    // Every `new URL('./x.js', import.meta.url)` in the main bundle (index.js and its chunks).
+    const workers = mainFiles().flatMap(({ dir, code }) =>
+      [...code.matchAll(/new URL\("(\.{1,2}\/[\w./-]+\.js)", import\.meta\.url\)/g)].map((m) =>
+        relative(REPO_ROOT, resolve(dir, m[1]!)).split('\\').join('/'),
+      ),
+    );
+    expect([...new Set(workers)].sort()).toEqual([
+      'out/main/features-worker.js',
+      'out/main/training-worker.js',
+    ]);
+    for (const f of ['package.json', 'out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html'])
+      expect(files.has(f), f).toBe(true);
+    for (const w of workers) expect(files.has(w), w).toBe(true);
+    const html = readFileSync(join(OUT, 'renderer', 'index.html'), 'utf8');
+    const assets = [...html.matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((m) => `out/renderer/${m[1]}`);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const a of assets) expect(files.has(a), a).toBe(true);
+    for (const f of readdirSync(join(OUT, 'main', 'chunks')))
+      expect(files.has(`out/main/chunks/${f}`), f).toBe(true);
+  });
+
+  it('holds every package the bundled main process and workers import', () => {
+    const code = mainFiles()
+      .map((f) => f.code)
+      .join('\n');
+    const specifiers = new Set(
+      [...code.matchAll(/(?:from\s*|import\s*\(\s*|require\(\s*)"([^".][^"]*)"/g)].map((m) => m[1]!),
+    );
+    const packages = [...specifiers]
+      .filter((s) => !s.startsWith('node:') && s !== 'electron')
+      .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
+    expect(packages).toContain('better-sqlite3');
+    expect(packages).toContain('@tensorflow/tfjs-backend-wasm');
+    for (const p of new Set(packages)) expect(files.has(`node_modules/${p}/package.json`), p).toBe(true);
+    // Left out on purpose: tfjs-node (Node build only; the app uses wasm) and the CLI's TypeScript runner.
+    expect(files.has('node_modules/@tensorflow/tfjs-node/package.json')).toBe(false);
+    expect(files.has('node_modules/tsx/package.json')).toBe(false);
+  });
+
+  it('unpacks the wasm binaries and ships the bundled model and the native addon as resources', () => {
+    const wasm = [...files].filter((f) => f.endsWith('.wasm'));
+    expect(wasm.filter((f) => f.startsWith('node_modules/@tensorflow/tfjs-backend-wasm/dist/')).length).toBe(
+      3,
+    );
+    expect(wasm.length).toBeGreaterThanOrEqual(3);
+    for (const w of wasm) expect(isUnpacked(w), w).toBe(true);
+    expect(ASAR_UNPACK).toContain('**/*.node');
+    expect([...files].filter((f) => f.endsWith('.node'))).toEqual([]);
+
+    const model = join(REPO_ROOT, 'resources', 'models', 'default');
+    const walk = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(join(d, e.name)) : [relative(model, join(d, e.name))],
+      );
+    const modelFiles = walk(model);
+    expect(modelFiles).toContain('model.json');
+    for (const f of modelFiles) expect(existsSync(join(resources, 'models', 'default', f)), f).toBe(true);
+    expect(existsSync(join(resources, PACKAGED_NATIVE_DIR, SQLITE_ADDON))).toBe(true);
+  });
+
+  it.skipIf(!HAVE_RAVDESS)(
+    'runs from the packaged files alone and classifies a RAVDESS clip on wasm (skipped without ../shared data)',
+    () => {
+      // The asar extracted in its place, minus its unpacked entries, which exist only in
+      // app.asar.unpacked: what the app reads through Electron's asar support.
+      const packed = `${archive}.file`;
+      renameSync(archive, packed);
+      renameSync(`${archive}.unpacked`, `${packed}.unpacked`);
+      asar.extractAll(packed, archive);
+      renameSync(`${packed}.unpacked`, `${archive}.unpacked`);
+      for (const f of files) {
+        if ((asar.statFile(packed, f, false) as { unpacked?: boolean }).unpacked)
+          rmSync(join(archive, f), { force: true });
+      }
+      const result = runMain({
+        main: join(archive, 'out', 'main', 'index.js'),
+        preload: join(archive, 'out', 'preload', 'index.cjs'),
+        userData: freshUserData('packaged'),
+        resourcesPath: resources,
+        clip: resolve(CLIP),
+      });
+      expect(result.startError).toBeNull();
+      expect(result.log).toContain(`better-sqlite3: ${join(resources, PACKAGED_NATIVE_DIR, SQLITE_ADDON)}`);
+      expect(result.info.ok && result.info.result.backend).toBe('wasm');
+      expect(result.classify?.ok, JSON.stringify(result.classify)).toBe(true);
+      if (!result.classify?.ok) return;
+      const entry = result.classify.result.results[0]!;
+      expect(entry.ok, JSON.stringify(entry)).toBe(true);
+      if (entry.ok) expect(result.classify.result.model.labels).toContain(entry.prediction.label);
+      expect(result.exitCode).toBe(0);
+    },
+  );
 });

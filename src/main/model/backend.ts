@@ -65,9 +65,14 @@ function loadTensorflow(): Promise<string | null> {
   return nodeLoaded;
 }
 
-/** The folder holding tfjs-backend-wasm's .wasm files (works under plain Node and in workers). */
+/**
+ * The folder holding tfjs-backend-wasm's .wasm files (works under plain Node and in workers). In
+ * a packaged desktop app the package is inside app.asar and its .wasm files are unpacked beside
+ * it (scripts/electron-builder-config.ts), to be read as real files: point tfjs at that copy.
+ */
 export function wasmDistDir(): string {
-  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + sep;
+  const dir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + sep;
+  return dir.replace(`${sep}app.asar${sep}`, `${sep}app.asar.unpacked${sep}`);
 }
 
 function loadWasm(): Promise<string | null> {

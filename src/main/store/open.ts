@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import { toStoreError } from './errors.js';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate } from './schema.js';
+import { sqliteBindingOption } from './sqlite-binding.js';
 
 export interface OpenDbOptions {
   readonly?: boolean;
@@ -59,7 +60,7 @@ function openSnapshot(file: string, timeout: number): Database.Database {
     buf[18] = 1;
     buf[19] = 1;
   }
-  return new Database(buf, { readonly: true, timeout });
+  return new Database(buf, { readonly: true, timeout, ...sqliteBindingOption() });
 }
 
 function probe(db: Database.Database, file: string): number {
@@ -121,7 +122,7 @@ function backup(db: Database.Database, file: string, version: number): string {
 
 function openFile(file: string, readonly: boolean, timeout: number): Database.Database {
   try {
-    return new Database(file, { readonly, fileMustExist: readonly, timeout });
+    return new Database(file, { readonly, fileMustExist: readonly, timeout, ...sqliteBindingOption() });
   } catch (err) {
     throw toStoreError(err, file, 'open the database');
   }

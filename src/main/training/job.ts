@@ -5,17 +5,16 @@
  *
  * If the worker dies without a result (process.exit in the worker, an out-of-memory error, an
  * uncaught exception), the job reports an `error` event, marks the run failed in the store
- * (when one had been created) and resolves `done` with status 'failed'. A cancel that the
+ * through the run recorder (when one had been created) and resolves `done` with status 'failed'. A cancel that the
  * worker does not honour within `cancelGraceMs` terminates it and records the run cancelled.
  */
 import { randomUUID } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import { toErrorData } from '../../shared/errors.js';
 import type { TrainEvent, TrainRequest, TrainResult } from '../../shared/training.js';
-import { defaultDbPath } from '../store/paths.js';
-import { openStore } from '../store/run-store.js';
 import { startWorker } from '../util/worker.js';
 import type { JobCommand, JobMessage } from './protocol.js';
+import { recordAbnormalEnd } from './recorder.js';
 
 export interface TrainWorkerJob {
   id: string;
@@ -33,30 +32,6 @@ export interface TrainWorkerJobOptions {
 }
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
-
-/** Record the end of a run the worker could not finish itself; errors here are only reported. */
-function recordAbnormalEnd(
-  req: TrainRequest,
-  runId: string,
-  status: 'failed' | 'cancelled',
-  error: string,
-): string | null {
-  const dbPath = req.dbPath === undefined ? defaultDbPath() : req.dbPath;
-  if (!dbPath) return null;
-  try {
-    const store = openStore(dbPath, req.modelsDir ? { modelsDir: req.modelsDir } : {});
-    try {
-      const run = store.getRun(runId);
-      if (run.status === 'running')
-        store.finishRun(runId, status === 'failed' ? { status, error } : { status });
-    } finally {
-      store.close();
-    }
-    return null;
-  } catch (err) {
-    return toErrorData(err).message;
-  }
-}
 
 export function startTrainingJob(
   req: TrainRequest,

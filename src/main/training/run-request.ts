@@ -1,6 +1,7 @@
 /**
- * A TrainRequest carried out in the current thread: scan the folder, open the store, train,
- * close. The worker thread runs this; tests and benchmarks may call it directly.
+ * A TrainRequest carried out in the current thread: scan the folder, train, with the run
+ * recorded by a store recorder (recorder.ts) when the request names a database. The worker
+ * thread runs this; tests and benchmarks may call it directly.
  */
 import { dirname, join, resolve } from 'node:path';
 import type { DatasetScan } from '../../shared/dataset.js';
@@ -8,8 +9,8 @@ import { SerError, toErrorData } from '../../shared/errors.js';
 import type { TrainEvent, TrainRequest, TrainResult } from '../../shared/training.js';
 import { scanDataset } from '../dataset/scan.js';
 import { defaultDbPath, defaultModelsDir } from '../store/paths.js';
-import { openStore, type RunStore } from '../store/run-store.js';
 import { validateTrainConfig } from './config.js';
+import { NO_RECORDER, storeRecorder, type RunRecorder } from './recorder.js';
 import { trainOnScan } from './trainer.js';
 
 /** The feature cache beside the database, as the app's service uses. */
@@ -41,7 +42,7 @@ export async function runTrainRequest(
   opts: { signal?: AbortSignal; onEvent?: (e: TrainEvent) => void } = {},
 ): Promise<TrainResult> {
   const emit = (e: TrainEvent) => opts.onEvent?.(e);
-  let store: RunStore | null = null;
+  let recorder: RunRecorder = NO_RECORDER;
   try {
     const config = validateTrainConfig(req.config);
     const dbPath = req.dbPath === undefined ? defaultDbPath() : req.dbPath;
@@ -49,13 +50,13 @@ export async function runTrainRequest(
     emit({ type: 'stage', stage: 'scan', message: `scanning ${req.dataDir}` });
     const scan = await scanWithLabels(resolve(req.dataDir), config.labels);
     for (const w of scan.warnings) emit({ type: 'log', level: 'warn', message: w });
-    if (dbPath) store = openStore(dbPath, req.modelsDir ? { modelsDir: req.modelsDir } : {});
+    recorder = storeRecorder({ dbPath, ...(req.modelsDir ? { modelsDir: req.modelsDir } : {}) });
     const modelsDir = req.modelsDir ?? (dbPath ? defaultModelsDir(dbPath) : null);
     return await trainOnScan(scan, config, {
       signal: opts.signal,
       onEvent: emit,
       cacheDir,
-      store,
+      recorder,
       modelsDir,
       name: req.name,
       tags: req.tags,
@@ -89,6 +90,6 @@ export async function runTrainRequest(
       error: { code: e.code, message: e.message },
     };
   } finally {
-    store?.close();
+    recorder.close();
   }
 }

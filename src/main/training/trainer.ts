@@ -21,17 +21,19 @@
  * An `actors` split with no test actors is a final fit on every speaker: validation comes from
  * `valFraction` (0: train for exactly `epochs` epochs, keep the last weights) and there is no
  * test evaluation (`evaluation` null).
+ *
+ * Where each concern lives: data preparation (clips, split, features, augmentation) in
+ * run-data.ts, the member loop in members.ts, k-fold pooling in kfold.ts, and every write to the
+ * run store in recorder.ts; this file orders them, evaluates each fold and saves the model.
  */
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError, toErrorData } from '../../shared/errors.js';
-import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js';
-import type { FeatureMatrix } from '../../shared/features.js';
-import type { DatasetFingerprint } from '../../shared/runs.js';
 import type {
   BackendName,
-  EpochMetrics,
+  CurveFit,
   Evaluation,
   FoldResult,
   TrainConfig,
@@ -43,29 +45,26 @@ import { modelInput } from '../model/build.js';
 import { saveModelFolder, type ModelMeta } from '../model/folder.js';
 import type { RunStore } from '../store/run-store.js';
 import { validateTrainConfig } from './config.js';
-import { trainFold, trainingExampleCount, type FoldData, type FoldOutcome } from './fold.js';
-import {
-  argmaxRows,
-  evaluate,
-  evaluationFromConfusion,
-  meanProbs,
-  meanStd,
-  sumConfusions,
-} from './metrics.js';
-import { preNormalizeClips } from './normalise.js';
+import type { FoldOutcome } from './fold.js';
+import { poolFolds } from './kfold.js';
+import { MemberLoop } from './members.js';
+import { argmaxRows, evaluate, meanProbs } from './metrics.js';
 import { fitCurves } from './polyfit.js';
-import { augmentCopies, augmentItems, extractOriginals, hashItems } from './prepare.js';
-import { subSeed } from '../util/rng.js';
-import { kfoldSpeakerSplits, randomSplit, speakerSplit, type Fold, type SplitItem } from './splits.js';
+import { NO_RECORDER, recorderFor, type RunRecorder } from './recorder.js';
+import { fingerprint, prepareRunData, selectItems } from './run-data.js';
+
+export { memberConfigs } from './members.js';
 
 export interface TrainerOptions {
   signal?: AbortSignal;
   onEvent?: (e: TrainEvent) => void;
   /** Feature cache folder; null or absent: no cache. */
   cacheDir?: string | null;
-  /** Where the run is recorded; null or absent: not recorded. */
+  /** Where the run is recorded (recorder.ts); absent: not recorded. */
+  recorder?: RunRecorder;
+  /** Shorthand for `recorder: recorderFor(store)` (the caller keeps the store open and closes it). */
   store?: RunStore | null;
-  /** Saved models go to `<modelsDir>/<runId>/`; default the store's models folder. */
+  /** Saved models go to `<modelsDir>/<runId>/`; default the recorder's models folder. */
   modelsDir?: string | null;
   /** Save to exactly this folder instead (the bundled default model). */
   modelDir?: string;
@@ -89,61 +88,6 @@ export interface TrainerOptions {
   }) => void;
 }
 
-const RANDOM_SPLIT_WARNING =
-  'random split: test clips come from speakers the model also trained on, so the accuracy measures voices it has ' +
-  'heard; use --split actors or --split kfold for speakers it has never heard';
-
-/** Identity of the dataset as recorded in the run, over the clips actually used. */
-function fingerprint(scan: DatasetScan, items: DatasetItem[]): DatasetFingerprint {
-  const countsByLabel: Record<string, number> = {};
-  const countsBySpeaker: Record<string, number> = {};
-  for (const it of items) {
-    countsByLabel[it.label] = (countsByLabel[it.label] ?? 0) + 1;
-    const s = it.speaker ?? '(none)';
-    countsBySpeaker[s] = (countsBySpeaker[s] ?? 0) + 1;
-  }
-  return { root: scan.root, hash: scan.fingerprint, countsByLabel, countsBySpeaker };
-}
-
-function selectItems(scan: DatasetScan, labels: string[]): DatasetItem[] {
-  const wanted = new Set(labels);
-  const items = scan.items.filter((it) => wanted.has(it.label));
-  const missing = labels.filter((l) => !items.some((it) => it.label === l));
-  if (missing.length) {
-    const have = Object.keys(scan.countsByLabel).sort().join(', ') || 'none';
-    throw new SerError(
-      'DatasetError',
-      `no clips labelled ${missing.join(', ')} in ${scan.root} (labels found: ${have})`,
-      scan.root,
-    );
-  }
-  return items;
-}
-
-function makeFolds(config: TrainConfig, items: SplitItem[]): Fold[] {
-  const s = config.split;
-  if (s.kind === 'random') {
-    return [{ fold: 0, testSpeakers: [], split: randomSplit(items, s, config.seed) }];
-  }
-  if (s.kind === 'actors') {
-    if (s.testActors.length === 0) {
-      // Final fit: every clip trains (validation from valFraction of the speakers, if any).
-      const all = items.map((_, i) => i);
-      const split =
-        s.valFraction > 0
-          ? (() => {
-              const r = randomSplit(items, { testFraction: 0, valFraction: s.valFraction }, config.seed);
-              return { train: r.train, val: r.val, test: [] };
-            })()
-          : { train: all, val: [], test: [] };
-      return [{ fold: 0, testSpeakers: [], split }];
-    }
-    const split = speakerSplit(items, s.testActors, s.valFraction, config.seed);
-    return [{ fold: 0, testSpeakers: split.speakers?.test ?? s.testActors, split }];
-  }
-  return kfoldSpeakerSplits(items, s.folds, s.valFraction, config.seed);
-}
-
 /** Run one training job to the end. Never throws: failures come back as a result (and events). */
 export async function trainOnScan(
   scan: DatasetScan,
@@ -153,29 +97,23 @@ export async function trainOnScan(
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   const emit = (e: TrainEvent) => opts.onEvent?.(e);
-  const store = opts.store ?? null;
+  const recorder = opts.recorder ?? (opts.store ? recorderFor(opts.store) : NO_RECORDER);
   let runId: string | null = null;
   let backend: BackendName | null = null;
-  let stopHeartbeat = () => {};
   const labels = config.labels ?? [];
   try {
     const cfg = validateTrainConfig(config);
     backend = await initBackend(opts.backend);
     const items = selectItems(scan, cfg.labels);
-    if (store) {
-      runId = store.createRun({
-        name: opts.name?.trim() || defaultRunName(cfg),
-        config: cfg,
-        dataset: fingerprint(scan, items),
-        backend,
-        tags: opts.tags ?? [],
-      });
-      stopHeartbeat = store.keepAlive(runId);
-    }
-    emit({ type: 'started', runId, backend, labels: cfg.labels, clips: items.length });
-    const outcome = await runPipeline(scan, items, cfg, backend, opts, emit, (m) => {
-      if (store && runId) store.appendEpoch(runId, m);
+    runId = recorder.start({
+      name: opts.name?.trim() || defaultRunName(cfg),
+      config: cfg,
+      dataset: fingerprint(scan, items),
+      backend,
+      tags: opts.tags ?? [],
     });
+    emit({ type: 'started', runId, backend, labels: cfg.labels, clips: items.length });
+    const outcome = await runPipeline(scan, items, cfg, backend, opts, emit, recorder);
 
     let modelDir: string | null = null;
     const save = outcome.final && opts.saveModel !== false;
@@ -184,7 +122,7 @@ export async function trainOnScan(
       const finalMeta = outcome.final.meta;
       const ranOn = backend;
       const id = runId ?? randomUUID();
-      const dir = opts.modelDir ?? join(opts.modelsDir ?? store?.modelsDir ?? resolve('models'), id);
+      const dir = opts.modelDir ?? join(opts.modelsDir ?? recorder.modelsDir ?? resolve('models'), id);
       emit({ type: 'stage', stage: 'save', message: `saving the model to ${dir}` });
       const metrics = {
         runId,
@@ -211,15 +149,12 @@ export async function trainOnScan(
       );
     }
     for (const p of outcome.final?.parts ?? []) p.model.dispose();
-    if (store && runId) {
-      store.finishRun(runId, {
-        status: 'completed',
-        ...(outcome.evaluation ? { evaluation: outcome.evaluation } : {}),
-        clipEvaluations: outcome.clipEvaluations,
-        fits: outcome.fits,
-        artifacts: modelDir ? [{ kind: 'model', path: modelDir }] : [],
-      });
-    }
+    recorder.completed({
+      evaluation: outcome.evaluation,
+      clipEvaluations: outcome.clipEvaluations,
+      fits: outcome.fits,
+      modelDir,
+    });
     const result: TrainResult = {
       runId,
       status: 'completed',
@@ -249,19 +184,9 @@ export async function trainOnScan(
   } catch (err) {
     const e = toErrorData(err);
     const status = e.code === 'Cancelled' ? 'cancelled' : 'failed';
-    if (store && runId) {
-      try {
-        store.finishRun(
-          runId,
-          status === 'failed' ? { status, error: `${e.code}: ${e.message}` } : { status },
-        );
-      } catch (storeErr) {
-        emit({
-          type: 'log',
-          level: 'warn',
-          message: `could not record the run's end: ${toErrorData(storeErr).message}`,
-        });
-      }
+    const storeProblem = recorder.ended(status, status === 'failed' ? `${e.code}: ${e.message}` : '');
+    if (storeProblem) {
+      emit({ type: 'log', level: 'warn', message: `could not record the run's end: ${storeProblem}` });
     }
     if (status === 'cancelled') emit({ type: 'cancelled', runId });
     else emit({ type: 'error', code: e.code, message: e.message, runId });
@@ -276,7 +201,8 @@ export async function trainOnScan(
       ...(status === 'failed' ? { error: { code: e.code, message: e.message } } : {}),
     };
   } finally {
-    stopHeartbeat();
+    // Only what this call opened: a store passed in stays open for its owner.
+    if (!opts.recorder) recorder.close();
   }
 }
 
@@ -296,7 +222,7 @@ interface PipelineOutcome {
   evaluation: Evaluation | null;
   /** Every test clip's prediction: one entry for a single split, one per fold for k-fold. */
   clipEvaluations: ClipEvaluationInput[];
-  fits: ReturnType<typeof fitCurves>;
+  fits: CurveFit[];
   /**
    * The models to save (single split): meta shared by every member minus what the caller adds,
    * and each member's model with its own fields of the meta (the first is the main model).
@@ -317,153 +243,30 @@ async function runPipeline(
   backend: BackendName,
   opts: TrainerOptions,
   emit: (e: TrainEvent) => void,
-  onEpochStored: (m: EpochMetrics) => void,
+  recorder: RunRecorder,
 ): Promise<PipelineOutcome> {
-  const { signal } = opts;
   const speakers = new Set(allItems.map((it) => it.speaker ?? '(none)'));
   emit({
     type: 'stage',
     stage: 'scan',
     message: `${allItems.length} clips, ${cfg.labels.length} emotions (${cfg.labels.join(', ')}), ${speakers.size} speakers; backend ${backend}`,
   });
-  if (cfg.split.kind === 'random') emit({ type: 'log', level: 'warn', message: RANDOM_SPLIT_WARNING });
-
-  const hashed = await hashItems(allItems, signal);
-  for (const d of hashed.duplicates) {
-    emit({
-      type: 'log',
-      level: 'info',
-      message: `identical audio in ${d.length} files, kept on one side of every split: ${d.map((p) => p.slice(scan.root.length + 1) || p).join(', ')}`,
-    });
-  }
-
-  emit({ type: 'stage', stage: 'features', message: `extracting features of ${allItems.length} clips` });
-  const orig = await extractOriginals(allItems, cfg.features, {
-    signal,
-    cacheDir: opts.cacheDir ?? null,
-    workers: opts.workers,
-    onProgress: (done, total) => emit({ type: 'progress', stage: 'features', done, total }),
+  const { items, y, folds, data, typical } = await prepareRunData(scan, allItems, cfg, opts, emit);
+  const loop = new MemberLoop(cfg, folds, data, {
+    signal: opts.signal,
+    emit,
+    onMainEpoch: (m) => recorder.epoch(m),
   });
-  for (const d of orig.dropped.slice(0, 20))
-    emit({ type: 'log', level: 'warn', message: `skipped ${d.reason}` });
-  if (orig.dropped.length > 20)
-    emit({ type: 'log', level: 'warn', message: `skipped ${orig.dropped.length - 20} more files` });
-  const keep = orig.matrices.map((m, i) => (m ? i : -1)).filter((i) => i >= 0);
-  if (keep.length === 0) throw new SerError('DatasetError', `no usable audio in ${scan.root}`, scan.root);
-  const items = keep.map((i) => allItems[i]!);
-  const hashes = keep.map((i) => hashed.hashes[i]!);
-  let matrices = keep.map((i) => orig.matrices[i]!);
-  const y = Int32Array.from(items, (it) => cfg.labels.indexOf(it.label));
-  const splitItems: SplitItem[] = items.map((it, j) => {
-    const g = hashed.groups[keep[j]!];
-    return g === undefined
-      ? { label: it.label, speaker: it.speaker }
-      : { label: it.label, speaker: it.speaker, group: g };
-  });
-  const folds = makeFolds(cfg, splitItems);
-  for (const f of folds) {
-    const s = f.split;
-    const who = f.testSpeakers.length ? ` (test speakers ${f.testSpeakers.join(',')})` : '';
-    emit({
-      type: 'log',
-      level: 'info',
-      message: `${folds.length > 1 ? `fold ${f.fold + 1}: ` : ''}${s.train.length} train, ${s.val.length} validation, ${s.test.length} test clips${who}`,
-    });
-  }
+  const members = loop.members;
+  emit({ type: 'stage', stage: 'train', message: loop.describe() });
 
-  // Augment every clip that some fold trains on, once; folds share the copies.
-  const trainClips = [...new Set(folds.flatMap((f) => f.split.train))].sort((a, b) => a - b);
-  const copies = augmentCopies(cfg.augment);
-  let augmented = new Map<number, FeatureMatrix[]>();
-  if (copies > 0) {
-    emit({
-      type: 'stage',
-      stage: 'augment',
-      message: `augmenting ${trainClips.length} training clips x ${copies} (${cfg.augment.kinds.join(', ')})`,
-    });
-    augmented = await augmentItems(items, hashes, trainClips, cfg.augment, cfg.features, cfg.seed, {
-      signal,
-      cacheDir: opts.cacheDir ?? null,
-      onProgress: (done, total) => emit({ type: 'progress', stage: 'augment', done, total }),
-    });
-  }
-
-  const pre = preNormalizeClips(
-    cfg.normalization ?? 'global',
-    matrices,
-    augmented,
-    items.map((it) => it.speaker),
-    // A saved model's typical speaker comes from its training speakers only.
-    new Set(folds[0]!.split.test),
-  );
-  matrices = pre.matrices;
-  augmented = pre.augmented;
-  if (pre.message) emit({ type: 'log', level: 'info', message: pre.message });
-
-  const width = matrices[0]!.width;
-  const data: FoldData = { matrices, augmented, y, width };
-  const members = memberConfigs(cfg);
-  const batchesOf = (f: Fold, m: TrainConfig) =>
-    Math.ceil(trainingExampleCount(f.split, augmented) / m.optimizer.batchSize) * m.optimizer.epochs;
-  const kinds = members.map((m) => m.model.kind).join(' + ');
-  emit({
-    type: 'stage',
-    stage: 'train',
-    message: `training ${members.length > 1 ? `an ensemble of ${kinds}` : kinds} on ${trainingExampleCount(folds[0]!.split, augmented)} examples${folds.length > 1 ? ` x ${folds.length} folds` : ''}`,
-  });
-
-  // Batches still to run after each (fold, member), for the ETA.
-  const work = folds.flatMap((f) => members.map((m) => batchesOf(f, m)));
   const k = cfg.labels.length;
   const foldResults: FoldResult[] = [];
   const clipEvaluations: ClipEvaluationInput[] = [];
-  const histories: EpochMetrics[][] = [];
   let last: FoldOutcome[] = [];
   let evaluation: Evaluation | null = null;
-  let epochOffset = 0;
-  let step = 0;
   for (const f of folds) {
-    const outs: FoldOutcome[] = [];
-    try {
-      for (const [mi, mc] of members.entries()) {
-        step++;
-        const later = work.slice(step).reduce((a, b) => a + b, 0);
-        const tags = {
-          ...(folds.length > 1 ? { fold: f.fold } : {}),
-          ...(members.length > 1 ? { member: mi } : {}),
-        };
-        if (members.length > 1) {
-          emit({
-            type: 'log',
-            level: 'info',
-            message: `${folds.length > 1 ? `fold ${f.fold + 1}: ` : ''}ensemble member ${mi + 1} of ${members.length} (${mc.model.kind})`,
-          });
-        }
-        const offset = epochOffset;
-        // The first member keeps the seed a single model has, so adding members changes nothing of it.
-        const foldSeed = subSeed(cfg.seed, 1000 + f.fold);
-        const out = await trainFold(data, f.split, mc, mi === 0 ? foldSeed : subSeed(foldSeed, mi), {
-          signal,
-          laterBatches: later,
-          onBatch: (b) => emit({ type: 'batch', ...b, ...tags }),
-          onEpoch: (m, eta) => {
-            const stored = mi === 0 ? { ...m, epoch: m.epoch + offset } : m;
-            // The run keeps the main model's curves (and fits them); a further member's epochs are
-            // shown live, tagged with their member, and its result is logged.
-            if (mi === 0) onEpochStored(stored);
-            emit({ type: 'epoch', metrics: stored, etaSeconds: eta, ...tags });
-          },
-        });
-        outs.push(out);
-        if (mi === 0) {
-          epochOffset += out.history.length;
-          histories.push(out.history);
-        }
-      }
-    } catch (err) {
-      for (const o of outs) o.model.dispose();
-      throw err;
-    }
+    const outs = await loop.trainFold(f);
     const testIdx = outs[0]!.test.indices;
     const probs = meanProbs(outs.map((o) => o.test.probs));
     const yTest = Int32Array.from(testIdx, (i) => y[i]!);
@@ -528,20 +331,10 @@ async function runPipeline(
 
   emit({ type: 'stage', stage: 'evaluate', message: 'evaluating on the test clips' });
   if (folds.length > 1) {
-    const pooled = evaluationFromConfusion(
-      sumConfusions(foldResults.map((r) => r.evaluation.confusion)),
-      cfg.labels,
-    );
-    const evaluation: Evaluation = {
-      ...pooled,
-      folds: foldResults,
-      foldAccuracy: meanStd(foldResults.map((r) => r.evaluation.accuracy)),
-      foldUar: meanStd(foldResults.map((r) => r.evaluation.uar)),
-      speakers: foldResults.flatMap((r) => r.evaluation.speakers ?? []),
-    };
-    return { evaluation, clipEvaluations, fits: fitCurves(meanCurve(histories)), final: null };
+    return { ...poolFolds(foldResults, loop.histories, cfg.labels), clipEvaluations, final: null };
   }
 
+  const width = data.width;
   const meta: ModelMeta = {
     formatVersion: 1,
     labels: cfg.labels,
@@ -551,7 +344,7 @@ async function runPipeline(
     normalization: last[0]!.normalization,
     inputNormalization: {
       mode: cfg.normalization ?? 'global',
-      ...(pre.typical ? { typical: pre.typical } : {}),
+      ...(typical ? { typical } : {}),
     },
     backend,
     createdAt: new Date().toISOString(),
@@ -566,41 +359,5 @@ async function runPipeline(
       seed: cfg.seed,
     },
   }));
-  return { evaluation, clipEvaluations, fits: fitCurves(histories[0] ?? []), final: { meta, parts } };
-}
-
-/** The configs an ensemble's members train with: the main model first, then config.ensemble's. */
-export function memberConfigs(cfg: TrainConfig): TrainConfig[] {
-  const main: TrainConfig = { ...cfg, ensemble: undefined };
-  return [
-    main,
-    ...(cfg.ensemble ?? []).map((m) => ({
-      ...main,
-      model: m.model,
-      optimizer: m.optimizer,
-      masking: m.masking ?? null,
-    })),
-  ];
-}
-
-/** The per-epoch mean of several folds' curves (over the folds that reached each epoch). */
-function meanCurve(histories: EpochMetrics[][]): EpochMetrics[] {
-  const longest = Math.max(0, ...histories.map((h) => h.length));
-  const out: EpochMetrics[] = [];
-  for (let e = 0; e < longest; e++) {
-    const at = histories.map((h) => h[e]).filter((m): m is EpochMetrics => m !== undefined);
-    const mean = (f: (m: EpochMetrics) => number | null): number | null => {
-      const xs = at.map(f).filter((v): v is number => v !== null && Number.isFinite(v));
-      return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-    };
-    out.push({
-      epoch: e + 1,
-      trainLoss: mean((m) => m.trainLoss) ?? NaN,
-      trainAccuracy: mean((m) => m.trainAccuracy) ?? NaN,
-      valLoss: mean((m) => m.valLoss),
-      valAccuracy: mean((m) => m.valAccuracy),
-      seconds: mean((m) => m.seconds) ?? 0,
-    });
-  }
-  return out;
+  return { evaluation, clipEvaluations, fits: fitCurves(loop.histories[0] ?? []), final: { meta, parts } };
 }
