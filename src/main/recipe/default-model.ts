@@ -21,7 +21,7 @@ export const DEFAULT_MODEL_TEST_ACTORS = ['17', '18', '19', '20'];
  * heard (docs/BENCHMARKS.md, "Accuracy"), not the one that wins the random split: the
  * pooled-statistics MLP alone, per-speaker normalisation (so users can calibrate it with a few
  * clips of a speaker; a single clip is standardised like a typical training speaker), and
- * augmented copies that vary pitch and the recording channel (telephone band, EQ, room, level
+ * augmented copies that vary speed (tempo and pitch together) and the recording channel (telephone band, EQ, room, level
  * and clipping, sample rate).
  */
 export function defaultModelConfig(split: TrainConfig['split']): TrainConfig {
@@ -35,8 +35,8 @@ export function defaultModelConfig(split: TrainConfig['split']): TrainConfig {
   });
 }
 
-/** Pitch and channel copies, in turn (two per clip). */
-export const DEFAULT_MODEL_AUGMENT: AugmentKind[] = ['pitch', 'channel'];
+/** Speed and channel copies, in turn (two per clip): speed beat pitch and stretch on unheard speakers. */
+export const DEFAULT_MODEL_AUGMENT: AugmentKind[] = ['speed', 'channel'];
 
 export interface DefaultModelReport {
   heldOut: {
