@@ -137,7 +137,7 @@ export interface ClassifyResult {
   model: { runId: string | null; labels: string[]; expectsCalibration: boolean };
   /** One entry per file, in the order given. */
   results: ClassifyEntry[];
-  /** What calibrated the predictions (null: none), and why not when `sameSpeaker` was asked for. */
+  /** What calibrated the predictions (null: none), and why not when calibration was asked for. */
   calibration: CalibrationInfo | null;
   calibrationNote?: string;
 }
@@ -260,6 +260,8 @@ export const CONTRACT = {
        * per-speaker normalisation, and each result also carries the uncalibrated prediction.
        */
       sameSpeaker: z.boolean().optional(),
+      /** Further unlabeled clips of the same speaker that calibrate the model (`ser infer --calibrate`). */
+      calibrate: z.array(AudioFileSchema).max(1000).optional(),
     }),
     'Classify files with the default model or a run’s model; a bad file gets an error entry.',
   ),

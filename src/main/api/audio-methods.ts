@@ -128,19 +128,43 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
             results[i] = { ok: false, name: file.name, error: toErrorData(err) };
           }
         }
-        // One speaker's files calibrate the model with their own (unlabeled) audio.
+        // One speaker's files (and any further clips of theirs) calibrate the model with their
+        // own unlabeled audio; a calibration clip that does not decode is left out and named.
         let calibration: SpeakerCalibration | null = null;
         let calibrationNote: string | undefined;
-        if (a.sameSpeaker && !model.expectsCalibration) {
+        const asked = a.sameSpeaker === true || (a.calibrate?.length ?? 0) > 0;
+        if (asked && !model.expectsCalibration) {
           calibrationNote =
             'this model was trained without per-speaker normalisation and takes no calibration';
-        } else if (a.sameSpeaker && decoded.length) {
-          const cal = model.calibrate(decoded.map((d) => d.samples));
-          try {
-            checkCalibration(cal, 'calibration');
-            calibration = cal;
-          } catch (err) {
-            calibrationNote = toErrorData(err).message;
+        } else if (asked) {
+          const clips = a.sameSpeaker ? decoded.map((d) => d.samples) : [];
+          const left: string[] = [];
+          for (const file of a.calibrate ?? []) {
+            try {
+              const audio = await decodeBuffer(file.bytes, file.name, {
+                targetRate: model.sampleRate,
+                maxSeconds: CLASSIFY_MAX_SECONDS,
+                allowSilent: false,
+              });
+              clips.push(audio.samples);
+            } catch (err) {
+              left.push(`${file.name} (${toErrorData(err).message})`);
+            }
+          }
+          if (clips.length === 0) {
+            calibrationNote = 'calibration: no usable clips';
+          } else {
+            const cal = model.calibrate(clips);
+            try {
+              checkCalibration(cal, 'calibration');
+              calibration = cal;
+            } catch (err) {
+              calibrationNote = toErrorData(err).message;
+            }
+          }
+          if (left.length) {
+            const note = `calibration clips left out: ${left.join('; ')}`;
+            calibrationNote = calibrationNote ? `${calibrationNote}; ${note}` : note;
           }
         }
         for (const d of decoded) {
