@@ -4,7 +4,8 @@
  * are resolved, so a renderer (or anyone holding the web token) cannot read arbitrary files.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
+import { isInside } from '../util/inside.js';
 import { SerError } from '../../shared/errors.js';
 
 interface Root {
@@ -14,10 +15,7 @@ interface Root {
   real: string;
 }
 
-function inside(root: string, p: string): boolean {
-  const rel = relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
+const inside = (root: string, p: string): boolean => isInside(p, root);
 
 export class AllowedRoots {
   private roots: Root[] = [];
@@ -38,6 +36,11 @@ export class AllowedRoots {
 
   list(): string[] {
     return this.roots.map((r) => r.given);
+  }
+
+  /** The folders with symlinks resolved, for checks that see real paths (dataset scans). */
+  realRoots(): string[] {
+    return this.roots.map((r) => r.real);
   }
 
   /**

@@ -58,10 +58,10 @@ function summary(r: RunRecord): RunSummary {
   };
 }
 
-function withTemp<T>(fn: (dir: string) => T): T {
+async function withTemp<T>(fn: (dir: string) => T | Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'ser-run-'));
   try {
-    return fn(dir);
+    return await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -104,8 +104,8 @@ export function createRunMethods(opts: RunMethodsOptions) {
     },
 
     async importRun({ file }: ParsedArgsOf<'runs.import'>): Promise<RunSummary> {
-      const run = withTemp((tmp) => {
-        unpackInto(file.bytes, tmp);
+      const run = await withTemp(async (tmp) => {
+        await unpackInto(file.bytes, tmp);
         // The archive holds one folder with run.json (or run.json at its top, if repacked by hand).
         const entries = readdirSync(tmp);
         const dir = existsSync(join(tmp, RUN_JSON))

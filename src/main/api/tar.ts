@@ -1,12 +1,14 @@
 /**
  * A minimal ustar writer and reader for exported runs (run.json + the model folder), gzipped.
  * Enough for regular files and folders, which is all an export holds; `tar -xzf` unpacks it.
- * Written here rather than pulled in as a dependency: it is ~100 lines and the reader must
- * refuse unsafe entries (absolute paths, `..`, links) anyway.
+ * Written here rather than pulled in as a dependency: the reader must refuse unsafe entries
+ * (absolute paths, `..`, links) and cap what it inflates anyway, which is most of the code.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createGunzip, gzipSync } from 'node:zlib';
 import { SerError } from '../../shared/errors.js';
 
 const BLOCK = 512;
@@ -45,11 +47,14 @@ function header(name: string, size: number, type: '0' | '5', mtime: number): Buf
   return h;
 }
 
-/** Pack a folder's contents (paths relative to it, under `top/`) into a .tar.gz. */
+/**
+ * Pack a folder's contents (paths relative to it, under `top/`) into a .tar.gz. Links are never
+ * followed (lstat): only regular files and folders inside `dir` go in.
+ */
 export function packDir(dir: string, top: string): Uint8Array {
   const parts: Buffer[] = [];
   const walk = (abs: string, rel: string) => {
-    const st = statSync(abs);
+    const st = lstatSync(abs);
     if (st.isDirectory()) {
       parts.push(header(`${rel}/`, 0, '5', st.mtimeMs));
       for (const entry of readdirSync(abs).sort()) walk(join(abs, entry), `${rel}/${entry}`);
@@ -71,46 +76,136 @@ function readString(buf: Buffer, start: number, len: number): string {
 }
 
 /**
- * Unpack a .tar.gz into `dest` (which must exist). Only files and folders; any entry that would
- * land outside `dest` is refused. Returns the relative paths of the files written.
+ * Limits on what an archive may unpack to, checked as it inflates (never after): an export is
+ * one model folder (a few MB, a few dozen files), so these leave plenty of room while a
+ * 2 MB archive that inflates to gigabytes, or holds a million entries, stops at once.
  */
-export function unpackInto(bytes: Uint8Array, dest: string, maxBytes = 2 * 1024 ** 3): string[] {
-  let tar: Buffer;
-  try {
-    tar = gunzipSync(bytes, { maxOutputLength: maxBytes });
-  } catch {
-    throw new SerError('ValidationError', 'not a SER Studio run export (.tar.gz): cannot decompress');
-  }
+export const MAX_UNPACKED_BYTES = 512 * 1024 ** 2;
+export const MAX_ENTRIES = 2000;
+
+export interface UnpackLimits {
+  maxBytes?: number;
+  maxEntries?: number;
+}
+
+/**
+ * Unpack a .tar.gz into `dest` (which must exist), inflating as a stream and writing each file as
+ * its bytes arrive, so memory holds one chunk, not the archive, and the event loop keeps running.
+ * Only files and folders; any entry that would land outside `dest`, links and devices are refused.
+ * Returns the relative paths of the files written.
+ */
+export async function unpackInto(
+  bytes: Uint8Array,
+  dest: string,
+  limits: UnpackLimits = {},
+): Promise<string[]> {
+  const maxBytes = limits.maxBytes ?? MAX_UNPACKED_BYTES;
+  const maxEntries = limits.maxEntries ?? MAX_ENTRIES;
   const root = resolve(dest);
   const written: string[] = [];
-  let off = 0;
-  while (off + BLOCK <= tar.length) {
-    const h = tar.subarray(off, off + BLOCK);
-    if (h.every((b) => b === 0)) break;
+  let entries = 0;
+  let total = 0;
+  let pending = Buffer.alloc(0);
+  /** Bytes of the current file still to come, then padding to skip. */
+  let body = 0;
+  let pad = 0;
+  let fd: number | null = null;
+  let ended = false;
+
+  let refusal: SerError | null = null;
+  const refuse = (msg: string): never => {
+    refusal = new SerError('ValidationError', msg);
+    throw refusal;
+  };
+  const onHeader = (h: Buffer) => {
+    if (h.every((b) => b === 0)) {
+      ended = true;
+      return;
+    }
+    if (++entries > maxEntries) refuse(`export archive has more than ${maxEntries} entries: refused`);
     const name = readString(h, 0, 100);
     const prefix = readString(h, 345, 155);
     const full = prefix ? `${prefix}/${name}` : name;
     const size = parseInt(readString(h, 124, 12).trim() || '0', 8);
     const type = String.fromCharCode(h[156] ?? 48);
-    if (!Number.isFinite(size) || size < 0) throw new SerError('ValidationError', 'corrupt export archive');
-    off += BLOCK;
+    if (!Number.isFinite(size) || size < 0) refuse('corrupt export archive');
     const target = resolve(root, full);
     const rel = relative(root, target);
     if (isAbsolute(full) || rel.startsWith('..') || isAbsolute(rel) || full.includes('\0')) {
-      throw new SerError('ValidationError', `export archive entry outside its folder refused: ${full}`);
+      refuse(`export archive entry outside its folder refused: ${full}`);
     }
     if (type === '5') {
       mkdirSync(target, { recursive: true });
     } else if (type === '0' || type === '\0') {
-      if (off + size > tar.length) throw new SerError('ValidationError', 'export archive is truncated');
+      total += size;
+      if (total > maxBytes) {
+        refuse(`export archive unpacks to more than ${Math.round(maxBytes / 1024 ** 2)} MB: refused`);
+      }
       mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, tar.subarray(off, off + size));
+      fd = openSync(target, 'wx');
       written.push(rel.split(sep).join('/'));
     } else if (type !== 'x' && type !== 'g') {
       // Links and devices have no place in an export.
-      throw new SerError('ValidationError', `export archive entry of unsupported type refused: ${full}`);
+      refuse(`export archive entry of unsupported type refused: ${full}`);
     }
-    off += Math.ceil(size / BLOCK) * BLOCK;
+    body = type === '5' ? 0 : size;
+    pad = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (type === '5') pad = 0;
+    if (body === 0 && fd !== null) {
+      closeSync(fd);
+      fd = null;
+    }
+  };
+  const consume = (chunk: Buffer) => {
+    let buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    for (;;) {
+      if (ended) return;
+      if (body > 0) {
+        const n = Math.min(body, buf.length);
+        if (n === 0) break;
+        if (fd !== null) writeSync(fd, buf, 0, n);
+        body -= n;
+        buf = buf.subarray(n);
+        if (body === 0 && fd !== null) {
+          closeSync(fd);
+          fd = null;
+        }
+        continue;
+      }
+      if (pad > 0) {
+        const n = Math.min(pad, buf.length);
+        if (n === 0) break;
+        pad -= n;
+        buf = buf.subarray(n);
+        continue;
+      }
+      if (buf.length < BLOCK) break;
+      onHeader(buf.subarray(0, BLOCK));
+      buf = buf.subarray(BLOCK);
+    }
+    pending = Buffer.from(buf);
+  };
+
+  const gunzip = createGunzip();
+  try {
+    await pipeline(
+      Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]),
+      gunzip,
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) {
+          consume(chunk);
+          if (ended) break;
+        }
+      },
+    );
+  } catch (err) {
+    // Stopping the stream may surface as the stream's own error: the reason is the refusal.
+    if (refusal) throw refusal;
+    if (err instanceof SerError) throw err;
+    throw new SerError('ValidationError', 'not a SER Studio run export (.tar.gz): cannot decompress');
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
+  if (body > 0) throw new SerError('ValidationError', 'export archive is truncated');
   return written;
 }

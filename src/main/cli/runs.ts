@@ -314,6 +314,7 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`note: ${store.file} is read-only (${store.readonlyReason}); changes are disabled`);
     if (store.backupPath)
       console.error(`note: upgraded the database; the previous version is kept at ${store.backupPath}`);
+    for (const o of store.cleaned) console.error(`note: removed ${o.path} (${o.why})`);
     for (const id of store.recovered)
       console.error(
         `note: run ${id.slice(0, 8)} was left running by a process that is gone; marked interrupted`,

@@ -8,13 +8,14 @@
  * text file is reported, and an audio file without an extension is used.
  */
 import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { realpathSync, type Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import type { DatasetItem, DatasetScan, SkipKind, SkippedFile } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
 import { decodeFile } from '../audio/decode.js';
 import { sniff } from '../audio/sniff.js';
+import { isInside } from '../util/inside.js';
 import { RAVDESS_ORDER, parseRavdessName, ravdessEmotion } from './ravdess.js';
 
 export interface ScanOptions {
@@ -24,6 +25,11 @@ export interface ScanOptions {
   minClasses?: number;
   /** Look for clips holding the same recording (default true; decodes same-size files, ~0.5 s per 1000 clips). */
   findDuplicates?: boolean;
+  /**
+   * Real paths of the folders a symlinked file may point into (the API passes its allowed
+   * folders). Unset (the CLI, a user's own folder): symlinked files are used wherever they point.
+   */
+  roots?: string[];
 }
 
 /** A label with fewer clips than this gets a warning. */
@@ -59,7 +65,7 @@ function posix(rel: string): string {
   return sep === '/' ? rel : rel.split(sep).join('/');
 }
 
-async function walk(root: string, skipped: SkippedFile[]): Promise<Found[]> {
+async function walk(root: string, skipped: SkippedFile[], roots?: string[]): Promise<Found[]> {
   const files: Found[] = [];
   const dirs = [root];
   while (dirs.length) {
@@ -84,7 +90,16 @@ async function walk(root: string, skipped: SkippedFile[]): Promise<Found[]> {
       else if (e.isFile() || e.isSymbolicLink()) {
         try {
           const st = await stat(abs);
-          // Symlinked folders are not followed (no cycles); symlinked files are used.
+          // Symlinked folders are not followed (no cycles); symlinked files are used, but never
+          // one that points out of the allowed folders.
+          if (e.isSymbolicLink() && roots && !roots.some((r) => isInside(realpathSync(abs), r))) {
+            skipped.push({
+              path: abs,
+              kind: 'unreadable',
+              reason: 'link to a file outside the allowed folders',
+            });
+            continue;
+          }
           if (st.isFile()) files.push({ rel: posix(relative(root, abs)), abs, size: st.size });
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -270,7 +285,7 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   }
 
   const skipped: SkippedFile[] = [];
-  const audio = await audioOnly(await walk(abs, skipped), skipped);
+  const audio = await audioOnly(await walk(abs, skipped, opts.roots), skipped);
   if (audio.length === 0) {
     const other = skipped.length ? ` (${skipped.length} other files: ${summarise(skipped)})` : '';
     fail(`no audio files (WAV/MP3/FLAC/OGG) in ${abs}${other}`, abs);

@@ -197,9 +197,22 @@ export async function saveModelFolder(
     }
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    throw err;
+    throw saveError(err, target);
   }
   return target;
+}
+
+/** A file-system failure while saving, as one line naming the folder ("disk full: ..."). */
+function saveError(err: unknown, target: string): unknown {
+  if (err instanceof SerError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new SerError('ModelError', `disk full: could not save the model at ${target}`, target);
+  }
+  if (typeof code === 'string') {
+    return new SerError('ModelError', `could not save the model (${code}) at ${target}`, target);
+  }
+  return err;
 }
 
 async function readIn(dir: string, name: string): Promise<Buffer> {

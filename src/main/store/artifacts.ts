@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, openSync, readSync, readdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import { join, parse, resolve } from 'node:path';
+import { isInside } from '../util/inside.js';
 
 function hashFile(path: string): string {
   const h = createHash('sha256');
@@ -42,11 +43,7 @@ export function artifactSha256(path: string): string {
   return h.digest('hex');
 }
 
-/** a is b or inside b. */
-export function isInside(a: string, b: string): boolean {
-  const rel = relative(b, a);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
+export { isInside };
 
 function real(p: string): string {
   try {

@@ -4,7 +4,16 @@
  * and refuse files from a newer app.
  */
 import Database from 'better-sqlite3';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  statfsSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import { toStoreError } from './errors.js';
@@ -128,7 +137,41 @@ function openFile(file: string, readonly: boolean, timeout: number): Database.Da
   }
 }
 
+/** Free bytes on the file system holding `dir` (Infinity when it cannot be told). */
+function freeBytes(dir: string): number {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** Below this much free space, a failed writable open is retried read-only (WAL needs room for -shm/-wal). */
+const FULL_DISK_BYTES = 1024 * 1024;
+
+/**
+ * Open for reading and writing, or read-only when asked or when writing is impossible. On a full
+ * disk a writable open fails (SQLite cannot create its -shm / -wal files): the database is then
+ * opened read-only, so lists and exports still work, and every write says the disk is full.
+ */
 export function openDatabase(path: string, opts: OpenDbOptions = {}): OpenedDb {
+  try {
+    return openOnce(path, opts);
+  } catch (err) {
+    const file = resolve(path);
+    const ioFailure =
+      err instanceof SerError &&
+      /^(disk I\/O error|disk full): could not open the database/.test(err.message);
+    if (opts.readonly || !ioFailure || !existsSync(file) || freeBytes(dirname(file)) >= FULL_DISK_BYTES) {
+      throw err;
+    }
+    const opened = openOnce(path, { ...opts, readonly: true });
+    return { ...opened, readonlyReason: `disk full at ${dirname(file)}; free space to make changes` };
+  }
+}
+
+function openOnce(path: string, opts: OpenDbOptions): OpenedDb {
   const file = resolve(path);
   const timeout = opts.busyTimeoutMs ?? 5000;
   const exists = existsSync(file);
@@ -172,7 +215,9 @@ export function openDatabase(path: string, opts: OpenDbOptions = {}): OpenedDb {
       foundVersion = probe(db, file);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      if (!readonly || typeof code !== 'string' || !code.startsWith('SQLITE_CANTOPEN')) throw err;
+      // CANTOPEN: no -shm can be made (read-only folder); IOERR: nor grown (full disk).
+      const snapshot = typeof code === 'string' && /^SQLITE_(CANTOPEN|IOERR)/.test(code);
+      if (!readonly || !snapshot) throw err;
       db.close();
       db = openSnapshot(file, timeout);
       foundVersion = probe(db, file);

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import type {
@@ -21,13 +21,14 @@ import type {
   UpdateRunInput,
 } from '../../shared/runs.js';
 import type { EpochMetrics } from '../../shared/training.js';
-import { artifactSha256, keepReason } from './artifacts.js';
+import { artifactSha256, isInside, keepReason } from './artifacts.js';
 import type { ClipEvaluation, ClipEvaluationInput } from '../../shared/clips.js';
 import { insertClipEvaluation, readClipEvaluations } from './clips.js';
 import { compareRecords } from './compare.js';
 import { guard } from './errors.js';
 import { DEFAULT_STALE_AFTER_MS, HOST, deathReason, type RunningRow } from './liveness.js';
 import { openDatabase } from './open.js';
+import { findOrphans, removeOrphans, type Orphan } from './orphans.js';
 import { INSERT_EPOCH, TAGS_OF_IDS, epochArgs, insertRun, listQuery } from './queries.js';
 import { type EpochRow, type RunRow, SUMMARY_COLUMNS, finiteOrNull, toRecord, toSummaries } from './rows.js';
 import { SCHEMA_VERSION, labelsKey } from './schema.js';
@@ -72,6 +73,12 @@ export interface StoreInfo {
 
 const short = (id: string): string => id.slice(0, 8);
 
+/**
+ * How long a training run's own writes (epochs, heartbeat, finish) keep retrying a busy database
+ * before giving up: another process holding the lock for a minute must not lose an hour's run.
+ */
+export const TRAINING_WRITE_PATIENCE_MS = 120_000;
+
 export class RunStore {
   readonly file: string;
   readonly readonly: boolean;
@@ -83,6 +90,8 @@ export class RunStore {
   readonly backupPath: string | null;
   /** Runs this open marked 'interrupted'. */
   readonly recovered: string[];
+  /** Leftover folders this open removed from the models folder (see orphans.ts). */
+  readonly cleaned: Orphan[];
   private readonly db: Database.Database;
   private readonly appVersion: string;
   private readonly staleAfterMs: number;
@@ -106,6 +115,23 @@ export class RunStore {
       this.db.close();
       throw err;
     }
+    this.cleaned = this.readonly ? [] : this.cleanModelsFolder();
+  }
+
+  /** Remove leftovers of killed saves and imports from the models folder (after recovery). */
+  cleanModelsFolder(): Orphan[] {
+    const runOf = this.stmt('SELECT status FROM runs WHERE id = ?');
+    const artifacts = this.stmt('SELECT path FROM artifacts WHERE run_id = ?');
+    return removeOrphans(
+      findOrphans(this.modelsDir, (id, path) => {
+        const row = runOf.get(id) as { status: string } | undefined;
+        if (!row) return 'none';
+        if (row.status === 'running') return 'running';
+        // Imported runs record files inside the folder; a trained run records the folder itself.
+        const paths = artifacts.all(id) as { path: string }[];
+        return paths.some((a) => isInside(resolve(a.path), path)) ? 'recorded' : 'unrecorded';
+      }),
+    );
   }
 
   private stmt(sql: string): Database.Statement {
@@ -118,7 +144,7 @@ export class RunStore {
   }
 
   /** Run `fn` in an IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlock). */
-  private write<T>(action: string, fn: () => T): T {
+  private write<T>(action: string, fn: () => T, patienceMs = 0): T {
     if (this.readonly) {
       throw new SerError(
         'StoreError',
@@ -126,7 +152,22 @@ export class RunStore {
         this.file,
       );
     }
-    return guard(this.file, action, () => this.db.transaction(fn).immediate());
+    const deadline = Date.now() + patienceMs;
+    for (;;) {
+      try {
+        return this.db.transaction(fn).immediate();
+      } catch (err) {
+        // SQLite already waited busy_timeout; a training run keeps waiting until its deadline
+        // rather than lose the run to a reader or writer that holds the lock for a while.
+        const code = (err as { code?: unknown }).code;
+        const busy =
+          typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+        if (!busy || Date.now() >= deadline)
+          return guard(this.file, action, () => {
+            throw err;
+          });
+      }
+    }
   }
 
   private read<T>(action: string, fn: () => T): T {
@@ -203,33 +244,41 @@ export class RunStore {
   appendEpoch(id: string, metrics: EpochMetrics): void {
     const m = parseOrThrow<EpochMetrics>(epochSchema, metrics, 'epoch metrics');
     const action = `save epoch ${m.epoch} of run ${short(id)}`;
-    this.write(action, () => {
-      this.requireRunning(id, action);
-      const last = this.stmt('SELECT max(epoch) AS e FROM epochs WHERE run_id = ?').get(id) as {
-        e: number | null;
-      };
-      if (last.e !== null && m.epoch <= last.e) {
-        // k-fold training numbers epochs on across folds, so every epoch of a run is unique.
-        throw new SerError(
-          'StoreError',
-          `epoch ${m.epoch} of run ${short(id)} does not come after epoch ${last.e}: refused (epochs must increase)`,
-          this.file,
+    this.write(
+      action,
+      () => {
+        this.requireRunning(id, action);
+        const last = this.stmt('SELECT max(epoch) AS e FROM epochs WHERE run_id = ?').get(id) as {
+          e: number | null;
+        };
+        if (last.e !== null && m.epoch <= last.e) {
+          // k-fold training numbers epochs on across folds, so every epoch of a run is unique.
+          throw new SerError(
+            'StoreError',
+            `epoch ${m.epoch} of run ${short(id)} does not come after epoch ${last.e}: refused (epochs must increase)`,
+            this.file,
+          );
+        }
+        this.stmt(INSERT_EPOCH).run(...epochArgs(id, m));
+        this.stmt('UPDATE runs SET epoch_count = epoch_count + 1, heartbeat = ? WHERE id = ?').run(
+          Date.now(),
+          id,
         );
-      }
-      this.stmt(INSERT_EPOCH).run(...epochArgs(id, m));
-      this.stmt('UPDATE runs SET epoch_count = epoch_count + 1, heartbeat = ? WHERE id = ?').run(
-        Date.now(),
-        id,
-      );
-    });
+      },
+      TRAINING_WRITE_PATIENCE_MS,
+    );
   }
 
   /** Tell readers the training process is alive (between epochs that take long). */
   heartbeat(id: string): void {
-    this.write(`update the heartbeat of run ${short(id)}`, () => {
-      this.requireRunning(id, 'update the heartbeat');
-      this.stmt('UPDATE runs SET heartbeat = ? WHERE id = ?').run(Date.now(), id);
-    });
+    this.write(
+      `update the heartbeat of run ${short(id)}`,
+      () => {
+        this.requireRunning(id, 'update the heartbeat');
+        this.stmt('UPDATE runs SET heartbeat = ? WHERE id = ?').run(Date.now(), id);
+      },
+      TRAINING_WRITE_PATIENCE_MS,
+    );
   }
 
   /** Heartbeat on a timer until the returned function is called (or the run stops running). */
@@ -258,32 +307,36 @@ export class RunStore {
     });
     const e = v.evaluation;
     const action = `finish run ${short(id)} as ${v.status}`;
-    this.write(action, () => {
-      this.requireRunning(id, action);
-      this.stmt(
-        `UPDATE runs SET status = ?, finished_at = ?, heartbeat = ?, accuracy = ?, macro_f1 = ?, uar = ?, error = ?
+    this.write(
+      action,
+      () => {
+        this.requireRunning(id, action);
+        this.stmt(
+          `UPDATE runs SET status = ?, finished_at = ?, heartbeat = ?, accuracy = ?, macro_f1 = ?, uar = ?, error = ?
          WHERE id = ?`,
-      ).run(
-        v.status,
-        new Date().toISOString(),
-        Date.now(),
-        e ? finiteOrNull(e.accuracy) : null,
-        e ? finiteOrNull(e.macroF1) : null,
-        e ? finiteOrNull(e.uar) : null,
-        v.error ?? null,
-        id,
-      );
-      this.stmt('UPDATE run_details SET evaluation_json = ?, fits_json = ? WHERE run_id = ?').run(
-        e ? JSON.stringify(e) : null,
-        v.fits ? JSON.stringify(v.fits) : null,
-        id,
-      );
-      const ins = this.stmt(
-        'INSERT OR REPLACE INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, ?)',
-      );
-      for (const a of artifacts) ins.run(id, a.kind, a.path, a.sha256);
-      for (const c of v.clipEvaluations ?? []) insertClipEvaluation(this.db, id, c);
-    });
+        ).run(
+          v.status,
+          new Date().toISOString(),
+          Date.now(),
+          e ? finiteOrNull(e.accuracy) : null,
+          e ? finiteOrNull(e.macroF1) : null,
+          e ? finiteOrNull(e.uar) : null,
+          v.error ?? null,
+          id,
+        );
+        this.stmt('UPDATE run_details SET evaluation_json = ?, fits_json = ? WHERE run_id = ?').run(
+          e ? JSON.stringify(e) : null,
+          v.fits ? JSON.stringify(v.fits) : null,
+          id,
+        );
+        const ins = this.stmt(
+          'INSERT OR REPLACE INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, ?)',
+        );
+        for (const a of artifacts) ins.run(id, a.kind, a.path, a.sha256);
+        for (const c of v.clipEvaluations ?? []) insertClipEvaluation(this.db, id, c);
+      },
+      TRAINING_WRITE_PATIENCE_MS,
+    );
   }
 
   /**
@@ -462,6 +515,12 @@ export class RunStore {
         });
       }
     }
+    // The run's own folder goes too when it was never recorded (killed while saving).
+    const own = join(this.modelsDir, id);
+    if (opts.artifacts && existsSync(own) && !run.artifacts.some((a) => isInside(resolve(a.path), own))) {
+      rmSync(own, { recursive: true, force: true });
+      result.removed.push(own);
+    }
     return result;
   }
 
@@ -498,12 +557,16 @@ export class RunStore {
       path: join(target, f.path),
       sha256: f.sha256,
     }));
+    // Copied into a temp folder named for this process, then renamed: another process opening the
+    // store meanwhile sees a live temp folder, never a model folder without a run (an orphan).
+    const tmp = join(this.modelsDir, `.${run.id}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`);
     try {
       if (artifacts.length) {
         // A folder named after a run id that is not in the database is a leftover of a failed import.
         rmSync(target, { recursive: true, force: true });
-        mkdirSync(target, { recursive: true });
-        doc.files.forEach((f, i) => cpSync(join(from, f.path), artifacts[i]!.path, { recursive: true }));
+        mkdirSync(tmp, { recursive: true });
+        doc.files.forEach((f) => cpSync(join(from, f.path), join(tmp, f.path), { recursive: true }));
+        renameSync(tmp, target);
       }
       // A run exported while running can never resume here.
       const status = run.status === 'running' ? 'interrupted' : run.status;
@@ -512,6 +575,7 @@ export class RunStore {
         for (const e of doc.clipEvaluations ?? []) insertClipEvaluation(this.db, run.id, e, e.createdAt);
       });
     } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
       rmSync(target, { recursive: true, force: true });
       if (err instanceof SerError) throw err;
       const code = (err as NodeJS.ErrnoException).code ?? 'error';

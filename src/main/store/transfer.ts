@@ -6,6 +6,7 @@ import type { ClipEvaluation } from '../../shared/clips.js';
 import {
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
   readdirSync,
@@ -13,10 +14,10 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import type { ExportRunResult, RunExport, RunRecord } from '../../shared/runs.js';
-import { artifactSha256 } from './artifacts.js';
+import { artifactSha256, isInside } from './artifacts.js';
 import { parseOrThrow, runExportSchema } from './validate.js';
 
 export const RUN_JSON = 'run.json';
@@ -25,6 +26,24 @@ function fsError(err: unknown, what: string, path: string): SerError {
   const code = (err as NodeJS.ErrnoException).code ?? 'error';
   const why = code === 'ENOSPC' ? 'disk full' : code === 'EACCES' || code === 'EROFS' ? 'not writable' : code;
   return new SerError('StoreError', `could not ${what} (${why}): ${path}`, path);
+}
+
+/**
+ * Links and special files (FIFOs, devices, sockets) inside `path`, relative to it. A model folder
+ * holds only regular files and folders; anything else would make an export or import read outside.
+ */
+export function unsafeEntries(path: string): string[] {
+  const out: string[] = [];
+  const walk = (abs: string, rel: string) => {
+    const st = lstatSync(abs);
+    if (st.isDirectory()) {
+      for (const e of readdirSync(abs).sort()) walk(join(abs, e), rel ? `${rel}/${e}` : e);
+    } else if (!st.isFile()) {
+      out.push(`${rel || '.'} (${st.isSymbolicLink() ? 'symbolic link' : 'special file'})`);
+    }
+  };
+  walk(path, '');
+  return out;
 }
 
 export function writeExport(
@@ -50,7 +69,16 @@ export function writeExport(
         return;
       }
       const name = i === 0 ? a.kind : `${a.kind}-${i + 1}`;
-      cpSync(a.path, join(dir, name), { recursive: true });
+      // Never follow a link out of the model folder: copy regular files and folders only.
+      const skipped = unsafeEntries(a.path);
+      for (const e of skipped) warnings.push(`${a.kind}: left out ${e}: ${a.path}`);
+      cpSync(a.path, join(dir, name), {
+        recursive: true,
+        filter: (src) => {
+          const st = lstatSync(src);
+          return st.isFile() || st.isDirectory();
+        },
+      });
       const sha256 = artifactSha256(join(dir, name));
       if (sha256 !== a.sha256) warnings.push(`${a.kind} changed since the run recorded it: ${a.path}`);
       files.push({ kind: a.kind, path: name, sha256 });
@@ -97,7 +125,18 @@ export function readExport(dirArg: string): { doc: RunExport; dir: string } {
   const doc = parseOrThrow<RunExport>(runExportSchema, raw, RUN_JSON, file);
   for (const f of doc.files) {
     const p = join(dir, f.path);
+    if (isAbsolute(f.path) || !isInside(p, dir) || p === dir) {
+      throw new SerError('ValidationError', `export refused: file entry outside its folder: ${f.path}`, file);
+    }
     if (!existsSync(p)) throw new SerError('StoreError', `export is missing its ${f.kind} copy: ${p}`, p);
+    const unsafe = unsafeEntries(p);
+    if (unsafe.length) {
+      throw new SerError(
+        'ValidationError',
+        `export refused: its ${f.kind} holds ${unsafe[0]}${unsafe.length > 1 ? ` and ${unsafe.length - 1} more` : ''}, only files and folders are allowed: ${p}`,
+        p,
+      );
+    }
     if (artifactSha256(p) !== f.sha256) {
       throw new SerError(
         'StoreError',
