@@ -89,6 +89,13 @@ export interface Evaluation {
   speakers?: SpeakerAccuracy[];
 }
 
+/**
+ * The least audio a speaker calibration may come from. Measured with `npm run bench:robustness`
+ * (docs/BENCHMARKS.md): on unheard actors 17-20, 1, 2 and 4 clips of a speaker gave 35, 41 and
+ * 50 % against 50 % uncalibrated; 8 clips (about 28 s) 51 %, 16 clips 54 %, all 48 clips 56 %.
+ */
+export const CALIBRATION_MINIMUM = { clips: 8, seconds: 20 } as const;
+
 /** What calibrated a prediction or an evaluation (see NormalizationMode 'speaker'). */
 export interface CalibrationInfo {
   /** 'speaker': each speaker's own clips; 'clips': the given calibration clips; 'none'. */

@@ -1,6 +1,6 @@
 /**
  * Speaker calibration in Classify, in a real browser against the real engine: a model trained
- * here with per-speaker normalisation; six clips of one speaker (actor 2) are dropped and marked
+ * here with per-speaker normalisation; eight clips of one speaker (actor 2) are dropped and marked
  * "one speaker"; the page says how many clips and seconds calibrated the model and shows every
  * file calibrated and uncalibrated, as the API returns them.
  */
@@ -22,7 +22,7 @@ describe.skipIf(!HAVE_RAVDESS)(
 
     beforeAll(async () => {
       subset = ravdessSubset({ actors: [1, 3, 4, 5], emotions: ['02', '05'], perActor: 4 });
-      speaker = ravdessSubset({ actors: [2], emotions: ['02', '05'], perActor: 3 });
+      speaker = ravdessSubset({ actors: [2], emotions: ['02', '05'], perActor: 4 });
       app = await startApp({ allow: [RAVDESS_16K, subset, speaker] });
       runId = await trainViaService(app, subset, 'e2e speaker-normalised', (c) => {
         c.labels = ['calm', 'angry'];
@@ -48,23 +48,23 @@ describe.skipIf(!HAVE_RAVDESS)(
       for (const d of [subset, speaker]) if (d) rmSync(d, { recursive: true, force: true });
     });
 
-    it('marks six files as one speaker and shows them calibrated and uncalibrated', async () => {
+    it('marks eight files as one speaker and shows them calibrated and uncalibrated', async () => {
       const page = app.page;
       const dir = join(speaker, 'Actor_02');
       const files = readdirSync(dir)
         .sort()
         .map((f) => fileFrom(join(dir, f)));
-      expect(files).toHaveLength(6);
+      expect(files).toHaveLength(8);
       await dropFiles(app, files);
-      await page.getByText(/^6 files: 6 classified/).waitFor({ timeout: 60_000 });
+      await page.getByText(/^8 files: 8 classified/).waitFor({ timeout: 60_000 });
 
       const box = page.getByRole('checkbox', { name: /These files are one speaker/ });
       await box.check();
-      const summary = page.getByText(/^Calibrated with 6 clips, \d+\.\d s of audio\.$/);
+      const summary = page.getByText(/^Calibrated with 8 clips, \d+\.\d s of audio\.$/);
       await summary.waitFor({ timeout: 60_000 });
       const table = page.locator('table.compare');
       const rows = await table.locator('tbody tr').allInnerTexts();
-      expect(rows).toHaveLength(6);
+      expect(rows).toHaveLength(8);
       for (const r of rows) expect(r).toMatch(/(calm|angry) \d+%\s+(calm|angry) \d+%/);
 
       // The same call through the API: the page shows what it returns.
@@ -75,7 +75,7 @@ describe.skipIf(!HAVE_RAVDESS)(
       });
       expect(res.model.expectsCalibration).toBe(true);
       expect(res.calibration?.source).toBe('clips');
-      expect(res.calibration?.clips).toBe(6);
+      expect(res.calibration?.clips).toBe(8);
       const first = res.results[0]!;
       expect(first.ok && first.uncalibrated).toBeTruthy();
       if (first.ok) expect(rows[0]).toContain(first.prediction.label);
@@ -97,7 +97,7 @@ describe.skipIf(!HAVE_RAVDESS)(
       await page.getByText(/^2 files: 2 classified/).waitFor({ timeout: 60_000 });
       await page.getByRole('checkbox', { name: /These files are one speaker/ }).check();
       await page
-        .getByText(/^Not calibrated: calibration: 2 clips, .* needs at least 4 clips/)
+        .getByText(/^Not calibrated: calibration: 2 clips, .* needs at least 8 clips/)
         .waitFor({ timeout: 30_000 });
     });
   },

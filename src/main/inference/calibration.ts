@@ -9,7 +9,7 @@ import { SerError, toErrorData } from '../../shared/errors.js';
 import type { FeatureConfig, FeatureMatrix } from '../../shared/features.js';
 import { decodeFile } from '../audio/decode.js';
 import { extractFeatures } from '../features/extract.js';
-import type { CalibrationInfo, NormalizationMode } from '../../shared/training.js';
+import { CALIBRATION_MINIMUM, type CalibrationInfo, type NormalizationMode } from '../../shared/training.js';
 import type { ModelMeta } from '../model/folder.js';
 import { fitNormalization, type Normalization, type Rows } from '../training/normalise.js';
 
@@ -20,11 +20,7 @@ export interface SpeakerCalibration {
   seconds: number;
 }
 
-/**
- * The least audio a calibration may come from. Measured (docs/BENCHMARKS.md, "Calibration: how
- * much audio"): with fewer clips the statistics are too noisy to help.
- */
-export const CALIBRATION_MINIMUM = { clips: 4, seconds: 10 } as const;
+export { CALIBRATION_MINIMUM };
 
 /** The model's step before its global standardisation (older folders kept it in metrics). */
 export function inputMode(meta: ModelMeta): NormalizationMode {
