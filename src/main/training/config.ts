@@ -11,7 +11,6 @@ import { parseFeatureConfig } from '../features/config.js';
 
 export {
   DEFAULT_MASKING,
-  MLP_OPTIMIZER,
   RECIPE_MLP_MEMBER,
   RECIPE_MODEL,
   RECIPE_OPTIMIZER,
