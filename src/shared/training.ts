@@ -157,6 +157,10 @@ export interface TrainResult {
   modelDir: string | null;
   labels: string[];
   error?: { code: string; message: string };
+  /** Clips left out (no speech, unreadable...) and why. */
+  skipped?: { path: string; reason: string }[];
+  /** Decode warnings of clips that were used (e.g. truncated files). */
+  warnings?: string[];
 }
 
 export interface Prediction {
@@ -165,4 +169,6 @@ export interface Prediction {
   probabilities: Record<string, number>;
   /** Seconds of audio classified. */
   duration: number;
+  /** Decode problems of a file classified anyway (e.g. truncated: only its complete part was used). */
+  warnings?: string[];
 }

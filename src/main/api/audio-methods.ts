@@ -120,10 +120,12 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
               maxSeconds: CLASSIFY_MAX_SECONDS,
               allowSilent: false,
             });
+            const prediction = await model.classify(audio.samples, file.name);
             results.push({
               ok: true,
               name: file.name,
-              prediction: await model.classify(audio.samples, file.name),
+              // A damaged file classified anyway says so (e.g. only its complete part was used).
+              prediction: audio.warnings.length ? { ...prediction, warnings: audio.warnings } : prediction,
             });
           } catch (err) {
             results.push({ ok: false, name: file.name, error: toErrorData(err) });

@@ -12,6 +12,7 @@ import { openStore, type RunStore } from '../store/run-store.js';
 import { backendInfo } from '../model/backend.js';
 import { classify, disposeClassifier, loadClassifier } from '../inference/predict.js';
 import { UsageError, flagsOrThrow, parseCommandArgs } from './args.js';
+import { printable } from './text.js';
 
 const USAGE = `usage: ser infer --file PATH [--file PATH ...] [options]   (or: ser infer [options] FILE...)
 
@@ -74,11 +75,14 @@ export async function run(argv: string[]): Promise<number> {
           const p = await classify(c, resolve(file));
           const prediction = { ...p, path: file };
           entries.push({ ok: true, prediction });
-          if (!f.json) console.log(formatPrediction(prediction));
+          if (!f.json) {
+            console.log(formatPrediction(prediction));
+            for (const w of p.warnings ?? []) console.error(`warning: ${printable(w)}`);
+          }
         } catch (err) {
           const error = toErrorData(err);
           entries.push({ ok: false, path: file, error });
-          console.error(`ser infer: ${file}: ${error.code}: ${error.message}`);
+          console.error(`ser infer: ${printable(file)}: ${error.code}: ${printable(error.message)}`);
         }
       }
     } finally {
@@ -90,8 +94,11 @@ export async function run(argv: string[]): Promise<number> {
           model: { path: c.dir, runId: c.runId, labels: c.labels },
           backend: backend.name,
           results: entries.map((e) =>
-            e.ok ? { ok: true, ...e.prediction } : { ok: false, path: e.path, error: e.error },
+            e.ok
+              ? { ok: true, ...e.prediction, warnings: e.prediction.warnings ?? [] }
+              : { ok: false, path: e.path, error: e.error },
           ),
+          warnings: entries.flatMap((e) => (e.ok ? (e.prediction.warnings ?? []) : [])),
         }),
       );
     }
@@ -106,5 +113,5 @@ function formatPrediction(p: Prediction): string {
     .sort((a, b) => b[1] - a[1])
     .map(([l, v]) => `${l} ${(100 * v).toFixed(1)}%`)
     .join('  ');
-  return `${basename(p.path)}: ${p.label} (${(100 * (p.probabilities[p.label] ?? 0)).toFixed(1)}%)  [${probs}]  ${p.duration.toFixed(2)} s`;
+  return `${printable(basename(p.path))}: ${p.label} (${(100 * (p.probabilities[p.label] ?? 0)).toFixed(1)}%)  [${probs}]  ${p.duration.toFixed(2)} s`;
 }
