@@ -49,3 +49,30 @@ export interface ChartSeries {
   /** Dots on the data points (off for fitted curves). */
   markers?: boolean;
 }
+
+/**
+ * A k-fold run's epochs (numbered on across folds) cut back into one history per fold, each
+ * numbered from 1, so the folds draw as separate lines over the same epochs, not one saw-tooth.
+ */
+export function splitByFold(metrics: EpochMetrics[], foldEpochs: readonly number[]): EpochMetrics[][] {
+  const out: EpochMetrics[][] = [];
+  let at = 0;
+  for (const n of foldEpochs) {
+    out.push(metrics.slice(at, at + n).map((m, i) => ({ ...m, epoch: i + 1 })));
+    at += n;
+  }
+  return out;
+}
+
+/** The per-epoch mean over the folds that reached each epoch (NaN-free values only). */
+export function meanOfFolds(folds: EpochMetrics[][], key: MetricKey): Point[] {
+  const longest = Math.max(0, ...folds.map((f) => f.length));
+  const out: Point[] = [];
+  for (let e = 0; e < longest; e++) {
+    const ys = folds
+      .map((f) => f[e]?.[key])
+      .filter((y): y is number => y !== null && y !== undefined && Number.isFinite(y));
+    if (ys.length) out.push({ x: e + 1, y: ys.reduce((a, b) => a + b, 0) / ys.length });
+  }
+  return out;
+}

@@ -1,2 +1,2 @@
 /** Columns the runs table sorts by. */
-export type SortKey = 'name' | 'status' | 'createdAt' | 'accuracy' | 'macroF1' | 'epochs';
+export type SortKey = 'name' | 'status' | 'createdAt' | 'split' | 'accuracy' | 'macroF1' | 'epochs';
