@@ -21,7 +21,8 @@ import type { RunStore } from '../store/run-store.js';
 import { predictClips, vectorSet, type SequenceSource } from '../training/examples.js';
 import { predictSet } from '../training/loop.js';
 import { meanProbs } from '../training/metrics.js';
-import { applyNormalization, fitNormalization, type Normalization } from '../training/normalise.js';
+import { applyNormalization, fitNormalization, preNormalize } from '../training/normalise.js';
+import { calibrationInfo, expectsCalibration, inputMode, type SpeakerCalibration } from './calibration.js';
 
 export interface Classifier {
   /** The folder's own model (an ensemble's first member). */
@@ -98,23 +99,18 @@ export async function loadClassifier(ref: string = 'default', store?: RunStore |
   return { model, meta, members, labels: meta.labels, dir, runId };
 }
 
-/** Whether the model was trained on per-speaker standardised inputs (see TrainConfig.normalization). */
-export function usesSpeakerNormalization(meta: ModelMeta): boolean {
-  return meta.metrics?.['inputNormalization'] === 'speaker';
-}
-
 /**
- * Class probabilities for feature matrices, row-major [n x k]. `speakerStats` (per-speaker
- * statistics of the same clips, for models trained with per-speaker normalisation) is applied
- * first; such a model without it falls back to each clip's own statistics.
+ * Class probabilities for feature matrices, row-major [n x k]. For a model that expects
+ * calibration, `calibration[i]` (clip i's speaker statistics) is applied first; a clip without
+ * one is standardised like a typical training speaker (uncalibrated).
  */
 export async function classifyMatrices(
   c: Classifier,
   mats: FeatureMatrix[],
-  speakerStats?: (Normalization | null)[],
+  calibration?: readonly (SpeakerCalibration | null)[],
 ): Promise<Float32Array> {
   const all: Float32Array[] = [];
-  for (const m of c.members) all.push(await memberProbs(m, mats, speakerStats));
+  for (const m of c.members) all.push(await memberProbs(m, mats, calibration));
   return meanProbs(all);
 }
 
@@ -122,16 +118,18 @@ export async function classifyMatrices(
 async function memberProbs(
   { meta, model }: ModelPart,
   mats: FeatureMatrix[],
-  speakerStats?: (Normalization | null)[],
+  calibration?: readonly (SpeakerCalibration | null)[],
 ): Promise<Float32Array> {
   const k = meta.labels.length;
   const width = mats[0]?.width ?? 0;
-  const speaker = usesSpeakerNormalization(meta);
-  const pre = mats.map((m, i) => {
-    if (!speaker) return m.data;
-    const stats = speakerStats?.[i] ?? fitNormalization([m]);
-    return applyNormalization(m.data, stats);
-  });
+  const mode = inputMode(meta);
+  const typical = meta.inputNormalization?.typical ?? null;
+  const pre = mats.map((m, i) =>
+    mode === 'speaker'
+      ? // Older speaker-normalised folders have no typical speaker: the clip's own statistics.
+        applyNormalization(m.data, calibration?.[i]?.stats ?? typical ?? fitNormalization([m]))
+      : preNormalize(m.data, m.width, mode, null),
+  );
   if (meta.input.pooled) {
     const vecs = mats.map((m, i) =>
       applyNormalization(poolMatrix({ ...m, data: pre[i]! }, meta.modelConfig.pooling), meta.normalization),
@@ -155,8 +153,15 @@ export interface AudioInput {
   name?: string;
 }
 
-/** Classify a file (path) or decoded audio at the model's sample rate. */
-export async function classify(c: Classifier, input: string | AudioInput): Promise<Prediction> {
+/**
+ * Classify a file (path) or decoded audio at the model's sample rate; `calibration`: its
+ * speaker's statistics (calibrationFrom), used by models that expect calibration.
+ */
+export async function classify(
+  c: Classifier,
+  input: string | AudioInput,
+  calibration: SpeakerCalibration | null = null,
+): Promise<Prediction> {
   const sr = c.meta.featureConfig.sampleRate;
   let samples: Float32Array;
   let name: string;
@@ -180,9 +185,15 @@ export async function classify(c: Classifier, input: string | AudioInput): Promi
   // Never an emotion for silence, a tone or noise: refused with the reason instead.
   assertSpeech(samples, sr, basename(name), name);
   const m = extractFeatures(samples, c.meta.featureConfig);
+<<<<<<< HEAD
   const probs = await classifyMatrices(c, [m]);
   const p = toPrediction(c.meta.labels, probs, name, samples.length / sr);
   return warnings.length ? { ...p, warnings } : p;
+=======
+  const probs = await classifyMatrices(c, [m], [calibration]);
+  const p = toPrediction(c.meta.labels, probs, name, samples.length / sr);
+  return expectsCalibration(c.meta) ? { ...p, calibration: calibrationInfo(calibration) } : p;
+>>>>>>> main
 }
 
 export function toPrediction(

@@ -10,7 +10,7 @@ import type { FeatureMatrix } from '../../shared/features.js';
 import type { DatasetFingerprint } from '../../shared/runs.js';
 import type { TrainConfig, TrainEvent } from '../../shared/training.js';
 import type { FoldData } from './fold.js';
-import { applyNormalization, speakerNormalization } from './normalise.js';
+import { preNormalizeClips, type Normalization } from './normalise.js';
 import { augmentCopies, augmentItems, extractOriginals, hashItems } from './prepare.js';
 import { kfoldSpeakerSplits, randomSplit, speakerSplit, type Fold, type SplitItem } from './splits.js';
 
@@ -92,8 +92,10 @@ export interface RunData {
   /** Label index of each item. */
   y: Int32Array;
   folds: Fold[];
-  /** Features (normalised per speaker when asked) and augmented copies, shared by the folds. */
+  /** Features (normalised per speaker or utterance when asked) and augmented copies, shared by the folds. */
   data: FoldData;
+  /** Per-speaker normalisation: a typical training speaker's statistics (for uncalibrated clips). */
+  typical: Normalization | null;
 }
 
 export interface PrepareOptions {
@@ -148,7 +150,7 @@ export async function prepareRunData(
   if (keep.length === 0) throw new SerError('DatasetError', `no usable audio in ${scan.root}`, scan.root);
   const items = keep.map((i) => allItems[i]!);
   const hashes = keep.map((i) => hashed.hashes[i]!);
-  let matrices = keep.map((i) => orig.matrices[i]!);
+  const matrices = keep.map((i) => orig.matrices[i]!);
   const y = Int32Array.from(items, (it) => cfg.labels.indexOf(it.label));
   const splitItems: SplitItem[] = items.map((it, j) => {
     const g = hashed.groups[keep[j]!];
@@ -185,28 +187,29 @@ export async function prepareRunData(
     });
   }
 
-  if (cfg.normalization === 'speaker') {
-    // Each speaker's statistics come from its own clips' audio, not their labels, so they are
-    // available for an unheard test speaker too (given several of its recordings).
-    const stats = speakerNormalization(
-      matrices,
-      items.map((it) => it.speaker),
-    );
-    const norm = (m: FeatureMatrix, s: string | null): FeatureMatrix => ({
-      ...m,
-      data: applyNormalization(m.data, stats.get(s ?? '')!),
-    });
-    matrices = matrices.map((m, i) => norm(m, items[i]!.speaker));
-    augmented = new Map([...augmented].map(([i, ms]) => [i, ms.map((m) => norm(m, items[i]!.speaker))]));
-    emit({ type: 'log', level: 'info', message: `per-speaker normalisation over ${stats.size} speakers` });
-  }
+  const pre = preNormalizeClips(
+    cfg.normalization ?? 'global',
+    matrices,
+    augmented,
+    items.map((it) => it.speaker),
+    // A saved model's typical speaker comes from its training speakers only.
+    new Set(folds[0]!.split.test),
+  );
+  if (pre.message) emit({ type: 'log', level: 'info', message: pre.message });
 
   return {
     items,
+<<<<<<< HEAD
     skipped: orig.dropped.map(({ path, reason }) => ({ path, reason })),
     warnings: orig.warnings,
     y,
     folds,
     data: { matrices, augmented, y, width: matrices[0]!.width },
+=======
+    y,
+    folds,
+    data: { matrices: pre.matrices, augmented: pre.augmented, y, width: pre.matrices[0]!.width },
+    typical: pre.typical,
+>>>>>>> main
   };
 }

@@ -29,7 +29,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ClipEvaluationInput } from '../../shared/clips.js';
+import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError, toErrorData } from '../../shared/errors.js';
 import type {
@@ -261,7 +261,11 @@ async function runPipeline(
     stage: 'scan',
     message: `${allItems.length} clips, ${cfg.labels.length} emotions (${cfg.labels.join(', ')}), ${speakers.size} speakers; backend ${backend}`,
   });
+<<<<<<< HEAD
   const { items, y, folds, data, skipped, warnings } = await prepareRunData(
+=======
+  const { items, y, folds, data, typical } = await prepareRunData(
+>>>>>>> main
     scan,
     allItems,
     cfg,
@@ -296,20 +300,23 @@ async function runPipeline(
       members: outs.map((o) => o.test.probs),
     });
     const predicted = argmaxRows(probs, k);
-    const foldEval = testIdx.length ? evaluate(yTest, predicted, cfg.labels) : null;
+    const testClips = testIdx.map((i, j) => ({
+      path: items[i]!.path,
+      speaker: items[i]!.speaker,
+      label: items[i]!.label,
+      predicted: cfg.labels[predicted[j]!]!,
+      probabilities: Array.from(probs.subarray(j * k, (j + 1) * k)),
+    }));
+    const foldEval = testIdx.length
+      ? { ...evaluate(yTest, predicted, cfg.labels), speakers: speakerAccuracy(testClips) }
+      : null;
     if (testIdx.length) {
       clipEvaluations.push({
         kind: folds.length > 1 ? 'fold' : 'test',
         fold: folds.length > 1 ? f.fold : null,
         dataRoot: scan.root,
         labels: cfg.labels,
-        clips: testIdx.map((i, j) => ({
-          path: items[i]!.path,
-          speaker: items[i]!.speaker,
-          label: items[i]!.label,
-          predicted: cfg.labels[predicted[j]!]!,
-          probabilities: Array.from(probs.subarray(j * k, (j + 1) * k)),
-        })),
+        clips: testClips,
       });
     }
     if (members.length > 1 && foldEval) {
@@ -364,6 +371,10 @@ async function runPipeline(
     modelConfig: cfg.model,
     input: modelInput(cfg.model, width),
     normalization: last[0]!.normalization,
+    inputNormalization: {
+      mode: cfg.normalization ?? 'global',
+      ...(typical ? { typical } : {}),
+    },
     backend,
     createdAt: new Date().toISOString(),
     seed: cfg.seed,
