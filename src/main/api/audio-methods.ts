@@ -123,7 +123,17 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
               maxSeconds: CLASSIFY_MAX_SECONDS,
               allowSilent: false,
             });
+<<<<<<< HEAD
+            const prediction = await model.classify(audio.samples, file.name);
+            results.push({
+              ok: true,
+              name: file.name,
+              // A damaged file classified anyway says so (e.g. only its complete part was used).
+              prediction: audio.warnings.length ? { ...prediction, warnings: audio.warnings } : prediction,
+            });
+=======
             decoded.push({ i, name: file.name, samples: audio.samples });
+>>>>>>> main
           } catch (err) {
             results[i] = { ok: false, name: file.name, error: toErrorData(err) };
           }

@@ -22,6 +22,7 @@ import {
 } from '../inference/calibration.js';
 import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
 import { UsageError, flagsOrThrow, parseCommandArgs } from './args.js';
+import { printable } from './text.js';
 
 const USAGE = `usage: ser infer --file PATH [--file PATH ...] [options]   (or: ser infer [options] FILE...)
 
@@ -96,11 +97,14 @@ export async function run(argv: string[]): Promise<number> {
           const p = await classify(c, resolve(file), calibration);
           const prediction = { ...p, path: file };
           entries.push({ ok: true, prediction });
-          if (!f.json) console.log(formatPrediction(prediction));
+          if (!f.json) {
+            console.log(formatPrediction(prediction));
+            for (const w of p.warnings ?? []) console.error(`warning: ${printable(w)}`);
+          }
         } catch (err) {
           const error = toErrorData(err);
           entries.push({ ok: false, path: file, error });
-          console.error(`ser infer: ${file}: ${error.code}: ${error.message}`);
+          console.error(`ser infer: ${printable(file)}: ${error.code}: ${printable(error.message)}`);
         }
       }
     } finally {
@@ -119,8 +123,11 @@ export async function run(argv: string[]): Promise<number> {
           calibration: calibrationJson,
           backend: backend.name,
           results: entries.map((e) =>
-            e.ok ? { ok: true, ...e.prediction } : { ok: false, path: e.path, error: e.error },
+            e.ok
+              ? { ok: true, ...e.prediction, warnings: e.prediction.warnings ?? [] }
+              : { ok: false, path: e.path, error: e.error },
           ),
+          warnings: entries.flatMap((e) => (e.ok ? (e.prediction.warnings ?? []) : [])),
         }),
       );
     }
@@ -162,10 +169,14 @@ function formatPrediction(p: Prediction): string {
     .sort((a, b) => b[1] - a[1])
     .map(([l, v]) => `${l} ${(100 * v).toFixed(1)}%`)
     .join('  ');
+<<<<<<< HEAD
+  return `${printable(basename(p.path))}: ${p.label} (${(100 * (p.probabilities[p.label] ?? 0)).toFixed(1)}%)  [${probs}]  ${p.duration.toFixed(2)} s`;
+=======
   const cal = !p.calibration
     ? ''
     : p.calibration.source === 'none'
       ? '  uncalibrated'
       : `  calibrated (${p.calibration.clips} clips, ${p.calibration.seconds.toFixed(1)} s)`;
   return `${basename(p.path)}: ${p.label} (${(100 * (p.probabilities[p.label] ?? 0)).toFixed(1)}%)  [${probs}]  ${p.duration.toFixed(2)} s${cal}`;
+>>>>>>> main
 }
