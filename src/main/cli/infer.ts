@@ -169,14 +169,10 @@ function formatPrediction(p: Prediction): string {
     .sort((a, b) => b[1] - a[1])
     .map(([l, v]) => `${l} ${(100 * v).toFixed(1)}%`)
     .join('  ');
-<<<<<<< HEAD
-  return `${printable(basename(p.path))}: ${p.label} (${(100 * (p.probabilities[p.label] ?? 0)).toFixed(1)}%)  [${probs}]  ${p.duration.toFixed(2)} s`;
-=======
   const cal = !p.calibration
     ? ''
     : p.calibration.source === 'none'
       ? '  uncalibrated'
       : `  calibrated (${p.calibration.clips} clips, ${p.calibration.seconds.toFixed(1)} s)`;
-  return `${basename(p.path)}: ${p.label} (${(100 * (p.probabilities[p.label] ?? 0)).toFixed(1)}%)  [${probs}]  ${p.duration.toFixed(2)} s${cal}`;
->>>>>>> main
+  return `${printable(basename(p.path))}: ${p.label} (${(100 * (p.probabilities[p.label] ?? 0)).toFixed(1)}%)  [${probs}]  ${p.duration.toFixed(2)} s${cal}`;
 }

@@ -185,15 +185,10 @@ export async function classify(
   // Never an emotion for silence, a tone or noise: refused with the reason instead.
   assertSpeech(samples, sr, basename(name), name);
   const m = extractFeatures(samples, c.meta.featureConfig);
-<<<<<<< HEAD
-  const probs = await classifyMatrices(c, [m]);
-  const p = toPrediction(c.meta.labels, probs, name, samples.length / sr);
-  return warnings.length ? { ...p, warnings } : p;
-=======
   const probs = await classifyMatrices(c, [m], [calibration]);
   const p = toPrediction(c.meta.labels, probs, name, samples.length / sr);
-  return expectsCalibration(c.meta) ? { ...p, calibration: calibrationInfo(calibration) } : p;
->>>>>>> main
+  const withCal = expectsCalibration(c.meta) ? { ...p, calibration: calibrationInfo(calibration) } : p;
+  return warnings.length ? { ...withCal, warnings } : withCal;
 }
 
 export function toPrediction(

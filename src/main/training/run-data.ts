@@ -199,17 +199,11 @@ export async function prepareRunData(
 
   return {
     items,
-<<<<<<< HEAD
     skipped: orig.dropped.map(({ path, reason }) => ({ path, reason })),
     warnings: orig.warnings,
     y,
     folds,
-    data: { matrices, augmented, y, width: matrices[0]!.width },
-=======
-    y,
-    folds,
     data: { matrices: pre.matrices, augmented: pre.augmented, y, width: pre.matrices[0]!.width },
     typical: pre.typical,
->>>>>>> main
   };
 }

@@ -261,11 +261,7 @@ async function runPipeline(
     stage: 'scan',
     message: `${allItems.length} clips, ${cfg.labels.length} emotions (${cfg.labels.join(', ')}), ${speakers.size} speakers; backend ${backend}`,
   });
-<<<<<<< HEAD
-  const { items, y, folds, data, skipped, warnings } = await prepareRunData(
-=======
-  const { items, y, folds, data, typical } = await prepareRunData(
->>>>>>> main
+  const { items, y, folds, data, typical, skipped, warnings } = await prepareRunData(
     scan,
     allItems,
     cfg,
