@@ -169,9 +169,9 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
         }
         for (const d of decoded) {
           try {
-            const p = await model.classify(d.samples, d.name, calibration);
+            const classified = await model.classify(d.samples, d.name, calibration);
             // A damaged file classified anyway says so (e.g. only its complete part was used).
-            const prediction = d.warnings.length ? { ...p, warnings: d.warnings } : p;
+            const prediction = d.warnings.length ? { ...classified, warnings: d.warnings } : classified;
             const uncalibrated = calibration ? await model.classify(d.samples, d.name, null) : undefined;
             results[d.i] = { ok: true, name: d.name, prediction, ...(uncalibrated ? { uncalibrated } : {}) };
           } catch (err) {

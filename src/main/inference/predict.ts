@@ -187,10 +187,8 @@ export async function classify(
   const m = extractFeatures(samples, c.meta.featureConfig);
   const probs = await classifyMatrices(c, [m], [calibration]);
   const p = toPrediction(c.meta.labels, probs, name, samples.length / sr);
-  const withWarnings = warnings.length ? { ...p, warnings } : p;
-  return expectsCalibration(c.meta)
-    ? { ...withWarnings, calibration: calibrationInfo(calibration) }
-    : withWarnings;
+  const withCal = expectsCalibration(c.meta) ? { ...p, calibration: calibrationInfo(calibration) } : p;
+  return warnings.length ? { ...withCal, warnings } : withCal;
 }
 
 export function toPrediction(

@@ -261,7 +261,7 @@ async function runPipeline(
     stage: 'scan',
     message: `${allItems.length} clips, ${cfg.labels.length} emotions (${cfg.labels.join(', ')}), ${speakers.size} speakers; backend ${backend}`,
   });
-  const { items, y, folds, data, skipped, warnings, typical } = await prepareRunData(
+  const { items, y, folds, data, typical, skipped, warnings } = await prepareRunData(
     scan,
     allItems,
     cfg,
