@@ -180,6 +180,10 @@ export interface TrainResult {
   modelDir: string | null;
   labels: string[];
   error?: { code: string; message: string };
+  /** Clips left out (no speech, unreadable...) and why. */
+  skipped?: { path: string; reason: string }[];
+  /** Decode warnings of clips that were used (e.g. truncated files). */
+  warnings?: string[];
 }
 
 export interface Prediction {
@@ -188,6 +192,8 @@ export interface Prediction {
   probabilities: Record<string, number>;
   /** Seconds of audio classified. */
   duration: number;
+  /** Decode problems of a file classified anyway (e.g. truncated: only its complete part was used). */
+  warnings?: string[];
   /**
    * For models trained with per-speaker normalisation: whether the clip was calibrated with its
    * speaker's clips, and with how much audio. Absent for models that need no calibration.

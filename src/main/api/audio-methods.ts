@@ -115,7 +115,7 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
       return classifiers.use(runId ?? null, async (model) => {
         // In the order given: decode failures first, then the rest once calibrated.
         const results: ClassifyEntry[] = new Array<ClassifyEntry>(a.files.length);
-        const decoded: { i: number; name: string; samples: Float32Array }[] = [];
+        const decoded: { i: number; name: string; samples: Float32Array; warnings: string[] }[] = [];
         for (const [i, file] of a.files.entries()) {
           try {
             const audio = await decodeBuffer(file.bytes, file.name, {
@@ -123,7 +123,7 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
               maxSeconds: CLASSIFY_MAX_SECONDS,
               allowSilent: false,
             });
-            decoded.push({ i, name: file.name, samples: audio.samples });
+            decoded.push({ i, name: file.name, samples: audio.samples, warnings: audio.warnings });
           } catch (err) {
             results[i] = { ok: false, name: file.name, error: toErrorData(err) };
           }
@@ -169,7 +169,9 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
         }
         for (const d of decoded) {
           try {
-            const prediction = await model.classify(d.samples, d.name, calibration);
+            const classified = await model.classify(d.samples, d.name, calibration);
+            // A damaged file classified anyway says so (e.g. only its complete part was used).
+            const prediction = d.warnings.length ? { ...classified, warnings: d.warnings } : classified;
             const uncalibrated = calibration ? await model.classify(d.samples, d.name, null) : undefined;
             results[d.i] = { ok: true, name: d.name, prediction, ...(uncalibrated ? { uncalibrated } : {}) };
           } catch (err) {

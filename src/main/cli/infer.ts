@@ -23,6 +23,7 @@ import {
 import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
 import { reportUsageError, flagsOrThrow, parseCommandArgs } from './args.js';
 import { modelRefNeedsStore } from '../inference/model-ref.js';
+import { printable } from './text.js';
 
 const USAGE = `usage: ser infer --file PATH [--file PATH ...] [options]   (or: ser infer [options] FILE...)
 
@@ -92,11 +93,14 @@ export async function run(argv: string[]): Promise<number> {
           const p = await classify(c, resolve(file), calibration);
           const prediction = { ...p, path: file };
           entries.push({ ok: true, prediction });
-          if (!f.json) console.log(formatPrediction(prediction));
+          if (!f.json) {
+            console.log(formatPrediction(prediction));
+            for (const w of p.warnings ?? []) console.error(`warning: ${printable(w)}`);
+          }
         } catch (err) {
           const error = toErrorData(err);
           entries.push({ ok: false, path: file, error });
-          console.error(`ser infer: ${file}: ${error.code}: ${error.message}`);
+          console.error(`ser infer: ${printable(file)}: ${error.code}: ${printable(error.message)}`);
         }
       }
     } finally {
@@ -115,8 +119,11 @@ export async function run(argv: string[]): Promise<number> {
           calibration: calibrationJson,
           backend: backend.name,
           results: entries.map((e) =>
-            e.ok ? { ok: true, ...e.prediction } : { ok: false, path: e.path, error: e.error },
+            e.ok
+              ? { ok: true, ...e.prediction, warnings: e.prediction.warnings ?? [] }
+              : { ok: false, path: e.path, error: e.error },
           ),
+          warnings: entries.flatMap((e) => (e.ok ? (e.prediction.warnings ?? []) : [])),
         }),
       );
     }
@@ -163,5 +170,5 @@ function formatPrediction(p: Prediction): string {
     : p.calibration.source === 'none'
       ? '  uncalibrated'
       : `  calibrated (${p.calibration.clips} clips, ${p.calibration.seconds.toFixed(1)} s)`;
-  return `${basename(p.path)}: ${p.label} (${(100 * (p.probabilities[p.label] ?? 0)).toFixed(1)}%)  [${probs}]  ${p.duration.toFixed(2)} s${cal}`;
+  return `${printable(basename(p.path))}: ${p.label} (${(100 * (p.probabilities[p.label] ?? 0)).toFixed(1)}%)  [${probs}]  ${p.duration.toFixed(2)} s${cal}`;
 }

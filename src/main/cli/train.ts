@@ -299,6 +299,8 @@ function report(r: TrainResult, json: boolean): void {
         backend: r.backend,
         seconds: Number(r.seconds.toFixed(2)),
         modelDir: r.modelDir,
+        skipped: r.skipped ?? [],
+        warnings: r.warnings ?? [],
         ...(r.error ? { error: r.error } : {}),
       }),
     );
@@ -313,6 +315,9 @@ function report(r: TrainResult, json: boolean): void {
     return;
   }
   if (e) console.log(formatEvaluation(e));
+  // The progress log already listed them one by one; the count stays visible at the end.
+  if (r.skipped?.length)
+    console.log(`\nskipped ${r.skipped.length} clip${r.skipped.length === 1 ? '' : 's'} (see above)`);
   console.log(
     `\nrun ${r.runId ?? '(not recorded)'} in ${formatSeconds(r.seconds)} on ${r.backend}${r.modelDir ? `; model saved to ${r.modelDir}` : ''}`,
   );

@@ -9,6 +9,7 @@ import { SerError } from '../../shared/errors.js';
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { Prediction } from '../../shared/training.js';
 import { decodeFile } from '../audio/decode.js';
+import { assertSpeech } from '../audio/speech.js';
 import { extractFeatures } from '../features/extract.js';
 import { poolMatrix } from '../features/matrix.js';
 import { resolveModelRef } from './model-ref.js';
@@ -112,8 +113,11 @@ export async function classify(
   const sr = c.meta.featureConfig.sampleRate;
   let samples: Float32Array;
   let name: string;
+  let warnings: string[] = [];
   if (typeof input === 'string') {
-    samples = (await decodeFile(input, { targetRate: sr })).samples;
+    const audio = await decodeFile(input, { targetRate: sr });
+    samples = audio.samples;
+    warnings = audio.warnings;
     name = input;
   } else {
     if (input.sampleRate !== sr) {
@@ -126,10 +130,13 @@ export async function classify(
     name = input.name ?? 'audio';
   }
   if (samples.length === 0) throw new SerError('EmptyAudio', `no audio samples: ${basename(name)}`, name);
+  // Never an emotion for silence, a tone or noise: refused with the reason instead.
+  assertSpeech(samples, sr, basename(name), name);
   const m = extractFeatures(samples, c.meta.featureConfig);
   const probs = await classifyMatrices(c, [m], [calibration]);
   const p = toPrediction(c.meta.labels, probs, name, samples.length / sr);
-  return expectsCalibration(c.meta) ? { ...p, calibration: calibrationInfo(calibration) } : p;
+  const withCal = expectsCalibration(c.meta) ? { ...p, calibration: calibrationInfo(calibration) } : p;
+  return warnings.length ? { ...withCal, warnings } : withCal;
 }
 
 export function toPrediction(

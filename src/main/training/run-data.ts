@@ -19,6 +19,16 @@ export const RANDOM_SPLIT_WARNING =
   'heard; use --split actors or --split kfold for speakers it has never heard';
 
 /** Identity of the dataset as recorded in the run, over the clips actually used. */
+/** Why clips were skipped, by error code, for the summary line. */
+const SKIP_WHY: Record<string, string> = {
+  NoSpeech: 'with no speech',
+  DecodeError: 'unreadable or corrupt',
+  UnsupportedFormat: 'in an unsupported format',
+  EmptyAudio: 'empty',
+  FileTooLarge: 'too long',
+  NotFound: 'gone',
+};
+
 export function fingerprint(scan: DatasetScan, items: DatasetItem[]): DatasetFingerprint {
   const countsByLabel: Record<string, number> = {};
   const countsBySpeaker: Record<string, number> = {};
@@ -75,6 +85,10 @@ export function makeFolds(config: TrainConfig, items: SplitItem[]): Fold[] {
 export interface RunData {
   /** The clips with usable audio (in scan order). */
   items: DatasetItem[];
+  /** The clips left out and why. */
+  skipped: { path: string; reason: string }[];
+  /** Decode warnings of clips that were used. */
+  warnings: string[];
   /** Label index of each item. */
   y: Int32Array;
   folds: Fold[];
@@ -117,10 +131,21 @@ export async function prepareRunData(
     workers: opts.workers,
     onProgress: (done, total) => emit({ type: 'progress', stage: 'features', done, total }),
   });
+  if (orig.dropped.length) {
+    const byCode = new Map<string, number>();
+    for (const d of orig.dropped) byCode.set(d.code, (byCode.get(d.code) ?? 0) + 1);
+    const why = [...byCode].map(([code, n]) => `${n} ${SKIP_WHY[code] ?? code}`).join(', ');
+    emit({
+      type: 'log',
+      level: 'warn',
+      message: `skipped ${orig.dropped.length} of ${allItems.length} clips: ${why}`,
+    });
+  }
   for (const d of orig.dropped.slice(0, 20))
     emit({ type: 'log', level: 'warn', message: `skipped ${d.reason}` });
   if (orig.dropped.length > 20)
     emit({ type: 'log', level: 'warn', message: `skipped ${orig.dropped.length - 20} more files` });
+  for (const w of orig.warnings) emit({ type: 'log', level: 'warn', message: w });
   const keep = orig.matrices.map((m, i) => (m ? i : -1)).filter((i) => i >= 0);
   if (keep.length === 0) throw new SerError('DatasetError', `no usable audio in ${scan.root}`, scan.root);
   const items = keep.map((i) => allItems[i]!);
@@ -174,6 +199,8 @@ export async function prepareRunData(
 
   return {
     items,
+    skipped: orig.dropped.map(({ path, reason }) => ({ path, reason })),
+    warnings: orig.warnings,
     y,
     folds,
     data: { matrices: pre.matrices, augmented: pre.augmented, y, width: pre.matrices[0]!.width },

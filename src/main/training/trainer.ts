@@ -153,6 +153,7 @@ export async function trainOnScan(
     }
     for (const p of outcome.final?.parts ?? []) p.model.dispose();
     recorder.completed({
+      dataset: { ...fingerprint(scan, outcome.used), skipped: outcome.skipped },
       evaluation: outcome.evaluation,
       clipEvaluations: outcome.clipEvaluations,
       fits: outcome.fits,
@@ -166,6 +167,8 @@ export async function trainOnScan(
       seconds: seconds(),
       modelDir,
       labels: cfg.labels,
+      skipped: outcome.skipped,
+      warnings: outcome.warnings,
     };
     if (outcome.evaluation) {
       emit({
@@ -222,6 +225,10 @@ function defaultRunName(cfg: TrainConfig): string {
 }
 
 interface PipelineOutcome {
+  /** The clips used, the ones skipped and why, decode warnings of the ones used. */
+  used: DatasetItem[];
+  skipped: { path: string; reason: string }[];
+  warnings: string[];
   evaluation: Evaluation | null;
   /** Every test clip's prediction: one entry for a single split, one per fold for k-fold. */
   clipEvaluations: ClipEvaluationInput[];
@@ -254,7 +261,7 @@ async function runPipeline(
     stage: 'scan',
     message: `${allItems.length} clips, ${cfg.labels.length} emotions (${cfg.labels.join(', ')}), ${speakers.size} speakers; backend ${backend}`,
   });
-  const { items, y, folds, data, typical } = await prepareRunData(
+  const { items, y, folds, data, typical, skipped, warnings } = await prepareRunData(
     scan,
     allItems,
     cfg,
@@ -342,7 +349,14 @@ async function runPipeline(
 
   emit({ type: 'stage', stage: 'evaluate', message: 'evaluating on the test clips' });
   if (folds.length > 1) {
-    return { ...poolFolds(foldResults, loop.histories, cfg.labels), clipEvaluations, final: null };
+    return {
+      ...poolFolds(foldResults, loop.histories, cfg.labels),
+      clipEvaluations,
+      final: null,
+      used: items,
+      skipped,
+      warnings,
+    };
   }
 
   const width = data.width;
@@ -370,5 +384,13 @@ async function runPipeline(
       seed: cfg.seed,
     },
   }));
-  return { evaluation, clipEvaluations, fits: fitCurves(loop.histories[0] ?? []), final: { meta, parts } };
+  return {
+    evaluation,
+    clipEvaluations,
+    fits: fitCurves(loop.histories[0] ?? []),
+    final: { meta, parts },
+    used: items,
+    skipped,
+    warnings,
+  };
 }
