@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import type { ClipEvaluation } from './clips.js';
 import type { DatasetScan } from './dataset.js';
+import type { ClipInfo } from './dataset-map.js';
 import type { SerErrorData } from './errors.js';
 import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js';
 import type { FeatureConfig } from './features.js';
@@ -200,6 +201,11 @@ export const CONTRACT = {
   'dataset.scan': method<DatasetScan>()(
     z.strictObject({ root: PathSchema, labels: z.array(z.string().min(1)).optional() }),
     'Scan a dataset folder (RAVDESS names or one folder per label).',
+  ),
+
+  'dataset.clips': method<ClipInfo[]>()(
+    z.strictObject({ paths: z.array(PathSchema).min(1).max(500), features: z.boolean() }),
+    'Length, level and (for the map) pooled features of dataset clips; a bad clip gets an error entry.',
   ),
 
   'audio.read': method<AudioFile>()(

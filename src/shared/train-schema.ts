@@ -137,6 +137,12 @@ export const TrainConfigSchema = z.object({
    * (late fusion). Absent or empty: one model.
    */
   ensemble: z.array(EnsembleMemberSchema).max(8, 'at most 8 further ensemble members').optional(),
+  /**
+   * Worker threads for features, augmentation and training (models of different folds and
+   * ensemble members train side by side). Absent: one per core. The trainer records the number
+   * it used. It does not change the result: the same seeds give the same weights.
+   */
+  workers: z.number().int().min(1).max(64).optional(),
 });
 
 export type AugmentKind = z.infer<typeof AugmentKindSchema>;

@@ -4,12 +4,17 @@
  * that token; SIGTERM stops it cleanly. `--browser` forces the fallback so this runs the same
  * on machines that have the Electron binary. Also the small decisions the script makes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canOpenBrowser, findServeUrl, webBuildReason } from '../../scripts/electron-start.js';
+import {
+  canOpenBrowser,
+  desktopBlocker,
+  findServeUrl,
+  webBuildReason,
+} from '../../scripts/electron-start.js';
 import { electronBinary } from '../../scripts/electron-native.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
@@ -114,4 +119,34 @@ describe('npm start: decisions', () => {
     expect(canOpenBrowser({ DISPLAY: ':0', BROWSER: 'none' }, 'linux', false)).toBe(false);
     expect(canOpenBrowser({ CI: 'true' }, 'win32', false)).toBe(false);
   });
+
+  it('falls back to the browser on a Linux machine without a display even with Electron', () => {
+    expect(desktopBlocker({}, 'linux')).toMatch(/no display/);
+    expect(desktopBlocker({ WAYLAND_DISPLAY: 'wayland-0' }, 'linux')).toBeNull();
+    expect(desktopBlocker({}, 'darwin')).toBeNull();
+  });
 });
+
+describe.skipIf(electronBinary() !== null)(
+  'without the Electron binary (skipped where it is installed)',
+  () => {
+    it('`npm run package` and `npm run dev` stop at once and say what is missing and what to do', () => {
+      const run = (script: string, ...args: string[]) =>
+        spawnSync(process.execPath, ['bin/run-ts.mjs', script, ...args], {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+      const pack = run('scripts/electron-package.ts');
+      expect(pack.status).toBe(1);
+      expect(pack.stderr).toContain('cannot package: the Electron binary is not installed here');
+      expect(pack.stderr).toContain('Nothing was built');
+      const dev = run('scripts/electron-start.ts', '--dev');
+      expect(dev.status).toBe(1);
+      expect(dev.stderr).toContain(
+        '`npm run dev` needs the desktop window: the Electron binary is not installed',
+      );
+      expect(dev.stderr).toContain('`npm start` runs the app in a browser instead');
+    });
+  },
+);

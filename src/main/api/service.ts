@@ -25,6 +25,7 @@ import { createRunMethods } from './run-methods.js';
 import { SettingsFile } from './settings-file.js';
 import type { Service, ServiceOptions } from './types.js';
 import { scanDataset } from '../dataset/scan.js';
+import { clipInfo } from '../dataset/clip-info.js';
 import { validateTrainConfig } from '../training/config.js';
 import { defaultModelDir } from '../inference/predict.js';
 import { backendInfo, initBackend } from '../model/backend.js';
@@ -110,6 +111,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const scan = await scanDataset(real, { ...(labels ? { labels } : {}), roots: roots.realRoots() });
       settings.update({ lastDatasetFolder: root });
       return scan;
+    },
+
+    async 'dataset.clips'({ paths, features }) {
+      const real = await Promise.all(paths.map((p) => roots.check(p)));
+      // Answer with the paths as given (the browser keys clips by the scan's paths).
+      const info = await clipInfo(real, { features, cacheDir });
+      return info.map((c, i) => ({ ...c, path: paths[i]! }));
     },
 
     'audio.read': (a) => audio.read(a),

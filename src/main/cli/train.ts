@@ -41,6 +41,8 @@ const USAGE = `usage: ser train --data DIR [options]
   --name NAME  --tags a,b
   --db FILE             run store (default: $SER_DB, else ${defaultDbPath()})
   --backend NAME        tensorflow | wasm | cpu (default: the best that loads)
+  --workers N           worker threads for features, augmentation and training (default: one
+                        per core; folds and ensemble members train side by side; same result)
   --no-save             do not save the model folder
   --json                print one JSON object as the last stdout line, no progress`;
 
@@ -61,6 +63,7 @@ const OPTIONS = {
   tags: { type: 'string' },
   db: { type: 'string' },
   backend: { type: 'string' },
+  workers: { type: 'string' },
   'no-save': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -87,6 +90,7 @@ const flagSchema = z.object({
   tags: z.string().transform(listOf).optional(),
   db: z.string().optional(),
   backend: z.enum(['tensorflow', 'wasm', 'cpu'], { error: 'takes tensorflow, wasm or cpu' }).optional(),
+  workers: intFlag('workers', 1, 64).optional(),
   'no-save': z.boolean().optional(),
   json: z.boolean().optional(),
 });
@@ -138,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
       augment: f.augment as AugmentKind[] | undefined,
       copies: f.copies,
       normalization: f.normalization,
+      workers: f.workers,
     });
     req = {
       dataDir: resolve(f.data),

@@ -116,6 +116,8 @@ export interface ConfigChoices {
   copies?: number;
   normalization?: NormalizationMode;
   features?: FeatureConfig;
+  /** TrainConfig.workers (absent: one per core). */
+  workers?: number;
 }
 
 /** A full TrainConfig from a preset and the CLI-level choices. */
@@ -141,5 +143,6 @@ export function buildTrainConfig(c: ConfigChoices = {}): TrainConfig {
     normalization: c.normalization ?? 'global',
     masking: model.kind === 'mlp' ? null : DEFAULT_MASKING,
     ...((c.model ?? 'ensemble') === 'ensemble' ? { ensemble: [recipeMember(c.epochs)] } : {}),
+    ...(c.workers !== undefined ? { workers: c.workers } : {}),
   };
 }

@@ -155,6 +155,7 @@ export async function prepareRunData(
     augmented = await augmentItems(items, hashes, trainClips, cfg.augment, cfg.features, cfg.seed, {
       signal,
       cacheDir: opts.cacheDir ?? null,
+      workers: opts.workers,
       onProgress: (done, total) => emit({ type: 'progress', stage: 'augment', done, total }),
     });
   }

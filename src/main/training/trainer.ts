@@ -27,6 +27,7 @@
  * run store in recorder.ts; this file orders them, evaluates each fold and saves the model.
  */
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ClipEvaluationInput } from '../../shared/clips.js';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
@@ -73,7 +74,7 @@ export interface TrainerOptions {
   backend?: BackendName;
   /** Default true (never for k-fold). */
   saveModel?: boolean;
-  /** Feature extraction threads (default: one per core). */
+  /** Worker threads for features, augmentation and training; default config.workers, else one per core. */
   workers?: number;
   /**
    * Every fold's test clips and class probabilities [n x k]: the run's (an ensemble's mean) and
@@ -102,7 +103,9 @@ export async function trainOnScan(
   let backend: BackendName | null = null;
   const labels = config.labels ?? [];
   try {
-    const cfg = validateTrainConfig(config);
+    const validated = validateTrainConfig(config);
+    // The run records how many threads it used (the result does not depend on it).
+    const cfg = { ...validated, workers: opts.workers ?? validated.workers ?? availableParallelism() };
     backend = await initBackend(opts.backend);
     const items = selectItems(scan, cfg.labels);
     runId = recorder.start({
@@ -251,11 +254,18 @@ async function runPipeline(
     stage: 'scan',
     message: `${allItems.length} clips, ${cfg.labels.length} emotions (${cfg.labels.join(', ')}), ${speakers.size} speakers; backend ${backend}`,
   });
-  const { items, y, folds, data } = await prepareRunData(scan, allItems, cfg, opts, emit);
+  const { items, y, folds, data } = await prepareRunData(
+    scan,
+    allItems,
+    cfg,
+    { ...opts, workers: cfg.workers },
+    emit,
+  );
   const loop = new MemberLoop(cfg, folds, data, {
     signal: opts.signal,
     emit,
     onMainEpoch: (m) => recorder.epoch(m),
+    backend,
   });
   const members = loop.members;
   emit({ type: 'stage', stage: 'train', message: loop.describe() });
@@ -265,8 +275,9 @@ async function runPipeline(
   const clipEvaluations: ClipEvaluationInput[] = [];
   let last: FoldOutcome[] = [];
   let evaluation: Evaluation | null = null;
-  for (const f of folds) {
-    const outs = await loop.trainFold(f);
+  const trained = await loop.trainAll();
+  for (const [fi, f] of folds.entries()) {
+    const outs = trained[fi]!;
     const testIdx = outs[0]!.test.indices;
     const probs = meanProbs(outs.map((o) => o.test.probs));
     const yTest = Int32Array.from(testIdx, (i) => y[i]!);
