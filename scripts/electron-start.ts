@@ -79,9 +79,12 @@ function runNode(args: string[], what: string): void {
   }
 }
 
-/** Forward Ctrl-C / SIGTERM to the child and leave with its exit code. */
+/** Let the child handle Ctrl-C, forward SIGTERM, and leave with the child's exit code. */
 function followChild(child: ChildProcess): void {
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  // Ctrl-C reaches the child from the terminal itself (same process group): forwarding it too
+  // would be a second SIGINT, which `ser serve` takes as "exit now, skip the clean close".
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 

@@ -12,7 +12,8 @@ work done the way a Python pipeline would do it, with numpy/scipy kernels:
 - predict: the recipe's two members in PyTorch 1.13 on one thread (random weights: speed does not
   depend on them), the CNN-LSTM on a 128-frame window and the MLP on 6 x 187 summary statistics,
   probabilities averaged.
-Requests on stdin, one JSON line each: {"path": WAV}; replies {"decodeMs", "featuresMs",
+Requests on stdin, one JSON line each: {"path": WAV} (add "only": "features" for bench:features:
+the feature pass alone, {"featuresMs", "featuresCpuMs"}); replies {"decodeMs", "featuresMs",
 "predictMs", "totalMs", "cpuMs"} (wall ms of each step, CPU ms of the whole).
 """
 
@@ -107,14 +108,17 @@ CNN = CnnLstm(187, [64, 128], [5, 3], [2, 4], 64, 64, 0.2, True).eval()
 MLP = mlp(1122, [512, 256], 0.5, True).eval()
 
 
-def classify(path):
+def classify(path, only_features=False):
     c0 = time.process_time()
     t0 = time.perf_counter()
     sr, pcm = scipy.io.wavfile.read(path)
     y = pcm.astype(np.float32) / 32768.0
     t1 = time.perf_counter()
+    cf = time.process_time()
     m = features(y)
     t2 = time.perf_counter()
+    if only_features:
+        return {"featuresMs": (t2 - t1) * 1000, "featuresCpuMs": (time.process_time() - cf) * 1000}
     # Standardise (a fixed stand-in for the saved statistics), window to 128 frames.
     z = (m - m.mean(0)) / (m.std(0) + 1e-6)
     win = np.zeros((128, 187), dtype=np.float32)
@@ -141,7 +145,7 @@ def main():
             continue
         req = json.loads(line)
         try:
-            out = classify(req["path"])
+            out = classify(req["path"], req.get("only") == "features")
         except Exception as err:  # reported to the caller
             out = {"error": f"{type(err).__name__}: {err}"}
         print(json.dumps(out), flush=True)
