@@ -55,7 +55,9 @@ export async function hashItems(items: readonly DatasetItem[], signal?: AbortSig
 export interface OriginalFeatures {
   /** Per item: its matrix, or null when the file could not be used. */
   matrices: (FeatureMatrix | null)[];
-  dropped: { path: string; reason: string }[];
+  dropped: { path: string; reason: string; code: string }[];
+  /** Decode warnings of clips that were used (e.g. truncated files). */
+  warnings: string[];
 }
 
 export async function extractOriginals(
@@ -68,6 +70,7 @@ export async function extractOriginals(
     onProgress?: (done: number, total: number) => void;
   },
 ): Promise<OriginalFeatures> {
+  const warnings: string[] = [];
   const results = await extractMany(
     items.map((it) => it.path),
     cfg,
@@ -75,18 +78,21 @@ export async function extractOriginals(
       signal: opts.signal,
       cacheDir: opts.cacheDir ?? null,
       workers: opts.workers,
-      onProgress: (done, total) => opts.onProgress?.(done, total),
+      onProgress: (done, total, file) => {
+        if (file.warnings) warnings.push(...file.warnings);
+        opts.onProgress?.(done, total);
+      },
     },
   );
   const dropped: OriginalFeatures['dropped'] = [];
   const matrices = results.map((r, i) => {
     if (isExtractError(r)) {
-      dropped.push({ path: items[i]!.path, reason: `${r.code}: ${r.message}` });
+      dropped.push({ path: items[i]!.path, reason: `${r.code}: ${r.message}`, code: r.code });
       return null;
     }
     return r;
   });
-  return { matrices, dropped };
+  return { matrices, dropped, warnings };
 }
 
 /** Copies actually made per clip: none without kinds. */

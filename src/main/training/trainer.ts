@@ -29,7 +29,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ClipEvaluationInput } from '../../shared/clips.js';
+import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError, toErrorData } from '../../shared/errors.js';
 import type {
@@ -153,6 +153,7 @@ export async function trainOnScan(
     }
     for (const p of outcome.final?.parts ?? []) p.model.dispose();
     recorder.completed({
+      dataset: { ...fingerprint(scan, outcome.used), skipped: outcome.skipped },
       evaluation: outcome.evaluation,
       clipEvaluations: outcome.clipEvaluations,
       fits: outcome.fits,
@@ -166,6 +167,8 @@ export async function trainOnScan(
       seconds: seconds(),
       modelDir,
       labels: cfg.labels,
+      skipped: outcome.skipped,
+      warnings: outcome.warnings,
     };
     if (outcome.evaluation) {
       emit({
@@ -222,6 +225,10 @@ function defaultRunName(cfg: TrainConfig): string {
 }
 
 interface PipelineOutcome {
+  /** The clips used, the ones skipped and why, decode warnings of the ones used. */
+  used: DatasetItem[];
+  skipped: { path: string; reason: string }[];
+  warnings: string[];
   evaluation: Evaluation | null;
   /** Every test clip's prediction: one entry for a single split, one per fold for k-fold. */
   clipEvaluations: ClipEvaluationInput[];
@@ -254,7 +261,7 @@ async function runPipeline(
     stage: 'scan',
     message: `${allItems.length} clips, ${cfg.labels.length} emotions (${cfg.labels.join(', ')}), ${speakers.size} speakers; backend ${backend}`,
   });
-  const { items, y, folds, data } = await prepareRunData(
+  const { items, y, folds, data, typical, skipped, warnings } = await prepareRunData(
     scan,
     allItems,
     cfg,
@@ -289,20 +296,23 @@ async function runPipeline(
       members: outs.map((o) => o.test.probs),
     });
     const predicted = argmaxRows(probs, k);
-    const foldEval = testIdx.length ? evaluate(yTest, predicted, cfg.labels) : null;
+    const testClips = testIdx.map((i, j) => ({
+      path: items[i]!.path,
+      speaker: items[i]!.speaker,
+      label: items[i]!.label,
+      predicted: cfg.labels[predicted[j]!]!,
+      probabilities: Array.from(probs.subarray(j * k, (j + 1) * k)),
+    }));
+    const foldEval = testIdx.length
+      ? { ...evaluate(yTest, predicted, cfg.labels), speakers: speakerAccuracy(testClips) }
+      : null;
     if (testIdx.length) {
       clipEvaluations.push({
         kind: folds.length > 1 ? 'fold' : 'test',
         fold: folds.length > 1 ? f.fold : null,
         dataRoot: scan.root,
         labels: cfg.labels,
-        clips: testIdx.map((i, j) => ({
-          path: items[i]!.path,
-          speaker: items[i]!.speaker,
-          label: items[i]!.label,
-          predicted: cfg.labels[predicted[j]!]!,
-          probabilities: Array.from(probs.subarray(j * k, (j + 1) * k)),
-        })),
+        clips: testClips,
       });
     }
     if (members.length > 1 && foldEval) {
@@ -339,7 +349,14 @@ async function runPipeline(
 
   emit({ type: 'stage', stage: 'evaluate', message: 'evaluating on the test clips' });
   if (folds.length > 1) {
-    return { ...poolFolds(foldResults, loop.histories, cfg.labels), clipEvaluations, final: null };
+    return {
+      ...poolFolds(foldResults, loop.histories, cfg.labels),
+      clipEvaluations,
+      final: null,
+      used: items,
+      skipped,
+      warnings,
+    };
   }
 
   const width = data.width;
@@ -350,6 +367,10 @@ async function runPipeline(
     modelConfig: cfg.model,
     input: modelInput(cfg.model, width),
     normalization: last[0]!.normalization,
+    inputNormalization: {
+      mode: cfg.normalization ?? 'global',
+      ...(typical ? { typical } : {}),
+    },
     backend,
     createdAt: new Date().toISOString(),
     seed: cfg.seed,
@@ -363,5 +384,13 @@ async function runPipeline(
       seed: cfg.seed,
     },
   }));
-  return { evaluation, clipEvaluations, fits: fitCurves(loop.histories[0] ?? []), final: { meta, parts } };
+  return {
+    evaluation,
+    clipEvaluations,
+    fits: fitCurves(loop.histories[0] ?? []),
+    final: { meta, parts },
+    used: items,
+    skipped,
+    warnings,
+  };
 }
