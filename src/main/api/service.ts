@@ -19,7 +19,7 @@ import { openStore } from '../store/index.js';
 import { createAudioMethods } from './audio-methods.js';
 import { EventHub } from './events.js';
 import { TrainJobs } from './jobs.js';
-import { presets } from './presets.js';
+import { presets } from '../recipe/presets.js';
 import { AllowedRoots } from './roots.js';
 import { createRunMethods } from './run-methods.js';
 import { SettingsFile } from './settings-file.js';
