@@ -137,7 +137,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const real = await roots.check(root);
       // Checked here too (the worker checks again), so a bad config fails the call, not the job.
       const checked = validateTrainConfig(config);
-      return jobs.start({ dataDir: real, config: checked, name, ...(tags ? { tags } : {}) });
+      return jobs.start({
+        dataDir: real,
+        config: checked,
+        name,
+        ...(tags ? { tags } : {}),
+        allowedRoots: roots.realRoots(),
+      });
     },
     async 'train.cancel'({ jobId }) {
       return { cancelled: jobs.cancel(jobId) };
