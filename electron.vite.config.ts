@@ -96,7 +96,7 @@ function electronNote(): Plugin {
       } catch {
         console.warn(
           '\nSER Studio: built out/main, out/preload and out/renderer. The Electron binary is not installed ' +
-            'here, so `npm start` cannot open the window; `npm run serve` runs the same UI in a browser.\n',
+            'here, so `npm start` runs the same UI in a browser instead of the window.\n',
         );
       }
     },

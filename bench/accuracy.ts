@@ -7,16 +7,22 @@
  *     no validation clips (the recipe trains a fixed cosine schedule; `ser train --split random`
  *     does the same); `--random-normalization speaker|both` for per-speaker normalisation
  *     (transductive here: each test speaker's statistics include its test clips' audio), and
- *   - 5-fold cross-validation by actor (actors 1-4, 5-8, ..., 17-20 held out in turn; target >= 62% mean),
- *     by default with per-speaker normalisation (each speaker's features standardised by that
- *     speaker's own statistics, computed from its unlabeled clips: available for an unheard
- *     speaker given several of its recordings); `--kfold-normalization global|both` for the rest.
+ *   - 5-fold cross-validation by actor (actors 1-4, 5-8, ..., 17-20 held out in turn; target >= 62% mean):
+ *     each fold's model is saved, loaded back and evaluated with evaluateModel like `ser
+ *     evaluate`: every test clip alone (single-clip, what `ser infer` does) and, for models
+ *     trained with per-speaker normalisation, calibrated (each test speaker's unlabeled clips
+ *     calibrate that speaker, `ser evaluate --calibrate speaker`). Accuracy and UAR, mean ± std
+ *     over folds and over seeds; accuracy per test speaker in the JSON.
+ *     `--kfold-normalization global,speaker,utterance` (default: the recipe's),
+ *     `--actors 1-16 --folds 4`: a development protocol that leaves actors 17-20 unseen (settings
+ *     are chosen there, never on the reported folds).
  * Anchors measured on the same data: SVM on pooled librosa features 78.6% / 51.8%; the seed's
  * CNN-LSTM reported 77.78% on its random split.
  *
  *   npm run bench:accuracy                      table (random about 6 minutes, 5-fold about 25, on 2 cores)
  *   npm run bench:accuracy -- --json            the table, then one JSON line
  *   npm run bench:accuracy -- --protocol random --seeds 42,1,2     (split seeds; mean over them too)
+ *   npm run bench:accuracy -- --protocol kfold --seeds 1,2,3    (k-fold over seeds: mean ± std of fold means)
  *   npm run bench:accuracy -- --model cnn-lstm  (one member alone: ensemble | cnn-lstm | mlp)
  *   npm run bench:accuracy -- --patch '{"optimizer":{"epochs":10}}'   (merged into the TrainConfig)
  *
@@ -28,6 +34,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import type { SpeakerAccuracy } from '../src/shared/clips.js';
 import { SEED_EMOTIONS } from '../src/shared/dataset.js';
 import type {
   Evaluation,
@@ -39,9 +46,22 @@ import type {
 import { createProgress, formatSeconds } from '../src/main/cli/progress.js';
 import { scanDataset } from '../src/main/dataset/scan.js';
 import { buildTrainConfig, memberName, type ModelChoice } from '../src/main/training/config.js';
-import { argmaxRows, evaluate, meanStd } from '../src/main/training/metrics.js';
-import { memberConfigs } from '../src/main/training/trainer.js';
-import { trainOnScan } from '../src/main/training/trainer.js';
+import {
+  argmaxRows,
+  evaluate,
+  evaluationFromConfusion,
+  meanStd,
+  sumConfusions,
+} from '../src/main/training/metrics.js';
+import { memberConfigs, trainOnScan } from '../src/main/training/trainer.js';
+import {
+  evaluateHeldOut,
+  memberOf,
+  parseSpeakerList,
+  restrictScan,
+  speakerFolds,
+  trainHeldOut,
+} from './held-out.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');
@@ -53,7 +73,9 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '42' },
     patch: { type: 'string' },
     'random-normalization': { type: 'string', default: 'global' },
-    'kfold-normalization': { type: 'string', default: 'speaker' },
+    'kfold-normalization': { type: 'string' },
+    actors: { type: 'string' },
+    folds: { type: 'string', default: '5' },
   },
 });
 const json = values.json ?? false;
@@ -81,36 +103,29 @@ if (seeds.some((x) => !Number.isInteger(x))) throw new Error(`--seeds takes inte
 const modelChoice = values.model as ModelChoice;
 if (!['ensemble', 'cnn-lstm', 'mlp'].includes(modelChoice))
   throw new Error(`--model takes ensemble, cnn-lstm or mlp (got ${values.model})`);
-type Norm = 'global' | 'speaker';
-/** `global`, `speaker` or `both` (the first listed is the option's default). */
-function norms(option: string, value: string, first: Norm): Norm[] {
-  if (value === 'both') return first === 'speaker' ? ['speaker', 'global'] : ['global', 'speaker'];
-  if (value === 'global' || value === 'speaker') return [value];
-  throw new Error(`--${option} must be global, speaker or both (got ${value})`);
-}
-const protocols: { name: string; split: SplitConfig; normalization: Norm }[] = [];
-if (values.protocol !== 'kfold') {
-  for (const normalization of norms('random-normalization', values['random-normalization'], 'global')) {
-    protocols.push({
-      name: `random 80/20${normalization === 'speaker' ? ', per-speaker norm.' : ''}`,
-      split: { kind: 'random', testFraction: 0.2, valFraction: 0 },
-      normalization,
-    });
-  }
-}
-if (values.protocol !== 'random') {
-  for (const normalization of norms('kfold-normalization', values['kfold-normalization'], 'speaker')) {
-    protocols.push({
-      name: `5-fold by actor${normalization === 'speaker' ? ', per-speaker norm.' : ''}`,
-      split: { kind: 'kfold-actors', folds: 5, valFraction: 0.15 },
-      normalization,
-    });
-  }
+const MODES = ['global', 'speaker', 'utterance'] as const;
+type Norm = (typeof MODES)[number];
+function modes(option: string, value: string): Norm[] {
+  const list = value === 'both' ? ['global', 'speaker'] : value.split(',');
+  for (const m of list)
+    if (!(MODES as readonly string[]).includes(m))
+      throw new Error(`--${option} takes ${MODES.join(', ')} (a comma list) or both (got ${value})`);
+  return list as Norm[];
 }
 const patch = values.patch ? (JSON.parse(values.patch) as Json) : undefined;
+const configFor = (split: SplitConfig, seed: number, normalization?: Norm): TrainConfig =>
+  merge(
+    buildTrainConfig({ model: modelChoice, split, seed, ...(normalization ? { normalization } : {}) }),
+    patch,
+  );
+const folds = Number(values.folds);
+if (!Number.isInteger(folds) || folds < 2)
+  throw new Error(`--folds takes an integer >= 2 (got ${values.folds})`);
 
 const cacheDir = process.env.SER_CACHE_DIR ?? join(tmpdir(), 'ser-feature-cache');
-const scan = await scanDataset(DATA, { labels: [...SEED_EMOTIONS] });
+const fullScan = await scanDataset(DATA, { labels: [...SEED_EMOTIONS] });
+const actors = values.actors ? parseSpeakerList(values.actors, fullScan) : null;
+const scan = restrictScan(fullScan, actors);
 const progress = createProgress({ quiet: json && !process.stderr.isTTY });
 
 interface Row {
@@ -122,17 +137,22 @@ interface Row {
   uar: number;
   foldMean: number | null;
   foldStd: number | null;
+  /** Mean and std of the fold (or seed) UARs. */
+  uarMean: number | null;
+  uarStd: number | null;
   folds: number[] | null;
   seconds: number;
   backend: string | null;
+  /** Accuracy per test speaker (k-fold), pooled over the folds. */
+  speakers?: SpeakerAccuracy[];
 }
 
 /** Per test clip: fold, label, the run's probabilities and each member's. */
 type Preds = { fold: number; y: number; probs: Float32Array[] }[];
 
-async function one(label: string, config: TrainConfig, preds: Preds): Promise<TrainResult> {
+function onEventFor(label: string): (e: TrainEvent) => void {
   let bar = '';
-  const onEvent = (e: TrainEvent) => {
+  return (e: TrainEvent) => {
     if (e.type === 'batch') {
       const key = `${label} e${e.epoch}${e.fold !== undefined ? ` f${e.fold + 1}` : ''}${e.member !== undefined ? ` m${e.member + 1}` : ''}`;
       if (bar !== key) progress.start(key, e.batches);
@@ -153,9 +173,12 @@ async function one(label: string, config: TrainConfig, preds: Preds): Promise<Tr
       progress.note(`${label}: ${e.message}`);
     }
   };
+}
+
+async function one(label: string, config: TrainConfig, preds: Preds): Promise<TrainResult> {
   const k = config.labels.length;
   const r = await trainOnScan(scan, config, {
-    onEvent,
+    onEvent: onEventFor(label),
     cacheDir,
     saveModel: false,
     onTestPredictions: (p) =>
@@ -210,89 +233,146 @@ function row(
     uar: e.uar,
     foldMean: e.foldAccuracy?.mean ?? null,
     foldStd: e.foldAccuracy?.std ?? null,
+    uarMean: null,
+    uarStd: null,
     folds: perFold,
     seconds,
     backend,
   };
 }
 
-function foldAccuracies(preds: Preds, col: number, labels: string[]): number[] | null {
-  const folds = [...new Set(preds.map((p) => p.fold))].sort((a, b) => a - b);
-  if (folds.length < 2) return null;
-  return folds.map(
-    (f) =>
-      evaluateColumn(
-        preds.filter((p) => p.fold === f),
-        col,
-        labels,
-      ).accuracy,
-  );
-}
-
 const started = performance.now();
 const rows: Row[] = [];
 const labels = [...SEED_EMOTIONS];
-for (const p of protocols) {
-  const perSeed: Row[][] = [];
-  for (const seed of seeds) {
-    const config = merge(
-      buildTrainConfig({ model: modelChoice, split: p.split, seed, normalization: p.normalization }),
-      patch,
-    );
-    const names = memberConfigs(config).map((m) => memberName(m.model));
-    const preds: Preds = [];
-    const r = await one(`${p.name} seed ${seed}`, config, preds);
-    const columns =
-      names.length > 1
-        ? [...names.map((n, i) => ({ name: n, col: i + 1 })), { name: 'ensemble (mean)', col: 0 }]
-        : [{ name: names[0]!, col: 0 }];
-    const these = columns.map((c) =>
-      row(
-        p.name,
-        seed,
-        c.name,
-        evaluateColumn(preds, c.col, labels),
-        foldAccuracies(preds, c.col, labels),
-        r.seconds,
-        r.backend,
-      ),
-    );
-    perSeed.push(these);
-    rows.push(...these);
-    if (!json)
-      progress.note(
-        `${p.name} seed ${seed}: ${these.map((t) => `${t.model} ${(100 * t.accuracy).toFixed(1)}%`).join(', ')} in ${formatSeconds(r.seconds)}`,
-      );
-  }
-  if (seeds.length > 1) {
-    // Mean over the split seeds, model by model (for k-fold: of the fold means).
-    perSeed[0]!.forEach((first, j) => {
-      const accs = perSeed.map((rs) => rs[j]!.foldMean ?? rs[j]!.accuracy);
-      const ms = meanStd(accs);
-      rows.push({
-        ...first,
-        seed: null,
-        accuracy: ms.mean,
-        macroF1: perSeed.reduce((a, rs) => a + rs[j]!.macroF1, 0) / perSeed.length,
-        uar: perSeed.reduce((a, rs) => a + rs[j]!.uar, 0) / perSeed.length,
-        foldMean: ms.mean,
-        foldStd: ms.std,
-        folds: accs,
-        seconds: perSeed.reduce((a, rs) => a + rs[j]!.seconds, 0),
-      });
+
+/** Mean over seeds of each model's rows (for k-fold: of the fold means), appended as seed 'mean'. */
+function seedMeans(perSeed: Row[][]): void {
+  if (perSeed.length < 2) return;
+  perSeed[0]!.forEach((first, j) => {
+    const accs = perSeed.map((rs) => rs[j]!.foldMean ?? rs[j]!.accuracy);
+    const uars = perSeed.map((rs) => rs[j]!.uarMean ?? rs[j]!.uar);
+    const ms = meanStd(accs);
+    const mu = meanStd(uars);
+    rows.push({
+      ...first,
+      seed: null,
+      accuracy: ms.mean,
+      macroF1: perSeed.reduce((a, rs) => a + rs[j]!.macroF1, 0) / perSeed.length,
+      uar: mu.mean,
+      foldMean: ms.mean,
+      foldStd: ms.std,
+      uarMean: mu.mean,
+      uarStd: mu.std,
+      folds: accs,
+      seconds: perSeed.reduce((a, rs) => a + rs[j]!.seconds, 0),
+      speakers: undefined,
     });
+  });
+}
+
+if (values.protocol !== 'kfold') {
+  for (const normalization of modes('random-normalization', values['random-normalization'])) {
+    const name = `random 80/20${normalization === 'global' ? '' : `, ${normalization} norm.`}`;
+    const perSeed: Row[][] = [];
+    for (const seed of seeds) {
+      const config = configFor({ kind: 'random', testFraction: 0.2, valFraction: 0 }, seed, normalization);
+      const names = memberConfigs(config).map((m) => memberName(m.model));
+      const preds: Preds = [];
+      const r = await one(`${name} seed ${seed}`, config, preds);
+      const columns =
+        names.length > 1
+          ? [...names.map((n, i) => ({ name: n, col: i + 1 })), { name: 'ensemble (mean)', col: 0 }]
+          : [{ name: names[0]!, col: 0 }];
+      const these = columns.map((c) =>
+        row(name, seed, c.name, evaluateColumn(preds, c.col, labels), null, r.seconds, r.backend),
+      );
+      perSeed.push(these);
+      rows.push(...these);
+      if (!json)
+        progress.note(
+          `${name} seed ${seed}: ${these.map((t) => `${t.model} ${(100 * t.accuracy).toFixed(1)}%`).join(', ')} in ${formatSeconds(r.seconds)}`,
+        );
+    }
+    seedMeans(perSeed);
+  }
+}
+
+if (values.protocol !== 'random') {
+  const groups = speakerFolds(scan, folds);
+  const recipeMode = buildTrainConfig().normalization ?? 'global';
+  for (const normalization of modes('kfold-normalization', values['kfold-normalization'] ?? recipeMode)) {
+    const name = `${folds}-fold by actor${actors ? ` (actors ${values.actors})` : ''}, ${normalization} norm.`;
+    const perSeed: Row[][] = [];
+    for (const seed of seeds) {
+      const config = configFor({ kind: 'kfold-actors', folds, valFraction: 0.15 }, seed, normalization);
+      const names = memberConfigs(config).map((m) => memberName(m.model));
+      const columns: { name: string; member: number | null }[] =
+        names.length > 1
+          ? [...names.map((n, i) => ({ name: n, member: i })), { name: 'ensemble (mean)', member: null }]
+          : [{ name: names[0]!, member: null }];
+      // Per column and mode (plain, calibrated): each fold's evaluation.
+      const evals = new Map<string, Evaluation[]>();
+      let seconds = 0;
+      let backend: string | null = null;
+      for (const [f, testSpeakers] of groups.entries()) {
+        const label = `${name} seed ${seed} fold ${f + 1}`;
+        const m = await trainHeldOut(scan, config, testSpeakers, { cacheDir, onEvent: onEventFor(label) });
+        progress.stop();
+        seconds += m.seconds;
+        backend = m.classifier.meta.backend;
+        try {
+          for (const c of columns) {
+            const e = await evaluateHeldOut(memberOf(m.classifier, c.member), scan, testSpeakers, cacheDir);
+            const add = (key: string, ev: Evaluation) => evals.set(key, [...(evals.get(key) ?? []), ev]);
+            add(c.name, e.plain);
+            if (e.calibrated) add(`${c.name}, calibrated`, e.calibrated);
+          }
+        } finally {
+          m.done();
+        }
+        if (!json)
+          progress.note(
+            `${label}: ${[...evals].map(([k, es]) => `${k} ${(100 * es.at(-1)!.accuracy).toFixed(1)}%`).join(', ')}`,
+          );
+      }
+      const these: Row[] = [...evals].map(([model, es]) => {
+        const pooled = evaluationFromConfusion(sumConfusions(es.map((e) => e.confusion)), labels);
+        const acc = meanStd(es.map((e) => e.accuracy));
+        const uar = meanStd(es.map((e) => e.uar));
+        return {
+          protocol: name,
+          seed,
+          model,
+          accuracy: pooled.accuracy,
+          macroF1: pooled.macroF1,
+          uar: pooled.uar,
+          foldMean: acc.mean,
+          foldStd: acc.std,
+          uarMean: uar.mean,
+          uarStd: uar.std,
+          folds: es.map((e) => e.accuracy),
+          seconds,
+          backend,
+          speakers: es.flatMap((e) => e.speakers ?? []),
+        };
+      });
+      perSeed.push(these);
+      rows.push(...these);
+    }
+    seedMeans(perSeed);
   }
 }
 const seconds = (performance.now() - started) / 1000;
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+const ms = (m: number | null, s: number | null) => (m === null ? '-' : `${pct(m)} ± ${pct(s)}`);
 const lines = [
-  `six emotions, ${scan.items.length} clips, model ${modelChoice}, split seeds ${seeds.join(',')}, backend ${rows[0]?.backend ?? '?'}, ${cpus().length} cores (load ${loadavg()[0]!.toFixed(1)})`,
+  `six emotions, ${scan.items.length} clips, model ${modelChoice}, seeds ${seeds.join(',')}, backend ${rows[0]?.backend ?? '?'}, ${cpus().length} cores (load ${loadavg()[0]!.toFixed(1)})`,
   '',
-  `${'protocol'.padEnd(38)} ${'seed'.padStart(4)} ${'model'.padEnd(22)} ${'accuracy'.padStart(8)} ${'macro-F1'.padStart(8)} ${'fold/seed mean ± std'.padStart(20)}  seconds`,
+  `${'protocol'.padEnd(44)} ${'seed'.padStart(4)} ${'model'.padEnd(34)} ${'accuracy'.padStart(8)} ${'UAR'.padStart(6)} ${'acc. fold/seed mean ± std'.padStart(25)} ${'UAR fold/seed mean ± std'.padStart(25)}  seconds`,
   ...rows.map(
     (r) =>
-      `${r.protocol.padEnd(38)} ${(r.seed === null ? 'mean' : String(r.seed)).padStart(4)} ${r.model.padEnd(22)} ${pct(r.accuracy).padStart(8)} ${pct(r.macroF1).padStart(8)} ${(r.foldMean === null ? '-' : `${pct(r.foldMean)} ± ${pct(r.foldStd)}`).padStart(20)}  ${r.seconds.toFixed(0).padStart(7)}`,
+      `${r.protocol.padEnd(44)} ${(r.seed === null ? 'mean' : String(r.seed)).padStart(4)} ${r.model.padEnd(34)} ${pct(r.accuracy).padStart(8)} ${pct(r.uar).padStart(6)} ${ms(r.foldMean, r.foldStd).padStart(25)} ${ms(r.uarMean, r.uarStd).padStart(25)}  ${r.seconds.toFixed(0).padStart(7)}`,
   ),
   '',
   `targets: random 80/20 >= 88%, 5-fold by actor >= 62% mean (anchors: SVM 78.6% / 51.8%)`,
@@ -305,6 +385,7 @@ if (json)
       seeds,
       model: modelChoice,
       clips: scan.items.length,
+      actors,
       rows,
       seconds: Number(seconds.toFixed(1)),
     }),

@@ -6,6 +6,7 @@
  *   npm run bench:features               table
  *   npm run bench:features -- --json     the table, then one JSON line
  *   npm run bench:features -- --meyda    also time meyda and compare it with librosa's reference
+ *   npm run bench:features -- --no-anchor  skip the numpy/scipy anchor (bench/anchors/infer_torch.py)
  *
  * Single core: decode and extract each clip in this thread. Pool: extractMany with 1 and 2
  * workers, no cache (wall clock, worker start-up included, and after the first result), then
@@ -21,6 +22,7 @@ import { decodeFile } from '../src/main/audio/decode.js';
 import { createProgress } from '../src/main/cli/progress.js';
 import { extractFeatures } from '../src/main/features/extract.js';
 import { extractMany, isExtractError } from '../src/main/features/worker-pool.js';
+import { startAnchor } from './anchors/python.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');
@@ -154,6 +156,41 @@ const cpuScaling = pool1.cpuMsPerClip / pool2.cpuMsPerClip;
 
 const meyda = withMeyda ? await meydaComparison() : null;
 
+// ---- anchor: numpy/scipy features from one shared STFT (bench/anchors/infer_torch.py) -----------
+// librosa is not installed here. The anchor computes the same four features the way a Python
+// pipeline sharing one STFT would (what librosa called feature by feature, one STFT each, does
+// about 4x slower: issue 15). Clip by clip alternately with ours, CPU time of the feature pass.
+async function anchorComparison() {
+  const anchor = await startAnchor('infer_torch.py');
+  if (typeof anchor === 'string') return { skipped: anchor };
+  try {
+    const subset = files.filter((_, i) => i % 6 === 0); // 200 clips across every actor
+    for (const f of subset.slice(0, 5)) await anchor.ask({ path: f, only: 'features' });
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (const f of subset) {
+      const audio = await decodeFile(f, { targetRate: cfg.sampleRate });
+      const c0 = process.cpuUsage();
+      extractFeatures(audio.samples, cfg);
+      ours.push(cpuMs(c0, process.cpuUsage()));
+      theirs.push((await anchor.ask<{ featuresCpuMs: number }>({ path: f, only: 'features' })).featuresCpuMs);
+    }
+    return {
+      clips: subset.length,
+      oursCpuMs: mean(ours),
+      anchorCpuMs: mean(theirs),
+      ratio: mean(ours) / mean(theirs),
+      medianRatio: quantile(ours, 0.5) / quantile(theirs, 0.5),
+      anchor: anchor.info,
+    };
+  } finally {
+    anchor.close();
+  }
+}
+const anchorResult = process.argv.includes('--no-anchor')
+  ? { skipped: '--no-anchor' }
+  : await anchorComparison();
+
 const result = {
   bench: 'features',
   date: new Date().toISOString(),
@@ -174,6 +211,7 @@ const result = {
   cpuScaling,
   cache: { cold: cacheCold, warm: cacheWarm },
   meyda,
+  anchor: anchorResult,
   targetMs: TARGET_MS,
   pass: single.extractCpuMs <= TARGET_MS,
 };
@@ -221,6 +259,12 @@ if (meyda) {
       .join(', '),
   ]);
 }
+rows.push([
+  'numpy/scipy one-STFT anchor',
+  'skipped' in anchorResult
+    ? `skipped (${anchorResult.skipped})`
+    : `ours ${f2(anchorResult.oursCpuMs)} vs ${f2(anchorResult.anchorCpuMs)} ms CPU/clip over ${anchorResult.clips} clips, alternated: ratio ${f2(anchorResult.ratio)} (median ${f2(anchorResult.medianRatio)})`,
+]);
 const w = Math.max(...rows.map(([k]) => k.length));
 console.log(
   `features benchmark (${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memGiB} GiB, ` +

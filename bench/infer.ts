@@ -5,7 +5,11 @@
  *
  *   npm run bench:infer                  table
  *   npm run bench:infer -- --json        the table, then one JSON line
- *   options: --model DIR (default: the bundled model), --clips N (default 60)
+ *   options: --model DIR (default: the bundled model), --clips N (default 60), --no-anchor
+ *
+ * Anchor: bench/anchors/infer_torch.py (numpy/scipy features from one shared STFT + the recipe's
+ * two members in PyTorch, one thread), run clip by clip alternately with ours when
+ * /usr/bin/python3 has torch; librosa is not installed here, so it stands in for librosa + PyTorch.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -15,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeFile } from '../src/main/audio/decode.js';
 import { extractFeatures } from '../src/main/features/extract.js';
 import { backendInfo } from '../src/main/model/backend.js';
+import { startAnchor } from './anchors/python.js';
 import {
   classify,
   classifyMatrices,
@@ -26,7 +31,12 @@ const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');
 const TARGET_MS = 50;
 const { values } = parseArgs({
-  options: { json: { type: 'boolean' }, model: { type: 'string' }, clips: { type: 'string', default: '60' } },
+  options: {
+    json: { type: 'boolean' },
+    model: { type: 'string' },
+    clips: { type: 'string', default: '60' },
+    'no-anchor': { type: 'boolean' },
+  },
 });
 const json = values.json ?? false;
 const log = (s: string) => (json ? process.stderr : process.stdout).write(`${s}\n`);
@@ -63,14 +73,36 @@ const sr = c.meta.featureConfig.sampleRate;
 // Warm up the JIT and the backend's kernels (the app classifies many files per session).
 for (const p of picked.slice(0, 5)) await classify(c, p.path);
 
+// The anchor (bench/anchors/infer_torch.py: numpy/scipy features from one STFT + PyTorch predict;
+// librosa is not installed here), clip by clip alternately with ours, so both see the same load.
+const anchor = values['no-anchor'] ? 'skipped (--no-anchor)' : await startAnchor('infer_torch.py');
+if (typeof anchor === 'string') log(`anchor skipped: ${anchor}`);
+interface AnchorTiming {
+  decodeMs: number;
+  featuresMs: number;
+  predictMs: number;
+  totalMs: number;
+  cpuMs: number;
+}
+const anchorTimes: AnchorTiming[] = [];
+if (typeof anchor !== 'string') for (const p of picked.slice(0, 5)) await anchor.ask({ path: p.path });
+
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const total: number[] = [];
+const totalCpu: number[] = [];
 const decode: number[] = [];
 const features: number[] = [];
 const predict: number[] = [];
 for (const p of picked) {
+  const c0 = cpuNow();
   const t0 = performance.now();
   await classify(c, p.path);
   total.push(performance.now() - t0);
+  totalCpu.push(cpuNow() - c0);
+  if (typeof anchor !== 'string') anchorTimes.push(await anchor.ask<AnchorTiming>({ path: p.path }));
   // The same steps timed apart.
   const t1 = performance.now();
   const { samples } = await decodeFile(p.path, { targetRate: sr });
@@ -88,6 +120,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))] ?? NaN;
 const seconds = mean(picked.map((p) => p.seconds));
 
+if (typeof anchor !== 'string') anchor.close();
 const info = backendInfo();
 log(
   `model ${modelDir} (${c.members.map((m) => `${m.meta.modelConfig.kind} ${m.meta.input.pooled ? m.meta.input.width : `${m.meta.input.frames} frames x ${m.meta.input.width}`}`).join(' + ')}), backend ${info.summary}`,
@@ -107,6 +140,32 @@ for (const [name, xs] of [
     `${name.padEnd(10)} ${mean(xs).toFixed(1).padStart(8)} ${median(xs).toFixed(1).padStart(8)} ${p95(xs).toFixed(1).padStart(8)}`,
   );
 }
+log(
+  `${'total CPU'.padEnd(10)} ${mean(totalCpu).toFixed(1).padStart(8)} ${median(totalCpu).toFixed(1).padStart(8)}`,
+);
+const anchorRow =
+  anchorTimes.length > 0
+    ? {
+        decodeMs: mean(anchorTimes.map((a) => a.decodeMs)),
+        featuresMs: mean(anchorTimes.map((a) => a.featuresMs)),
+        predictMs: mean(anchorTimes.map((a) => a.predictMs)),
+        totalMs: mean(anchorTimes.map((a) => a.totalMs)),
+        cpuMs: mean(anchorTimes.map((a) => a.cpuMs)),
+        medianCpuMs: median(anchorTimes.map((a) => a.cpuMs)),
+      }
+    : null;
+if (anchorRow) {
+  log('');
+  log(
+    `anchor (numpy/scipy features from one STFT + PyTorch predict, 1 thread; librosa not installed), alternated clip by clip:`,
+  );
+  log(
+    `  decode ${anchorRow.decodeMs.toFixed(1)}, features ${anchorRow.featuresMs.toFixed(1)}, predict ${anchorRow.predictMs.toFixed(1)}, total ${anchorRow.totalMs.toFixed(1)} ms wall; CPU ${anchorRow.cpuMs.toFixed(1)} ms (median ${anchorRow.medianCpuMs.toFixed(1)})`,
+  );
+  log(
+    `  SER / anchor: CPU ${(mean(totalCpu) / anchorRow.cpuMs).toFixed(2)} (median ${(median(totalCpu) / anchorRow.medianCpuMs).toFixed(2)}), wall ${(mean(total) / anchorRow.totalMs).toFixed(2)} (target <= 1)`,
+  );
+}
 log('');
 log(
   `end to end: ${mean(total).toFixed(1)} ms per ~4 s clip (target < ${TARGET_MS} ms): ${mean(total) < TARGET_MS ? 'met' : 'NOT met'}`,
@@ -119,6 +178,9 @@ if (json) {
       clips: picked.length,
       clipSeconds: Number(seconds.toFixed(3)),
       msPerClip: Number(mean(total).toFixed(2)),
+      cpuMsPerClip: Number(mean(totalCpu).toFixed(2)),
+      anchor: anchorRow ?? (typeof anchor === 'string' ? { skipped: anchor } : null),
+      load: loadavg()[0],
       medianMs: Number(median(total).toFixed(2)),
       p95Ms: Number(p95(total).toFixed(2)),
       decodeMs: Number(mean(decode).toFixed(2)),

@@ -8,7 +8,8 @@
  * Layout: out/cli/bundle/ sits three folders below the repository root, as src/main/<area>/
  * does, so the sources' `new URL('../../../package.json', import.meta.url)`-style paths (package
  * version, bundled model, web build) resolve the same from the bundle. Each worker is its own
- * entry (`training-worker.js`, `features-worker.js`); the plugin below points the sources'
+ * entry named after its folder (`training-worker.js`, `features-worker.js`, found by scanning
+ * src/main for the pattern below); the plugin points the sources'
  * `new URL('./worker.ts', import.meta.url)` at it. npm packages stay external (native
  * better-sqlite3, tfjs's .wasm files found through its package.json).
  *
@@ -18,37 +19,50 @@
  * layers and the cpu backend would be 65 ms, but @tensorflow/tfjs's bundle also registers the
  * gradients and chained ops, which tfjs-core's CommonJS build does not.)
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT_DIR = resolve(ROOT, 'out', 'cli', 'bundle');
 
-const WORKERS = {
-  'training-worker': 'src/main/training/worker.ts',
-  'features-worker': 'src/main/features/worker.ts',
-};
+const WORKER_PATTERN = /new URL\(\s*(['"])(\.{1,2}\/[^'"]+\.ts)\1\s*,\s*import\.meta\.url\s*\)/g;
+
+/** Every module started as a worker (`new URL('./x.ts', import.meta.url)` in src/main), by entry name. */
+function findWorkers() {
+  const workers = {};
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) {
+        for (const m of readFileSync(p, 'utf8').matchAll(WORKER_PATTERN)) {
+          const file = resolve(dirname(p), m[2]);
+          if (!file.startsWith(resolve(ROOT, 'src'))) continue;
+          workers[`${basename(dirname(file))}-${basename(file, '.ts')}`] = relative(ROOT, file);
+        }
+      }
+    }
+  };
+  walk(resolve(ROOT, 'src', 'main'));
+  return workers;
+}
+const WORKERS = findWorkers();
 
 /** `new URL('./worker.ts', import.meta.url)` -> `new URL('./<area>-worker.js', import.meta.url)`. */
 const workerUrls = {
   name: 'ser-worker-urls',
   setup(build) {
-    const pattern = /new URL\(\s*(['"])(\.{1,2}\/[^'"]+\.ts)\1\s*,\s*import\.meta\.url\s*\)/g;
     const byFile = new Map(Object.entries(WORKERS).map(([name, file]) => [resolve(ROOT, file), name]));
     build.onLoad({ filter: /src[\\/]main[\\/].*\.ts$/ }, async (args) => {
       const { readFile } = await import('node:fs/promises');
       const code = await readFile(args.path, 'utf8');
       if (!code.includes('import.meta.url')) return undefined;
-      const out = code.replace(pattern, (whole, _q, rel) => {
+      const out = code.replace(WORKER_PATTERN, (whole, _q, rel) => {
         const target = resolve(dirname(args.path), rel);
         const name = byFile.get(target);
-        if (!name) {
-          throw new Error(
-            `${relative(ROOT, args.path)}: worker ${rel} is not an entry of scripts/build-cli.mjs`,
-          );
-        }
+        if (!name) throw new Error(`${relative(ROOT, args.path)}: worker ${rel} was not found as an entry`);
         return `new URL('./${name}.js', import.meta.url)`;
       });
       return { contents: out, loader: 'ts' };

@@ -40,7 +40,7 @@ export function builderConfig(o: BuilderOptions): Configuration {
     appId: APP_ID,
     productName: PRODUCT_NAME,
     executableName: 'ser-studio',
-    copyright: 'MIT licence',
+    copyright: 'Copyright © 2026 SER Studio developers (MIT licence)',
     electronVersion: o.electronVersion,
     ...(o.electronDist ? { electronDist: o.electronDist } : {}),
     directories: { output: o.outputDir ?? 'dist', buildResources: 'resources/icons' },
@@ -75,7 +75,13 @@ export function builderConfig(o: BuilderOptions): Configuration {
       maintainer: 'SER Studio developers <ser-studio@users.noreply.invalid>',
     },
     deb: { packageCategory: 'science' },
-    mac: { target: ['dmg'], icon: ICON, category: 'public.app-category.education' },
+    mac: {
+      target: ['dmg'],
+      icon: ICON,
+      category: 'public.app-category.education',
+      // macOS refuses the microphone (recording in Classify) to an app that does not say why.
+      extendInfo: { NSMicrophoneUsageDescription: 'SER Studio records speech to recognise its emotion.' },
+    },
     win: { target: ['nsis'], icon: ICON },
     nsis: { oneClick: false, allowToChangeInstallationDirectory: true },
   };

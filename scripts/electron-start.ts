@@ -11,6 +11,8 @@
  * With Electron: builds better-sqlite3 for Electron once (scripts/electron-native.ts), then
  * `electron-vite preview` (build + window). Without: builds the web UI if it is missing or older
  * than its sources, starts `ser serve` on 127.0.0.1, prints the URL with its token and opens it.
+ * The fallback is also taken, with the reason, where Electron is installed but cannot show a window
+ * (Linux without a display) or its better-sqlite3 build fails.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -77,16 +79,35 @@ function runNode(args: string[], what: string): void {
   }
 }
 
-/** Forward Ctrl-C / SIGTERM to the child and leave with its exit code. */
+/** Let the child handle Ctrl-C, forward SIGTERM, and leave with the child's exit code. */
 function followChild(child: ChildProcess): void {
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  // Ctrl-C reaches the child from the terminal itself (same process group): forwarding it too
+  // would be a second SIGINT, which `ser serve` takes as "exit now, skip the clean close".
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-function startDesktop(bin: string, dev: boolean): void {
-  ensureElectronNative({ root: ROOT, electron: bin });
+/** Why the window cannot open although the binary is there, or null when it can. */
+export function desktopBlocker(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | null {
+  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY)
+    return 'there is no display here (neither DISPLAY nor WAYLAND_DISPLAY is set)';
+  return null;
+}
+
+/** Starts the window; returns why it could not (then the caller falls back to the browser). */
+function startDesktop(bin: string, dev: boolean): string | null {
+  const blocker = desktopBlocker(process.env, process.platform);
+  if (blocker) return blocker;
+  try {
+    ensureElectronNative({ root: ROOT, electron: bin });
+  } catch (err) {
+    const msg = (err as Error).message.split('\n')[0];
+    return `better-sqlite3 could not be built for Electron (${msg}); retry with \`npm run electron:native\``;
+  }
   const cli = join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
   followChild(spawn(process.execPath, [cli, dev ? 'dev' : 'preview'], { cwd: ROOT, stdio: 'inherit' }));
+  return null;
 }
 
 const NO_ELECTRON =
@@ -145,18 +166,20 @@ function main(): void {
   const dev = args.includes('--dev');
   const serveArgs = args.filter((a) => a !== '--browser' && a !== '--no-open' && a !== '--dev');
   const bin = electronBinary(ROOT);
+  let why = bin ? 'you asked for it (--browser)' : NO_ELECTRON;
   if (bin && !forceBrowser) {
-    startDesktop(bin, dev);
-    return;
+    const blocked = startDesktop(bin, dev);
+    if (!blocked) return;
+    why = blocked;
   }
   if (dev) {
     // Hot reload of the window needs the window; the browser version is `npm start`.
     console.error(
-      `SER Studio: \`npm run dev\` needs Electron: ${NO_ELECTRON}.\n  \`npm start\` runs the app in a browser instead.`,
+      `SER Studio: \`npm run dev\` needs the desktop window: ${why}.\n  \`npm start\` runs the app in a browser instead.`,
     );
     process.exit(1);
   }
-  startBrowserFallback(bin ? 'you asked for it (--browser)' : NO_ELECTRON, serveArgs, noOpen);
+  startBrowserFallback(why, serveArgs, noOpen);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -22,8 +22,11 @@ export const ANCHOR_PYTHON = process.env.SER_ANCHOR_PYTHON ?? '/usr/bin/python3'
 export async function startAnchor(script: string): Promise<Anchor | string> {
   const path = fileURLToPath(new URL(script, import.meta.url));
   if (!existsSync(ANCHOR_PYTHON)) return `${ANCHOR_PYTHON} not found (set SER_ANCHOR_PYTHON)`;
+  // One thread for numpy's BLAS as for torch (SER's wasm backend runs on one).
+  const oneThread = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   const proc: ChildProcessWithoutNullStreams = spawn(ANCHOR_PYTHON, [path], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...oneThread },
   });
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

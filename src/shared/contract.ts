@@ -22,6 +22,7 @@ import type { RunComparison, RunRecord, RunSummary } from './runs.js';
 import type {
   AugmentKind,
   BackendName,
+  CalibrationInfo,
   Prediction,
   SplitConfig,
   TrainConfig,
@@ -123,12 +124,23 @@ export interface AugmentPreview {
 }
 
 export type ClassifyEntry =
-  { ok: true; name: string; prediction: Prediction } | { ok: false; name: string; error: SerErrorData };
+  | {
+      ok: true;
+      name: string;
+      /** Calibrated when the call calibrated (see ClassifyResult.calibration). */
+      prediction: Prediction;
+      /** The same clip classified alone, when `prediction` is calibrated. */
+      uncalibrated?: Prediction;
+    }
+  | { ok: false; name: string; error: SerErrorData };
 
 export interface ClassifyResult {
-  model: { runId: string | null; labels: string[] };
+  model: { runId: string | null; labels: string[]; expectsCalibration: boolean };
   /** One entry per file, in the order given. */
   results: ClassifyEntry[];
+  /** What calibrated the predictions (null: none), and why not when calibration was asked for. */
+  calibration: CalibrationInfo | null;
+  calibrationNote?: string;
 }
 
 export interface ModelInfo {
@@ -249,6 +261,13 @@ export const CONTRACT = {
       files: z.array(AudioFileSchema).min(1, 'give at least one file').max(1000),
       /** A run id, or null / 'default' for the bundled model; omitted: the model in settings. */
       modelRunId: RunIdSchema.nullable().optional(),
+      /**
+       * The files are one speaker's: their unlabeled audio calibrates a model trained with
+       * per-speaker normalisation, and each result also carries the uncalibrated prediction.
+       */
+      sameSpeaker: z.boolean().optional(),
+      /** Further unlabeled clips of the same speaker that calibrate the model (`ser infer --calibrate`). */
+      calibrate: z.array(AudioFileSchema).max(1000).optional(),
     }),
     'Classify files with the default model or a run’s model; a bad file gets an error entry.',
   ),

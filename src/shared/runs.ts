@@ -21,8 +21,17 @@ export type FinishStatus = 'completed' | 'failed' | 'cancelled';
 export interface DatasetFingerprint {
   root: string;
   hash: string;
+  /** Clips used (after the run's skips, when it has finished). */
   countsByLabel: Record<string, number>;
   countsBySpeaker: Record<string, number>;
+  /** Clips the run left out and why (no speech, unreadable...), recorded when it finishes. */
+  skipped?: SkippedClip[];
+}
+
+export interface SkippedClip {
+  path: string;
+  /** One line, `NoSpeech: no speech: silence (...): x.wav`. */
+  reason: string;
 }
 
 export interface RunArtifact {
@@ -112,6 +121,8 @@ export interface FinishRunInput {
   fits?: CurveFit[];
   artifacts?: ArtifactInput[];
   error?: string;
+  /** The dataset as actually used (counts without skipped clips, and the skips). */
+  dataset?: DatasetFingerprint;
 }
 
 /** Fields a user can change after the run; `tags` replaces the whole set. */

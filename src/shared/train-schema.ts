@@ -14,7 +14,11 @@ import { FeatureConfigSchema } from './feature-schema.js';
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const fraction = z.number().min(0).lt(1);
 
-export const AugmentKindSchema = z.enum(['pitch', 'stretch', 'noise']);
+/**
+ * 'speed': tempo and pitch together (0.9-1.1); 'crop': a random 1.5-2.5 s part; 'channel': a random
+ * telephone band, EQ, room reverberation, level change with clipping, or sample-rate round trip.
+ */
+export const AugmentKindSchema = z.enum(['pitch', 'stretch', 'noise', 'speed', 'crop', 'channel']);
 
 /** Per field only (an augmentation preview takes a partial one); TrainConfigSchema adds the order checks. */
 export const AugmentConfigSchema = z.object({
@@ -101,9 +105,12 @@ export const MaskConfigSchema = z.object({
  * How inputs are standardised. 'global': per-column mean/std of the training split, saved with
  * the model. 'speaker': each speaker's clips are standardised by that speaker's own statistics
  * (computed from its unlabeled audio, so it is also available at test time) before the global
- * step; a classifier then needs several clips of a speaker to normalise one.
+ * step; at use time the model is calibrated with several unlabeled clips of the speaker (without
+ * them it falls back to a typical training speaker's statistics and says it is uncalibrated).
+ * 'utterance': each clip's own mean is subtracted (cepstral mean normalisation) before the
+ * global step, so one clip is enough.
  */
-export const NormalizationModeSchema = z.enum(['global', 'speaker']);
+export const NormalizationModeSchema = z.enum(['global', 'speaker', 'utterance']);
 
 /** One further member of an ensemble (see TrainConfig.ensemble). */
 export const EnsembleMemberSchema = z.object({
@@ -137,6 +144,12 @@ export const TrainConfigSchema = z.object({
    * (late fusion). Absent or empty: one model.
    */
   ensemble: z.array(EnsembleMemberSchema).max(8, 'at most 8 further ensemble members').optional(),
+  /**
+   * Worker threads for features, augmentation and training (models of different folds and
+   * ensemble members train side by side). Absent: one per core. The trainer records the number
+   * it used. It does not change the result: the same seeds give the same weights.
+   */
+  workers: z.number().int().min(1).max(64).optional(),
 });
 
 export type AugmentKind = z.infer<typeof AugmentKindSchema>;

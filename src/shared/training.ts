@@ -1,4 +1,5 @@
 /** Training and evaluation configuration, progress events and results, as plain data. */
+import type { SpeakerAccuracy } from './clips.js';
 import type { AugmentConfig, OptimizerConfig, PoolingKind, TrainConfig } from './train-schema.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -82,6 +83,28 @@ export interface Evaluation {
   folds?: FoldResult[];
   /** Mean and standard deviation of the fold accuracies (k-fold only). */
   foldAccuracy?: { mean: number; std: number };
+  /** Mean and standard deviation of the fold UARs (k-fold only). */
+  foldUar?: { mean: number; std: number };
+  /** Accuracy on each test speaker. */
+  speakers?: SpeakerAccuracy[];
+}
+
+/**
+ * The least audio a speaker calibration may come from. Measured with `npm run bench:robustness`
+ * (docs/BENCHMARKS.md): on unheard actors 17-20, 1, 2 and 4 clips of a speaker gave 35, 41 and
+ * 50 % against 50 % uncalibrated; 8 clips (about 28 s) 51 %, 16 clips 54 %, all 48 clips 56 %.
+ */
+export const CALIBRATION_MINIMUM = { clips: 8, seconds: 20 } as const;
+
+/** What calibrated a prediction or an evaluation (see NormalizationMode 'speaker'). */
+export interface CalibrationInfo {
+  /** 'speaker': each speaker's own clips; 'clips': the given calibration clips; 'none'. */
+  source: 'speaker' | 'clips' | 'none';
+  /** Clips and seconds of audio the statistics came from (per speaker: the smallest). */
+  clips: number;
+  seconds: number;
+  /** Speakers calibrated ('speaker' source). */
+  speakers?: number;
 }
 
 export interface FoldResult {
@@ -157,6 +180,10 @@ export interface TrainResult {
   modelDir: string | null;
   labels: string[];
   error?: { code: string; message: string };
+  /** Clips left out (no speech, unreadable...) and why. */
+  skipped?: { path: string; reason: string }[];
+  /** Decode warnings of clips that were used (e.g. truncated files). */
+  warnings?: string[];
 }
 
 export interface Prediction {
@@ -165,4 +192,11 @@ export interface Prediction {
   probabilities: Record<string, number>;
   /** Seconds of audio classified. */
   duration: number;
+  /** Decode problems of a file classified anyway (e.g. truncated: only its complete part was used). */
+  warnings?: string[];
+  /**
+   * For models trained with per-speaker normalisation: whether the clip was calibrated with its
+   * speaker's clips, and with how much audio. Absent for models that need no calibration.
+   */
+  calibration?: CalibrationInfo;
 }

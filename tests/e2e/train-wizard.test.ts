@@ -73,6 +73,13 @@ describe.skipIf(!HAVE_RAVDESS)(`training wizard ${HAVE_RAVDESS ? '' : MISSING_DA
     await ensemble.uncheck();
     expect(await page.getByText(/ensemble: probabilities averaged/).count()).toBe(0);
     await ensemble.check();
+    // Normalisation: each option says what the model needs when it is used.
+    const perSpeaker = page.getByRole('radio', { name: /Per speaker \(calibration\)/ });
+    expect(await page.getByRole('radio', { name: /^Global/ }).isChecked()).toBe(true);
+    await perSpeaker.check();
+    expect(await page.getByText(/Needs a few recordings of the same speaker at use time/).isVisible()).toBe(
+      true,
+    );
     await page.getByLabel('Epochs').fill('4');
     await page.getByLabel('Run name').fill('e2e angry vs calm');
     await shootBothSizes(app, 'train-3-model');
@@ -95,6 +102,7 @@ describe.skipIf(!HAVE_RAVDESS)(`training wizard ${HAVE_RAVDESS ? '' : MISSING_DA
     expect(run?.name).toBe('e2e angry vs calm');
     const full = await app.service.call('runs.get', { id: run!.id });
     expect(full.config.ensemble?.map((m) => m.model.kind)).toEqual(['mlp']);
+    expect(full.config.normalization).toBe('speaker');
     expect(full.artifacts[0]?.path).toBeTruthy();
     // Rows are the true labels; the counts add up to the held-out actors' 12 clips.
     const cells = await matrix.locator('tbody td').allInnerTexts();

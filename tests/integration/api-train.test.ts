@@ -157,7 +157,8 @@ describe.skipIf(!HAVE_RAVDESS)(
           },
         ],
       });
-      expect(r.model).toEqual({ runId, labels: ['angry', 'calm'] });
+      expect(r.model).toEqual({ runId, labels: ['angry', 'calm'], expectsCalibration: false });
+      expect(r.calibration).toBeNull();
       const [a, bad, c] = r.results;
       expect(a?.ok && ['angry', 'calm'].includes(a.prediction.label)).toBe(true);
       if (a?.ok) {

@@ -1,15 +1,20 @@
 /**
  * `npm start` where the desktop window cannot open: the script starts the web host, prints the
  * URL with its token and says it is the browser fallback; the page and an API call work with
- * that token; SIGTERM stops it cleanly. `--browser` forces the fallback so this runs the same
+ * that token; Ctrl-C (SIGINT to the process group, as a terminal sends it) stops it cleanly, once. `--browser` forces the fallback so this runs the same
  * on machines that have the Electron binary. Also the small decisions the script makes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canOpenBrowser, findServeUrl, webBuildReason } from '../../scripts/electron-start.js';
+import {
+  canOpenBrowser,
+  desktopBlocker,
+  findServeUrl,
+  webBuildReason,
+} from '../../scripts/electron-start.js';
 import { electronBinary } from '../../scripts/electron-native.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
@@ -17,7 +22,13 @@ const work = mkdtempSync(join(tmpdir(), 'ser-start-'));
 let child: ChildProcess | null = null;
 
 afterAll(() => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  if (child?.pid && child.exitCode === null) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -40,7 +51,7 @@ function waitFor(getText: () => string, pattern: RegExp, proc: ChildProcess, ms:
 }
 
 describe('npm start: browser fallback', () => {
-  it('prints the tokened URL and why; the page and the API answer; SIGTERM stops it', async () => {
+  it('prints the tokened URL and why; the page and the API answer; Ctrl-C stops it cleanly', async () => {
     let out = '';
     let err = '';
     child = spawn(
@@ -53,7 +64,13 @@ describe('npm start: browser fallback', () => {
         '--db',
         join(work, 'ser.sqlite'),
       ],
-      { cwd: REPO_ROOT, env: { ...process.env, BROWSER: 'none' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, BROWSER: 'none' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so the test can send Ctrl-C the way a terminal does.
+        detached: true,
+      },
     );
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -84,9 +101,10 @@ describe('npm start: browser fallback', () => {
     expect(refused.status).toBe(401);
 
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
-    child.kill('SIGTERM');
+    process.kill(-child.pid!, 'SIGINT');
     expect(await exited, err).toBe(0);
     expect(err).toContain('closing the database');
+    expect(err).not.toContain('again');
   }, 240_000);
 });
 
@@ -114,4 +132,34 @@ describe('npm start: decisions', () => {
     expect(canOpenBrowser({ DISPLAY: ':0', BROWSER: 'none' }, 'linux', false)).toBe(false);
     expect(canOpenBrowser({ CI: 'true' }, 'win32', false)).toBe(false);
   });
+
+  it('falls back to the browser on a Linux machine without a display even with Electron', () => {
+    expect(desktopBlocker({}, 'linux')).toMatch(/no display/);
+    expect(desktopBlocker({ WAYLAND_DISPLAY: 'wayland-0' }, 'linux')).toBeNull();
+    expect(desktopBlocker({}, 'darwin')).toBeNull();
+  });
 });
+
+describe.skipIf(electronBinary() !== null)(
+  'without the Electron binary (skipped where it is installed)',
+  () => {
+    it('`npm run package` and `npm run dev` stop at once and say what is missing and what to do', () => {
+      const run = (script: string, ...args: string[]) =>
+        spawnSync(process.execPath, ['bin/run-ts.mjs', script, ...args], {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+      const pack = run('scripts/electron-package.ts');
+      expect(pack.status).toBe(1);
+      expect(pack.stderr).toContain('cannot package: the Electron binary is not installed here');
+      expect(pack.stderr).toContain('Nothing was built');
+      const dev = run('scripts/electron-start.ts', '--dev');
+      expect(dev.status).toBe(1);
+      expect(dev.stderr).toContain(
+        '`npm run dev` needs the desktop window: the Electron binary is not installed',
+      );
+      expect(dev.stderr).toContain('`npm start` runs the app in a browser instead');
+    });
+  },
+);

@@ -25,6 +25,7 @@ import { featureBlock } from '../features/matrix.js';
 import type { RunStore } from '../store/index.js';
 import { augmentPreviewClip } from './augment-preview.js';
 import { ClassifierCache } from './classifiers.js';
+import { calibrationInfo, checkCalibration, type SpeakerCalibration } from '../inference/calibration.js';
 import type { AllowedRoots } from './roots.js';
 import type { SettingsFile } from './settings-file.js';
 
@@ -112,24 +113,77 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
       // models.list calls the bundled model 'default'; accept that id as well as null.
       const runId = chosen === 'default' ? null : chosen;
       return classifiers.use(runId ?? null, async (model) => {
-        const results: ClassifyEntry[] = [];
-        for (const file of a.files) {
+        // In the order given: decode failures first, then the rest once calibrated.
+        const results: ClassifyEntry[] = new Array<ClassifyEntry>(a.files.length);
+        const decoded: { i: number; name: string; samples: Float32Array; warnings: string[] }[] = [];
+        for (const [i, file] of a.files.entries()) {
           try {
             const audio = await decodeBuffer(file.bytes, file.name, {
               targetRate: model.sampleRate,
               maxSeconds: CLASSIFY_MAX_SECONDS,
               allowSilent: false,
             });
-            results.push({
-              ok: true,
-              name: file.name,
-              prediction: await model.classify(audio.samples, file.name),
-            });
+            decoded.push({ i, name: file.name, samples: audio.samples, warnings: audio.warnings });
           } catch (err) {
-            results.push({ ok: false, name: file.name, error: toErrorData(err) });
+            results[i] = { ok: false, name: file.name, error: toErrorData(err) };
           }
         }
-        return { model: { runId: runId ?? null, labels: model.labels }, results };
+        // One speaker's files (and any further clips of theirs) calibrate the model with their
+        // own unlabeled audio; a calibration clip that does not decode is left out and named.
+        let calibration: SpeakerCalibration | null = null;
+        let calibrationNote: string | undefined;
+        const asked = a.sameSpeaker === true || (a.calibrate?.length ?? 0) > 0;
+        if (asked && !model.expectsCalibration) {
+          calibrationNote =
+            'this model was trained without per-speaker normalisation and takes no calibration';
+        } else if (asked) {
+          const clips = a.sameSpeaker ? decoded.map((d) => d.samples) : [];
+          const left: string[] = [];
+          for (const file of a.calibrate ?? []) {
+            try {
+              const audio = await decodeBuffer(file.bytes, file.name, {
+                targetRate: model.sampleRate,
+                maxSeconds: CLASSIFY_MAX_SECONDS,
+                allowSilent: false,
+              });
+              clips.push(audio.samples);
+            } catch (err) {
+              left.push(`${file.name} (${toErrorData(err).message})`);
+            }
+          }
+          if (clips.length === 0) {
+            calibrationNote = 'calibration: no usable clips';
+          } else {
+            const cal = model.calibrate(clips);
+            try {
+              checkCalibration(cal, 'calibration');
+              calibration = cal;
+            } catch (err) {
+              calibrationNote = toErrorData(err).message;
+            }
+          }
+          if (left.length) {
+            const note = `calibration clips left out: ${left.join('; ')}`;
+            calibrationNote = calibrationNote ? `${calibrationNote}; ${note}` : note;
+          }
+        }
+        for (const d of decoded) {
+          try {
+            const classified = await model.classify(d.samples, d.name, calibration);
+            // A damaged file classified anyway says so (e.g. only its complete part was used).
+            const prediction = d.warnings.length ? { ...classified, warnings: d.warnings } : classified;
+            const uncalibrated = calibration ? await model.classify(d.samples, d.name, null) : undefined;
+            results[d.i] = { ok: true, name: d.name, prediction, ...(uncalibrated ? { uncalibrated } : {}) };
+          } catch (err) {
+            results[d.i] = { ok: false, name: d.name, error: toErrorData(err) };
+          }
+        }
+        return {
+          model: { runId: runId ?? null, labels: model.labels, expectsCalibration: model.expectsCalibration },
+          results,
+          calibration: model.expectsCalibration ? calibrationInfo(calibration) : null,
+          ...(calibrationNote ? { calibrationNote } : {}),
+        };
       });
     },
 

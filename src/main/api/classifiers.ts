@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import type { Prediction } from '../../shared/training.js';
 import type { RunStore } from '../store/index.js';
+import { extractFeatures } from '../features/extract.js';
+import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from '../inference/calibration.js';
 import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
 
 const KEEP = 3;
@@ -16,7 +18,11 @@ export interface LoadedModel {
   labels: string[];
   /** Rate the model's features are computed at: decode to it. */
   sampleRate: number;
-  classify(samples: Float32Array, name: string): Promise<Prediction>;
+  /** Trained with per-speaker normalisation: calibrate with the speaker's clips. */
+  expectsCalibration: boolean;
+  /** A speaker's calibration from its clips (decoded at `sampleRate`). */
+  calibrate(clips: Float32Array[]): SpeakerCalibration;
+  classify(samples: Float32Array, name: string, calibration?: SpeakerCalibration | null): Promise<Prediction>;
 }
 
 export interface DefaultModelInfo {
@@ -88,8 +94,14 @@ export class ClassifierCache {
       f({
         labels: c.labels,
         sampleRate: c.meta.featureConfig.sampleRate,
-        classify: (samples, name) =>
-          classify(c, { samples, sampleRate: c.meta.featureConfig.sampleRate, name }),
+        expectsCalibration: expectsCalibration(c.meta),
+        calibrate: (clips) =>
+          calibrationFrom(
+            clips.map((x) => extractFeatures(x, c.meta.featureConfig)),
+            clips.reduce((a, x) => a + x.length, 0) / c.meta.featureConfig.sampleRate,
+          ),
+        classify: (samples, name, calibration) =>
+          classify(c, { samples, sampleRate: c.meta.featureConfig.sampleRate, name }, calibration ?? null),
       }),
     );
   }

@@ -7,6 +7,7 @@ import type { AugmentConfig, AugmentKind } from '../../shared/training.js';
 import { resampleBy } from './resample.js';
 import { normal, uniform, type Rng } from '../util/rng.js';
 import { timeStretch } from './stretch.js';
+import { randomChannel } from './channel.js';
 
 export { timeStretch } from './stretch.js';
 export { makeRng, deriveSeed, type Rng } from '../util/rng.js';
@@ -50,7 +51,10 @@ export function addNoise(x: Float32Array, snrDb: number, rng: Rng): Float32Array
 export interface AugmentedClip {
   samples: Float32Array;
   kind: AugmentKind;
-  /** The drawn parameter: semitones (pitch), rate (stretch) or SNR in dB (noise). */
+  /**
+   * The drawn parameter: semitones (pitch), rate (stretch), SNR in dB (noise), speed factor
+   * (speed), seconds kept (crop) or the channel effect's own (channel; see randomChannel).
+   */
   value: number;
 }
 
@@ -71,10 +75,30 @@ export function augmentClip(x: Float32Array, sr: number, cfg: AugmentConfig, rng
     } else if (kind === 'stretch') {
       const value = uniform(rng, cfg.stretchMin, cfg.stretchMax);
       out.push({ kind, value, samples: timeStretch(x, sr, value) });
-    } else {
+    } else if (kind === 'noise') {
       const value = uniform(rng, cfg.noiseSnrMin, cfg.noiseSnrMax);
       out.push({ kind, value, samples: addNoise(x, value, rng) });
+    } else if (kind === 'speed') {
+      // Speed perturbation (Kaldi's 0.9-1.1): tempo and pitch together, by resampling.
+      const value = uniform(rng, 0.9, 1.1);
+      out.push({ kind, value, samples: resampleBy(x, 1 / value) });
+    } else if (kind === 'crop') {
+      const value = uniform(rng, CROP_SECONDS[0], CROP_SECONDS[1]);
+      out.push({ kind, value, samples: randomCrop(x, Math.round(value * sr), rng) });
+    } else {
+      const { samples, draw } = randomChannel(x, sr, rng);
+      out.push({ kind, value: draw.value, samples });
     }
   }
   return out;
+}
+
+/** Random crops keep 1.5 to 2.5 s: short enough to teach short clips, long enough to hold a word. */
+export const CROP_SECONDS = [1.5, 2.5] as const;
+
+/** `n` consecutive samples from a random start (the whole clip when shorter). */
+export function randomCrop(x: Float32Array, n: number, rng: Rng): Float32Array {
+  if (x.length <= n) return x.slice();
+  const start = Math.floor(rng() * (x.length - n + 1));
+  return x.slice(start, start + n);
 }

@@ -1,7 +1,9 @@
 /**
  * `ser evaluate --model PATH|RUN_ID --data DIR [--actors LIST]`: a saved model's accuracy,
  * macro-F1, per-class metrics and confusion matrix on a folder of clips (optionally only some
- * speakers). With --json the last stdout line is one JSON object.
+ * speakers), and its accuracy per speaker. With --json the last stdout line is one JSON object.
+ * `--calibrate speaker`: for a model trained with per-speaker normalisation, each speaker's clips
+ * (used unlabeled) calibrate that speaker; without it every clip is classified alone.
  *
  * When the model is a run's (a run id, or a run's model folder) the evaluation is recorded with
  * that run, clip by clip, so `ser runs show` and the app list it beside the run's own test.
@@ -13,6 +15,9 @@ import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js
 import { scanDataset } from '../dataset/scan.js';
 import { defaultDbPath } from '../store/paths.js';
 import { openStore, type RunStore } from '../store/run-store.js';
+import { SerError } from '../../shared/errors.js';
+import type { CalibrationInfo } from '../../shared/training.js';
+import { expectsCalibration } from '../inference/calibration.js';
 import { evaluateModel } from '../inference/evaluate-model.js';
 import { disposeClassifier, loadClassifier } from '../inference/predict.js';
 import { defaultCacheDir } from '../training/run-request.js';
@@ -25,6 +30,8 @@ const USAGE = `usage: ser evaluate --model PATH|RUN_ID --data DIR [options]
   --model PATH|ID    a model folder, a run id, or 'default' (the bundled model)
   --data DIR         folder of clips (RAVDESS names, or one folder per emotion)
   --actors LIST      only these speakers, e.g. 17-20 or 1,2
+  --calibrate MODE   speaker: each speaker's clips calibrate that speaker (models trained with
+                     --normalization speaker); none (default): every clip alone
   --db FILE          run store for run ids (default: $SER_DB, else ${defaultDbPath()})
   --json             print one JSON object as the last stdout line`;
 
@@ -32,6 +39,7 @@ const OPTIONS = {
   model: { type: 'string' },
   data: { type: 'string' },
   actors: { type: 'string' },
+  calibrate: { type: 'string' },
   db: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -41,6 +49,7 @@ const flagSchema = z.object({
   model: z.string({ error: 'is required (a model folder or run id)' }).min(1),
   data: z.string({ error: 'is required (the folder of clips)' }).min(1),
   actors: z.string().transform(parseActors).optional(),
+  calibrate: z.enum(['speaker', 'none'], { error: 'takes speaker or none' }).optional(),
   db: z.string().optional(),
   json: z.boolean().optional(),
 });
@@ -72,8 +81,15 @@ export async function run(argv: string[]): Promise<number> {
       const scan = await scanDataset(resolve(f.data), { labels: c.labels, minClasses: 1 });
       progress.start('features', scan.items.length);
       const t0 = performance.now();
-      const { evaluation, clips, skipped } = await evaluateModel(c, scan, {
+      if (f.calibrate === 'speaker' && !expectsCalibration(c.meta)) {
+        throw new SerError(
+          'ValidationError',
+          '--calibrate speaker: this model was trained without per-speaker normalisation and takes no calibration',
+        );
+      }
+      const { evaluation, clips, skipped, calibration } = await evaluateModel(c, scan, {
         speakers: f.actors,
+        calibrate: f.calibrate ?? 'none',
         cacheDir: defaultCacheDir(dbPath),
         onProgress: (d) => progress.update(d),
       });
@@ -103,6 +119,7 @@ export async function run(argv: string[]): Promise<number> {
             perClass: evaluation.perClass,
             confusion: evaluation.confusion,
             speakers,
+            calibration: calibration ?? null,
             clips,
             recorded: recorded.ok ? { runId: runOf, evaluationId: recorded.id } : null,
             skipped: skipped.length,
@@ -114,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
         console.log(
           `\naccuracy per speaker: ${speakers.map((s) => `${s.speaker} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}`,
         );
+        if (calibration) console.log(formatCalibration(calibration));
         if (recorded.ok)
           console.log(`recorded with run ${runOf!.slice(0, 8)} (ser runs show ${runOf!.slice(0, 8)})`);
         console.log(`\nmodel ${c.dir}${skipped.length ? `; ${skipped.length} clips skipped` : ''}`);
@@ -141,4 +159,10 @@ function record(
   } catch (err) {
     return { ok: false, why: err instanceof Error ? err.message : String(err) };
   }
+}
+
+function formatCalibration(c: CalibrationInfo): string {
+  return c.source === 'speaker'
+    ? `calibrated per speaker: ${c.speakers} speakers, each from its own clips (at least ${c.clips} clips, ${c.seconds.toFixed(1)} s)`
+    : 'uncalibrated: every clip alone (this model expects calibration: --calibrate speaker)';
 }

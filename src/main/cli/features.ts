@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.json) {
     exitQuietlyOnClosedPipe();
     process.stdout.write(
-      `${JSON.stringify(layout, (_k, v: unknown) => (typeof v === 'number' ? shortFloat32(v) : v))}\n`,
+      `${JSON.stringify({ ...layout, warnings: audio.warnings }, (_k, v: unknown) => (typeof v === 'number' ? shortFloat32(v) : v))}\n`,
     );
     return 0;
   }

@@ -25,6 +25,7 @@ import { flatten } from '../store/compare.js';
 import { defaultDbPath, openStore, type RunStore } from '../store/index.js';
 import { packageVersion } from '../util/package-version.js';
 import { UsageError, parseCommandArgs } from './args.js';
+import { printable } from './text.js';
 import { textTable } from './text.js';
 
 const USAGE = `usage: ser runs <command> [options]
@@ -171,8 +172,9 @@ function showText(r: RunRecord, evals: ClipEvaluation[], allEpochs: boolean): st
     `created  ${when(r.createdAt)}   finished ${when(r.finishedAt)}`,
     `backend  ${r.backend}   app ${r.appVersion}   tags ${r.tags.join(', ') || '-'}`,
     `labels   ${r.labels.join(', ')}`,
-    `dataset  ${r.dataset.root} (${r.dataset.hash.slice(0, 12)}, ${Object.values(r.dataset.countsByLabel).reduce((a, b) => a + b, 0)} clips)`,
+    `dataset  ${r.dataset.root} (${r.dataset.hash.slice(0, 12)}, ${Object.values(r.dataset.countsByLabel).reduce((a, b) => a + b, 0)} clips used${r.dataset.skipped?.length ? `, ${r.dataset.skipped.length} skipped` : ''})`,
   ];
+  for (const s of r.dataset.skipped ?? []) out.push(`  skipped ${printable(s.reason)}`);
   if (r.notes) out.push(`notes    ${r.notes}`);
   out.push('', 'config');
   for (const [k, v] of flatten(r.config)) out.push(`  ${k} = ${show(v)}`);

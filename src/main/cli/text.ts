@@ -66,3 +66,20 @@ export function formatEvaluation(e: Evaluation): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * A name or message safe for one line of output: control characters (a newline in a file name
+ * would split infer's one-line-per-file output) are shown as escapes, e.g. `a\nb.wav`.
+ */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f]/g, (c) =>
+    c === '\n'
+      ? '\\n'
+      : c === '\r'
+        ? '\\r'
+        : c === '\t'
+          ? '\\t'
+          : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { SEED_EMOTIONS } from '../../shared/dataset.js';
+import { AugmentKindSchema } from '../../shared/train-schema.js';
 import type {
   AugmentKind,
   SplitConfig,
@@ -37,10 +38,12 @@ const USAGE = `usage: ser train --data DIR [options]
   --model KIND          ensemble (default: the CNN-LSTM and a pooled-statistics MLP, their
                         probabilities averaged) | cnn-lstm | mlp (the pooled-statistics baseline)
   --preset NAME         the CNN-LSTM's preset: fast | seed | best (default: best, docs/BENCHMARKS.md)
-  --normalization MODE  global | speaker (per-speaker standardisation from each speaker's audio)
+  --normalization MODE  global | speaker (per-speaker, calibrated at use time) | utterance (per clip)
   --name NAME  --tags a,b
   --db FILE             run store (default: $SER_DB, else ${defaultDbPath()})
   --backend NAME        tensorflow | wasm | cpu (default: the best that loads)
+  --workers N           worker threads for features, augmentation and training (default: one
+                        per core; folds and ensemble members train side by side; same result)
   --no-save             do not save the model folder
   --json                print one JSON object as the last stdout line, no progress`;
 
@@ -61,6 +64,7 @@ const OPTIONS = {
   tags: { type: 'string' },
   db: { type: 'string' },
   backend: { type: 'string' },
+  workers: { type: 'string' },
   'no-save': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -77,16 +81,23 @@ const flagSchema = z.object({
   augment: z
     .string()
     .transform((s) => (s.trim() === 'none' ? [] : listOf(s)))
-    .pipe(z.array(z.enum(['pitch', 'stretch', 'noise'], { error: 'takes pitch, stretch, noise or none' })))
+    .pipe(
+      z.array(
+        z.enum(AugmentKindSchema.options, { error: `takes ${AugmentKindSchema.options.join(', ')} or none` }),
+      ),
+    )
     .optional(),
   copies: intFlag('copies', 0, 50).optional(),
   preset: z.enum(['fast', 'seed', 'best'], { error: 'takes fast, seed or best' }).optional(),
   model: z.enum(['ensemble', 'cnn-lstm', 'mlp'], { error: 'takes ensemble, cnn-lstm or mlp' }).optional(),
-  normalization: z.enum(['global', 'speaker'], { error: 'takes global or speaker' }).optional(),
+  normalization: z
+    .enum(['global', 'speaker', 'utterance'], { error: 'takes global, speaker or utterance' })
+    .optional(),
   name: z.string().optional(),
   tags: z.string().transform(listOf).optional(),
   db: z.string().optional(),
   backend: z.enum(['tensorflow', 'wasm', 'cpu'], { error: 'takes tensorflow, wasm or cpu' }).optional(),
+  workers: intFlag('workers', 1, 64).optional(),
   'no-save': z.boolean().optional(),
   json: z.boolean().optional(),
 });
@@ -138,6 +149,7 @@ export async function run(argv: string[]): Promise<number> {
       augment: f.augment as AugmentKind[] | undefined,
       copies: f.copies,
       normalization: f.normalization,
+      workers: f.workers,
     });
     req = {
       dataDir: resolve(f.data),
@@ -267,6 +279,8 @@ function report(r: TrainResult, json: boolean): void {
         backend: r.backend,
         seconds: Number(r.seconds.toFixed(2)),
         modelDir: r.modelDir,
+        skipped: r.skipped ?? [],
+        warnings: r.warnings ?? [],
         ...(r.error ? { error: r.error } : {}),
       }),
     );
@@ -281,6 +295,9 @@ function report(r: TrainResult, json: boolean): void {
     return;
   }
   if (e) console.log(formatEvaluation(e));
+  // The progress log already listed them one by one; the count stays visible at the end.
+  if (r.skipped?.length)
+    console.log(`\nskipped ${r.skipped.length} clip${r.skipped.length === 1 ? '' : 's'} (see above)`);
   console.log(
     `\nrun ${r.runId ?? '(not recorded)'} in ${formatSeconds(r.seconds)} on ${r.backend}${r.modelDir ? `; model saved to ${r.modelDir}` : ''}`,
   );

@@ -28,5 +28,7 @@ export type ResultMessage =
       data: Float32Array;
       cached: boolean;
       timings: FileTimings;
+      /** Decode warnings (e.g. a truncated file whose complete part was used). */
+      warnings?: string[];
     }
   | { id: number; ok: false; error: SerErrorData; timings: FileTimings };

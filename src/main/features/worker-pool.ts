@@ -22,6 +22,8 @@ export interface FileOutcome {
   /** Served from the cache (nothing decoded or extracted). */
   cached: boolean;
   error?: SerErrorData;
+  /** Decode warnings for a file that was used anyway. */
+  warnings?: string[];
   timings: FileTimings;
 }
 
@@ -122,7 +124,11 @@ export function extractMany(
             columns,
             config: cfg,
           };
-          record(msg.id, m, { cached: msg.cached, timings: msg.timings });
+          record(msg.id, m, {
+            cached: msg.cached,
+            timings: msg.timings,
+            ...(msg.warnings?.length ? { warnings: msg.warnings } : {}),
+          });
         } else {
           record(msg.id, msg.error, { cached: false, error: msg.error, timings: msg.timings });
         }

@@ -1,6 +1,6 @@
 /**
  * Worker thread of the extraction pool: for each path, read (and hash, when caching), decode to
- * cfg.sampleRate, extract, and post the matrix back. Failures are returned as data for that
+ * cfg.sampleRate, check it holds speech (audio/speech.ts), extract, and post the matrix back. Failures are returned as data for that
  * file; the worker carries on.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorData } from '../../shared/errors.js';
 import { decodeBuffer, decodeFile } from '../audio/decode.js';
+import { assertSpeech } from '../audio/speech.js';
 import { cacheKey, contentHash, readCached, writeCached } from './cache.js';
 import { extractFeatures } from './extract.js';
 import type { FileTimings, ResultMessage, TaskMessage, WorkerInit } from './protocol.js';
@@ -48,13 +49,25 @@ async function handle(task: TaskMessage): Promise<ResultMessage> {
     const audio = bytes
       ? await decodeBuffer(bytes, task.path, { targetRate: cfg.sampleRate })
       : await decodeFile(task.path, { targetRate: cfg.sampleRate });
+    // No features of silence, tones or noise: every caller (training, evaluation) would learn
+    // or score them as emotions. (A clip cached before this check was added is not re-checked.)
+    assertSpeech(audio.samples, audio.sampleRate, basename(task.path), task.path);
     const t2 = performance.now();
     const m = extractFeatures(audio.samples, cfg);
     const t3 = performance.now();
     timings.decodeMs = t2 - t1;
     timings.extractMs = t3 - t2;
     if (key !== null && cacheDir !== null) writeCached(cacheDir, key, m);
-    return { id: task.id, ok: true, frames: m.frames, width: m.width, data: m.data, cached: false, timings };
+    return {
+      id: task.id,
+      ok: true,
+      frames: m.frames,
+      width: m.width,
+      data: m.data,
+      cached: false,
+      timings,
+      ...(audio.warnings.length ? { warnings: audio.warnings } : {}),
+    };
   } catch (err) {
     const error = toErrorData(err);
     if (error.path === undefined) {

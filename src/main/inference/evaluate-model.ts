@@ -1,18 +1,19 @@
 /**
  * A saved model on a dataset: features of every clip whose label the model knows (optionally
- * only some speakers), class probabilities, metrics. Models trained with per-speaker
- * normalisation get each speaker's statistics from that speaker's clips in the set.
+ * only some speakers), class probabilities, metrics, accuracy per speaker. With `calibrate:
+ * 'speaker'`, a model trained with per-speaker normalisation gets each speaker's statistics from
+ * that speaker's clips in the set (labels unused); without it every clip is classified alone.
  */
-import type { ClipResult } from '../../shared/clips.js';
+import { speakerAccuracy, type ClipResult } from '../../shared/clips.js';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
 import type { FeatureMatrix } from '../../shared/features.js';
-import type { Evaluation } from '../../shared/training.js';
+import type { CalibrationInfo, Evaluation } from '../../shared/training.js';
 import { extractMany, isExtractError } from '../features/worker-pool.js';
 import { argmaxRows, evaluate } from '../training/metrics.js';
-import { speakerNormalization } from '../training/normalise.js';
-import { classifyMatrices, usesSpeakerNormalization, type Classifier } from './predict.js';
 import { matchSpeakers, sortSpeakers } from '../training/splits.js';
+import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from './calibration.js';
+import { classifyMatrices, type Classifier } from './predict.js';
 
 export interface ModelEvaluation {
   evaluation: Evaluation;
@@ -20,6 +21,8 @@ export interface ModelEvaluation {
   clips: ClipResult[];
   /** Clips left out: labels the model does not know, or files that failed. */
   skipped: { path: string; reason: string }[];
+  /** For models that expect calibration: what calibrated the clips. */
+  calibration?: CalibrationInfo;
 }
 
 export async function evaluateModel(
@@ -29,6 +32,8 @@ export async function evaluateModel(
     speakers?: string[];
     signal?: AbortSignal;
     cacheDir?: string | null;
+    /** 'speaker': each speaker's clips calibrate that speaker (models that expect it). Default 'none'. */
+    calibrate?: 'speaker' | 'none';
     onProgress?: (done: number, total: number) => void;
   } = {},
 ): Promise<ModelEvaluation> {
@@ -66,15 +71,38 @@ export async function evaluateModel(
     }
   });
   if (mats.length === 0) throw new SerError('DatasetError', `no usable audio in ${scan.root}`, scan.root);
-  let stats;
-  if (usesSpeakerNormalization(c.meta)) {
-    const bySpeaker = speakerNormalization(
-      mats,
-      used.map((it) => it.speaker),
-    );
-    stats = used.map((it) => bySpeaker.get(it.speaker ?? '') ?? null);
+  const seconds = (m: FeatureMatrix) =>
+    (m.frames * c.meta.featureConfig.hopLength) / c.meta.featureConfig.sampleRate;
+  let calibration: (SpeakerCalibration | null)[] | undefined;
+  let info: CalibrationInfo | undefined;
+  if (expectsCalibration(c.meta)) {
+    info = { source: 'none', clips: 0, seconds: 0 };
+    if (opts.calibrate === 'speaker') {
+      const bySpeaker = new Map<string, FeatureMatrix[]>();
+      used.forEach((it, i) => {
+        if (it.speaker === null) return;
+        bySpeaker.set(it.speaker, [...(bySpeaker.get(it.speaker) ?? []), mats[i]!]);
+      });
+      const cals = new Map(
+        [...bySpeaker].map(([s, ms]) => [
+          s,
+          calibrationFrom(
+            ms,
+            ms.reduce((a, m) => a + seconds(m), 0),
+          ),
+        ]),
+      );
+      calibration = used.map((it) => (it.speaker === null ? null : (cals.get(it.speaker) ?? null)));
+      const all = [...cals.values()];
+      info = {
+        source: 'speaker',
+        speakers: all.length,
+        clips: Math.min(...all.map((x) => x.clips)),
+        seconds: Number(Math.min(...all.map((x) => x.seconds)).toFixed(2)),
+      };
+    }
   }
-  const probs = await classifyMatrices(c, mats, stats);
+  const probs = await classifyMatrices(c, mats, calibration);
   const y = Int32Array.from(used, (it) => c.labels.indexOf(it.label));
   const k = c.labels.length;
   const predicted = argmaxRows(probs, k);
@@ -85,5 +113,6 @@ export async function evaluateModel(
     predicted: c.labels[predicted[i]!]!,
     probabilities: Array.from(probs.subarray(i * k, (i + 1) * k)),
   }));
-  return { evaluation: evaluate(y, predicted, c.labels), clips, skipped };
+  const evaluation = { ...evaluate(y, predicted, c.labels), speakers: speakerAccuracy(clips) };
+  return { evaluation, clips, skipped, ...(info ? { calibration: info } : {}) };
 }

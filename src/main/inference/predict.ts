@@ -11,6 +11,7 @@ import { SerError } from '../../shared/errors.js';
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { Prediction } from '../../shared/training.js';
 import { decodeFile } from '../audio/decode.js';
+import { assertSpeech } from '../audio/speech.js';
 import { extractFeatures } from '../features/extract.js';
 import { poolMatrix } from '../features/matrix.js';
 import { initBackend } from '../model/backend.js';
@@ -20,7 +21,8 @@ import type { RunStore } from '../store/run-store.js';
 import { predictClips, vectorSet, type SequenceSource } from '../training/examples.js';
 import { predictSet } from '../training/loop.js';
 import { meanProbs } from '../training/metrics.js';
-import { applyNormalization, fitNormalization, type Normalization } from '../training/normalise.js';
+import { applyNormalization, fitNormalization, preNormalize } from '../training/normalise.js';
+import { calibrationInfo, expectsCalibration, inputMode, type SpeakerCalibration } from './calibration.js';
 
 export interface Classifier {
   /** The folder's own model (an ensemble's first member). */
@@ -97,23 +99,18 @@ export async function loadClassifier(ref: string = 'default', store?: RunStore |
   return { model, meta, members, labels: meta.labels, dir, runId };
 }
 
-/** Whether the model was trained on per-speaker standardised inputs (see TrainConfig.normalization). */
-export function usesSpeakerNormalization(meta: ModelMeta): boolean {
-  return meta.metrics?.['inputNormalization'] === 'speaker';
-}
-
 /**
- * Class probabilities for feature matrices, row-major [n x k]. `speakerStats` (per-speaker
- * statistics of the same clips, for models trained with per-speaker normalisation) is applied
- * first; such a model without it falls back to each clip's own statistics.
+ * Class probabilities for feature matrices, row-major [n x k]. For a model that expects
+ * calibration, `calibration[i]` (clip i's speaker statistics) is applied first; a clip without
+ * one is standardised like a typical training speaker (uncalibrated).
  */
 export async function classifyMatrices(
   c: Classifier,
   mats: FeatureMatrix[],
-  speakerStats?: (Normalization | null)[],
+  calibration?: readonly (SpeakerCalibration | null)[],
 ): Promise<Float32Array> {
   const all: Float32Array[] = [];
-  for (const m of c.members) all.push(await memberProbs(m, mats, speakerStats));
+  for (const m of c.members) all.push(await memberProbs(m, mats, calibration));
   return meanProbs(all);
 }
 
@@ -121,16 +118,18 @@ export async function classifyMatrices(
 async function memberProbs(
   { meta, model }: ModelPart,
   mats: FeatureMatrix[],
-  speakerStats?: (Normalization | null)[],
+  calibration?: readonly (SpeakerCalibration | null)[],
 ): Promise<Float32Array> {
   const k = meta.labels.length;
   const width = mats[0]?.width ?? 0;
-  const speaker = usesSpeakerNormalization(meta);
-  const pre = mats.map((m, i) => {
-    if (!speaker) return m.data;
-    const stats = speakerStats?.[i] ?? fitNormalization([m]);
-    return applyNormalization(m.data, stats);
-  });
+  const mode = inputMode(meta);
+  const typical = meta.inputNormalization?.typical ?? null;
+  const pre = mats.map((m, i) =>
+    mode === 'speaker'
+      ? // Older speaker-normalised folders have no typical speaker: the clip's own statistics.
+        applyNormalization(m.data, calibration?.[i]?.stats ?? typical ?? fitNormalization([m]))
+      : preNormalize(m.data, m.width, mode, null),
+  );
   if (meta.input.pooled) {
     const vecs = mats.map((m, i) =>
       applyNormalization(poolMatrix({ ...m, data: pre[i]! }, meta.modelConfig.pooling), meta.normalization),
@@ -154,13 +153,23 @@ export interface AudioInput {
   name?: string;
 }
 
-/** Classify a file (path) or decoded audio at the model's sample rate. */
-export async function classify(c: Classifier, input: string | AudioInput): Promise<Prediction> {
+/**
+ * Classify a file (path) or decoded audio at the model's sample rate; `calibration`: its
+ * speaker's statistics (calibrationFrom), used by models that expect calibration.
+ */
+export async function classify(
+  c: Classifier,
+  input: string | AudioInput,
+  calibration: SpeakerCalibration | null = null,
+): Promise<Prediction> {
   const sr = c.meta.featureConfig.sampleRate;
   let samples: Float32Array;
   let name: string;
+  let warnings: string[] = [];
   if (typeof input === 'string') {
-    samples = (await decodeFile(input, { targetRate: sr })).samples;
+    const audio = await decodeFile(input, { targetRate: sr });
+    samples = audio.samples;
+    warnings = audio.warnings;
     name = input;
   } else {
     if (input.sampleRate !== sr) {
@@ -173,9 +182,13 @@ export async function classify(c: Classifier, input: string | AudioInput): Promi
     name = input.name ?? 'audio';
   }
   if (samples.length === 0) throw new SerError('EmptyAudio', `no audio samples: ${basename(name)}`, name);
+  // Never an emotion for silence, a tone or noise: refused with the reason instead.
+  assertSpeech(samples, sr, basename(name), name);
   const m = extractFeatures(samples, c.meta.featureConfig);
-  const probs = await classifyMatrices(c, [m]);
-  return toPrediction(c.meta.labels, probs, name, samples.length / sr);
+  const probs = await classifyMatrices(c, [m], [calibration]);
+  const p = toPrediction(c.meta.labels, probs, name, samples.length / sr);
+  const withCal = expectsCalibration(c.meta) ? { ...p, calibration: calibrationInfo(calibration) } : p;
+  return warnings.length ? { ...withCal, warnings } : withCal;
 }
 
 export function toPrediction(

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
 import { formatZodError } from '../../shared/zod-issues.js';
 import { FeatureConfigSchema } from '../../shared/feature-schema.js';
-import { ModelConfigSchema } from '../../shared/train-schema.js';
+import { ModelConfigSchema, NormalizationModeSchema } from '../../shared/train-schema.js';
 import './layers.js'; // registers the custom layers tf.loadLayersModel must find
 import { tf } from './tf.js';
 
@@ -46,6 +46,17 @@ const metaSchema = z.object({
   }),
   /** Per-column statistics inputs are standardised with: (x - mean) / std, `width` each. */
   normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
+  /**
+   * The step before `normalization` (TrainConfig.normalization): per speaker (the model expects
+   * calibration with the speaker's clips; `typical` standardises an uncalibrated clip) or per
+   * utterance. Absent in older folders: read metrics.inputNormalization, else 'global'.
+   */
+  inputNormalization: z
+    .object({
+      mode: NormalizationModeSchema,
+      typical: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).optional(),
+    })
+    .optional(),
   backend: z.enum(['tensorflow', 'wasm', 'cpu']),
   /** ISO 8601. */
   createdAt: z.string(),

@@ -334,6 +334,12 @@ export class RunStore {
         );
         for (const a of artifacts) ins.run(id, a.kind, a.path, a.sha256);
         for (const c of v.clipEvaluations ?? []) insertClipEvaluation(this.db, id, c);
+        if (v.dataset) {
+          this.stmt('UPDATE run_details SET dataset_json = ? WHERE run_id = ?').run(
+            JSON.stringify(v.dataset),
+            id,
+          );
+        }
       },
       TRAINING_WRITE_PATIENCE_MS,
     );

@@ -46,6 +46,7 @@ export const datasetSchema = z.looseObject({
   hash: z.string(),
   countsByLabel: z.record(z.string(), num),
   countsBySpeaker: z.record(z.string(), num),
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
 });
 
 export const backendSchema = z.enum(['tensorflow', 'wasm', 'cpu']);
@@ -139,6 +140,7 @@ export const finishRunSchema = z.object({
   fits: z.array(curveFitSchema).optional(),
   artifacts: z.array(artifactSchema).optional(),
   error: z.string().optional(),
+  dataset: datasetSchema.optional(),
 });
 
 export const updateRunSchema = z.object({

@@ -59,15 +59,6 @@ export const RECIPE_MODEL: ModelConfig = MODEL_PRESETS.best.model;
 
 export const RECIPE_OPTIMIZER: OptimizerConfig = MODEL_PRESETS.best.optimizer;
 
-/** The pooled-statistics baseline's optimizer settings (as benchmarked). */
-export const MLP_OPTIMIZER: OptimizerConfig = {
-  learningRate: 1e-3,
-  batchSize: 32,
-  epochs: 60,
-  patience: 10,
-  classWeights: true,
-};
-
 /**
  * The recipe's second member: an MLP over a summary of each feature column (mean, std, 10/50/90th
  * percentiles, spread of frame-to-frame change), wider and with more dropout than the baseline, on
@@ -116,13 +107,19 @@ export interface ConfigChoices {
   copies?: number;
   normalization?: NormalizationMode;
   features?: FeatureConfig;
+  /** TrainConfig.workers (absent: one per core). */
+  workers?: number;
 }
 
 /** A full TrainConfig from a preset and the CLI-level choices. */
 export function buildTrainConfig(c: ConfigChoices = {}): TrainConfig {
   const preset = c.preset ? MODEL_PRESETS[c.preset] : { model: RECIPE_MODEL, optimizer: RECIPE_OPTIMIZER };
-  const model: ModelConfig = c.model === 'mlp' ? { ...MLP_BASELINE } : structuredClone(preset.model);
-  const optimizer: OptimizerConfig = c.model === 'mlp' ? { ...MLP_OPTIMIZER } : { ...preset.optimizer };
+  // --model mlp is the recipe's MLP member alone: on unheard speakers it scores with the
+  // ensemble at a fifth of the cost (docs/BENCHMARKS.md, "Accuracy").
+  const model: ModelConfig =
+    c.model === 'mlp' ? structuredClone(RECIPE_MLP_MEMBER.model) : structuredClone(preset.model);
+  const optimizer: OptimizerConfig =
+    c.model === 'mlp' ? { ...RECIPE_MLP_MEMBER.optimizer } : { ...preset.optimizer };
   if (c.epochs !== undefined) optimizer.epochs = c.epochs;
   const kinds = c.augment ?? DEFAULT_AUGMENT_CONFIG.kinds;
   return {
@@ -141,5 +138,6 @@ export function buildTrainConfig(c: ConfigChoices = {}): TrainConfig {
     normalization: c.normalization ?? 'global',
     masking: model.kind === 'mlp' ? null : DEFAULT_MASKING,
     ...((c.model ?? 'ensemble') === 'ensemble' ? { ensemble: [recipeMember(c.epochs)] } : {}),
+    ...(c.workers !== undefined ? { workers: c.workers } : {}),
   };
 }

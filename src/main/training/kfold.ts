@@ -21,6 +21,8 @@ export function poolFolds(
     ...pooled,
     folds: foldResults,
     foldAccuracy: meanStd(foldResults.map((r) => r.evaluation.accuracy)),
+    foldUar: meanStd(foldResults.map((r) => r.evaluation.uar)),
+    speakers: foldResults.flatMap((r) => r.evaluation.speakers ?? []),
   };
   return { evaluation, fits: fitCurves(meanCurve(histories)) };
 }

@@ -92,3 +92,80 @@ export function speakerNormalization(
   for (const [s, list] of bySpeaker) out.set(s, fitNormalization(list));
   return out;
 }
+
+/**
+ * A typical speaker's statistics: the mean of the speakers' means and the root-mean-square of
+ * their standard deviations. A model trained with per-speaker normalisation standardises an
+ * uncalibrated clip with these (its speaker's own are unknown), which keeps the clip's level and
+ * spread relative to the training voices; the clip's own statistics would erase them.
+ */
+export function typicalNormalization(stats: readonly Normalization[]): Normalization {
+  const width = stats[0]?.mean.length ?? 0;
+  const mean = new Array<number>(width).fill(0);
+  const std = new Array<number>(width).fill(0);
+  for (const s of stats) {
+    for (let c = 0; c < width; c++) {
+      mean[c]! += s.mean[c]! / stats.length;
+      std[c]! += (s.std[c]! * s.std[c]!) / stats.length;
+    }
+  }
+  return { mean, std: std.map((v) => Math.sqrt(v)) };
+}
+
+/**
+ * The per-speaker or per-utterance step of a NormalizationMode, applied before the model's own
+ * (global) standardisation: 'speaker' standardises each clip by `speakerStats` (its speaker's),
+ * 'utterance' subtracts the clip's own mean, 'global' leaves it unchanged.
+ */
+export function preNormalize(
+  data: Float32Array,
+  width: number,
+  mode: 'global' | 'speaker' | 'utterance',
+  speakerStats: Normalization | null,
+): Float32Array {
+  if (mode === 'global') return data;
+  if (mode === 'utterance') {
+    // Mean only (cepstral mean normalisation): removes the channel's fixed colouring and the
+    // recording level, keeps each column's spread (standardising that too leaves a pooled model
+    // with constant means and stds to learn from).
+    const own = fitNormalization([{ data, width }]);
+    return applyNormalization(data, { mean: own.mean, std: own.std.map(() => 1) });
+  }
+  if (!speakerStats) throw new Error('normalise: per-speaker mode without statistics');
+  return applyNormalization(data, speakerStats);
+}
+
+/**
+ * The per-speaker or per-utterance step over a run's clips and their augmented copies (by clip
+ * index). Speaker statistics come from each speaker's unlabeled clips; an augmented copy takes
+ * its original clip's speaker statistics, or (per utterance) its own. `typical` is the typical
+ * speaker (typicalNormalization) over the speakers of clips outside `heldOut`.
+ */
+export function preNormalizeClips<M extends { data: Float32Array; width: number }>(
+  mode: 'global' | 'speaker' | 'utterance',
+  matrices: M[],
+  augmented: Map<number, M[]>,
+  speakers: readonly (string | null)[],
+  heldOut: ReadonlySet<number>,
+): { matrices: M[]; augmented: Map<number, M[]>; typical: Normalization | null; message: string | null } {
+  if (mode === 'global') return { matrices, augmented, typical: null, message: null };
+  const stats = mode === 'speaker' ? speakerNormalization(matrices, speakers) : null;
+  const norm = (m: M, i: number): M => ({
+    ...m,
+    data: preNormalize(m.data, m.width, mode, stats?.get(speakers[i] ?? '') ?? null),
+  });
+  let typical: Normalization | null = null;
+  if (stats) {
+    const trained = new Set(speakers.filter((_, i) => !heldOut.has(i)).map((s) => s ?? ''));
+    typical = typicalNormalization([...stats].filter(([s]) => trained.has(s)).map(([, n]) => n));
+  }
+  return {
+    matrices: matrices.map(norm),
+    augmented: new Map([...augmented].map(([i, ms]) => [i, ms.map((m) => norm(m, i))])),
+    typical,
+    message:
+      mode === 'speaker'
+        ? `per-speaker normalisation over ${stats!.size} speakers`
+        : 'per-utterance normalisation (each clip by its own statistics)',
+  };
+}

@@ -21,6 +21,8 @@ export interface RunStart {
 }
 
 export interface RunFinish {
+  /** The dataset as used: counts without the skipped clips, and the skips. */
+  dataset?: DatasetFingerprint;
   evaluation: Evaluation | null;
   clipEvaluations: ClipEvaluationInput[];
   fits: CurveFit[];
@@ -76,6 +78,7 @@ export function recorderFor(store: RunStore, existingRunId: string | null = null
         clipEvaluations: f.clipEvaluations,
         fits: f.fits,
         artifacts: f.modelDir ? [{ kind: 'model', path: f.modelDir }] : [],
+        ...(f.dataset ? { dataset: f.dataset } : {}),
       });
     },
     ended(status, error = '') {

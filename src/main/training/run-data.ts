@@ -10,7 +10,7 @@ import type { FeatureMatrix } from '../../shared/features.js';
 import type { DatasetFingerprint } from '../../shared/runs.js';
 import type { TrainConfig, TrainEvent } from '../../shared/training.js';
 import type { FoldData } from './fold.js';
-import { applyNormalization, speakerNormalization } from './normalise.js';
+import { preNormalizeClips, type Normalization } from './normalise.js';
 import { augmentCopies, augmentItems, extractOriginals, hashItems } from './prepare.js';
 import { kfoldSpeakerSplits, randomSplit, speakerSplit, type Fold, type SplitItem } from './splits.js';
 
@@ -19,6 +19,16 @@ export const RANDOM_SPLIT_WARNING =
   'heard; use --split actors or --split kfold for speakers it has never heard';
 
 /** Identity of the dataset as recorded in the run, over the clips actually used. */
+/** Why clips were skipped, by error code, for the summary line. */
+const SKIP_WHY: Record<string, string> = {
+  NoSpeech: 'with no speech',
+  DecodeError: 'unreadable or corrupt',
+  UnsupportedFormat: 'in an unsupported format',
+  EmptyAudio: 'empty',
+  FileTooLarge: 'too long',
+  NotFound: 'gone',
+};
+
 export function fingerprint(scan: DatasetScan, items: DatasetItem[]): DatasetFingerprint {
   const countsByLabel: Record<string, number> = {};
   const countsBySpeaker: Record<string, number> = {};
@@ -75,11 +85,17 @@ export function makeFolds(config: TrainConfig, items: SplitItem[]): Fold[] {
 export interface RunData {
   /** The clips with usable audio (in scan order). */
   items: DatasetItem[];
+  /** The clips left out and why. */
+  skipped: { path: string; reason: string }[];
+  /** Decode warnings of clips that were used. */
+  warnings: string[];
   /** Label index of each item. */
   y: Int32Array;
   folds: Fold[];
-  /** Features (normalised per speaker when asked) and augmented copies, shared by the folds. */
+  /** Features (normalised per speaker or utterance when asked) and augmented copies, shared by the folds. */
   data: FoldData;
+  /** Per-speaker normalisation: a typical training speaker's statistics (for uncalibrated clips). */
+  typical: Normalization | null;
 }
 
 export interface PrepareOptions {
@@ -115,15 +131,26 @@ export async function prepareRunData(
     workers: opts.workers,
     onProgress: (done, total) => emit({ type: 'progress', stage: 'features', done, total }),
   });
+  if (orig.dropped.length) {
+    const byCode = new Map<string, number>();
+    for (const d of orig.dropped) byCode.set(d.code, (byCode.get(d.code) ?? 0) + 1);
+    const why = [...byCode].map(([code, n]) => `${n} ${SKIP_WHY[code] ?? code}`).join(', ');
+    emit({
+      type: 'log',
+      level: 'warn',
+      message: `skipped ${orig.dropped.length} of ${allItems.length} clips: ${why}`,
+    });
+  }
   for (const d of orig.dropped.slice(0, 20))
     emit({ type: 'log', level: 'warn', message: `skipped ${d.reason}` });
   if (orig.dropped.length > 20)
     emit({ type: 'log', level: 'warn', message: `skipped ${orig.dropped.length - 20} more files` });
+  for (const w of orig.warnings) emit({ type: 'log', level: 'warn', message: w });
   const keep = orig.matrices.map((m, i) => (m ? i : -1)).filter((i) => i >= 0);
   if (keep.length === 0) throw new SerError('DatasetError', `no usable audio in ${scan.root}`, scan.root);
   const items = keep.map((i) => allItems[i]!);
   const hashes = keep.map((i) => hashed.hashes[i]!);
-  let matrices = keep.map((i) => orig.matrices[i]!);
+  const matrices = keep.map((i) => orig.matrices[i]!);
   const y = Int32Array.from(items, (it) => cfg.labels.indexOf(it.label));
   const splitItems: SplitItem[] = items.map((it, j) => {
     const g = hashed.groups[keep[j]!];
@@ -155,25 +182,28 @@ export async function prepareRunData(
     augmented = await augmentItems(items, hashes, trainClips, cfg.augment, cfg.features, cfg.seed, {
       signal,
       cacheDir: opts.cacheDir ?? null,
+      workers: opts.workers,
       onProgress: (done, total) => emit({ type: 'progress', stage: 'augment', done, total }),
     });
   }
 
-  if (cfg.normalization === 'speaker') {
-    // Each speaker's statistics come from its own clips' audio, not their labels, so they are
-    // available for an unheard test speaker too (given several of its recordings).
-    const stats = speakerNormalization(
-      matrices,
-      items.map((it) => it.speaker),
-    );
-    const norm = (m: FeatureMatrix, s: string | null): FeatureMatrix => ({
-      ...m,
-      data: applyNormalization(m.data, stats.get(s ?? '')!),
-    });
-    matrices = matrices.map((m, i) => norm(m, items[i]!.speaker));
-    augmented = new Map([...augmented].map(([i, ms]) => [i, ms.map((m) => norm(m, items[i]!.speaker))]));
-    emit({ type: 'log', level: 'info', message: `per-speaker normalisation over ${stats.size} speakers` });
-  }
+  const pre = preNormalizeClips(
+    cfg.normalization ?? 'global',
+    matrices,
+    augmented,
+    items.map((it) => it.speaker),
+    // A saved model's typical speaker comes from its training speakers only.
+    new Set(folds[0]!.split.test),
+  );
+  if (pre.message) emit({ type: 'log', level: 'info', message: pre.message });
 
-  return { items, y, folds, data: { matrices, augmented, y, width: matrices[0]!.width } };
+  return {
+    items,
+    skipped: orig.dropped.map(({ path, reason }) => ({ path, reason })),
+    warnings: orig.warnings,
+    y,
+    folds,
+    data: { matrices: pre.matrices, augmented: pre.augmented, y, width: pre.matrices[0]!.width },
+    typical: pre.typical,
+  };
 }

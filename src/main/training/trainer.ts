@@ -27,8 +27,9 @@
  * run store in recorder.ts; this file orders them, evaluates each fold and saves the model.
  */
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ClipEvaluationInput } from '../../shared/clips.js';
+import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError, toErrorData } from '../../shared/errors.js';
 import type {
@@ -73,7 +74,7 @@ export interface TrainerOptions {
   backend?: BackendName;
   /** Default true (never for k-fold). */
   saveModel?: boolean;
-  /** Feature extraction threads (default: one per core). */
+  /** Worker threads for features, augmentation and training; default config.workers, else one per core. */
   workers?: number;
   /**
    * Every fold's test clips and class probabilities [n x k]: the run's (an ensemble's mean) and
@@ -102,7 +103,9 @@ export async function trainOnScan(
   let backend: BackendName | null = null;
   const labels = config.labels ?? [];
   try {
-    const cfg = validateTrainConfig(config);
+    const validated = validateTrainConfig(config);
+    // The run records how many threads it used (the result does not depend on it).
+    const cfg = { ...validated, workers: opts.workers ?? validated.workers ?? availableParallelism() };
     backend = await initBackend(opts.backend);
     const items = selectItems(scan, cfg.labels);
     runId = recorder.start({
@@ -150,6 +153,7 @@ export async function trainOnScan(
     }
     for (const p of outcome.final?.parts ?? []) p.model.dispose();
     recorder.completed({
+      dataset: { ...fingerprint(scan, outcome.used), skipped: outcome.skipped },
       evaluation: outcome.evaluation,
       clipEvaluations: outcome.clipEvaluations,
       fits: outcome.fits,
@@ -163,6 +167,8 @@ export async function trainOnScan(
       seconds: seconds(),
       modelDir,
       labels: cfg.labels,
+      skipped: outcome.skipped,
+      warnings: outcome.warnings,
     };
     if (outcome.evaluation) {
       emit({
@@ -219,6 +225,10 @@ function defaultRunName(cfg: TrainConfig): string {
 }
 
 interface PipelineOutcome {
+  /** The clips used, the ones skipped and why, decode warnings of the ones used. */
+  used: DatasetItem[];
+  skipped: { path: string; reason: string }[];
+  warnings: string[];
   evaluation: Evaluation | null;
   /** Every test clip's prediction: one entry for a single split, one per fold for k-fold. */
   clipEvaluations: ClipEvaluationInput[];
@@ -251,11 +261,18 @@ async function runPipeline(
     stage: 'scan',
     message: `${allItems.length} clips, ${cfg.labels.length} emotions (${cfg.labels.join(', ')}), ${speakers.size} speakers; backend ${backend}`,
   });
-  const { items, y, folds, data } = await prepareRunData(scan, allItems, cfg, opts, emit);
+  const { items, y, folds, data, typical, skipped, warnings } = await prepareRunData(
+    scan,
+    allItems,
+    cfg,
+    { ...opts, workers: cfg.workers },
+    emit,
+  );
   const loop = new MemberLoop(cfg, folds, data, {
     signal: opts.signal,
     emit,
     onMainEpoch: (m) => recorder.epoch(m),
+    backend,
   });
   const members = loop.members;
   emit({ type: 'stage', stage: 'train', message: loop.describe() });
@@ -265,8 +282,9 @@ async function runPipeline(
   const clipEvaluations: ClipEvaluationInput[] = [];
   let last: FoldOutcome[] = [];
   let evaluation: Evaluation | null = null;
-  for (const f of folds) {
-    const outs = await loop.trainFold(f);
+  const trained = await loop.trainAll();
+  for (const [fi, f] of folds.entries()) {
+    const outs = trained[fi]!;
     const testIdx = outs[0]!.test.indices;
     const probs = meanProbs(outs.map((o) => o.test.probs));
     const yTest = Int32Array.from(testIdx, (i) => y[i]!);
@@ -278,20 +296,23 @@ async function runPipeline(
       members: outs.map((o) => o.test.probs),
     });
     const predicted = argmaxRows(probs, k);
-    const foldEval = testIdx.length ? evaluate(yTest, predicted, cfg.labels) : null;
+    const testClips = testIdx.map((i, j) => ({
+      path: items[i]!.path,
+      speaker: items[i]!.speaker,
+      label: items[i]!.label,
+      predicted: cfg.labels[predicted[j]!]!,
+      probabilities: Array.from(probs.subarray(j * k, (j + 1) * k)),
+    }));
+    const foldEval = testIdx.length
+      ? { ...evaluate(yTest, predicted, cfg.labels), speakers: speakerAccuracy(testClips) }
+      : null;
     if (testIdx.length) {
       clipEvaluations.push({
         kind: folds.length > 1 ? 'fold' : 'test',
         fold: folds.length > 1 ? f.fold : null,
         dataRoot: scan.root,
         labels: cfg.labels,
-        clips: testIdx.map((i, j) => ({
-          path: items[i]!.path,
-          speaker: items[i]!.speaker,
-          label: items[i]!.label,
-          predicted: cfg.labels[predicted[j]!]!,
-          probabilities: Array.from(probs.subarray(j * k, (j + 1) * k)),
-        })),
+        clips: testClips,
       });
     }
     if (members.length > 1 && foldEval) {
@@ -328,7 +349,14 @@ async function runPipeline(
 
   emit({ type: 'stage', stage: 'evaluate', message: 'evaluating on the test clips' });
   if (folds.length > 1) {
-    return { ...poolFolds(foldResults, loop.histories, cfg.labels), clipEvaluations, final: null };
+    return {
+      ...poolFolds(foldResults, loop.histories, cfg.labels),
+      clipEvaluations,
+      final: null,
+      used: items,
+      skipped,
+      warnings,
+    };
   }
 
   const width = data.width;
@@ -339,6 +367,10 @@ async function runPipeline(
     modelConfig: cfg.model,
     input: modelInput(cfg.model, width),
     normalization: last[0]!.normalization,
+    inputNormalization: {
+      mode: cfg.normalization ?? 'global',
+      ...(typical ? { typical } : {}),
+    },
     backend,
     createdAt: new Date().toISOString(),
     seed: cfg.seed,
@@ -352,5 +384,13 @@ async function runPipeline(
       seed: cfg.seed,
     },
   }));
-  return { evaluation, clipEvaluations, fits: fitCurves(loop.histories[0] ?? []), final: { meta, parts } };
+  return {
+    evaluation,
+    clipEvaluations,
+    fits: fitCurves(loop.histories[0] ?? []),
+    final: { meta, parts },
+    used: items,
+    skipped,
+    warnings,
+  };
 }

@@ -1,0 +1,80 @@
+/**
+ * Channel effects used for robustness tests and augmentation, measured on tones and noise: the
+ * telephone band passes 1 kHz and attenuates 100 Hz and 3.9 kHz; a synthetic room decays 60 dB over
+ * its RT60; clipping and level do what they say; babble lands at the asked SNR.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  bandLimit,
+  centreCut,
+  gainDb,
+  hardClip,
+  mixAt,
+  rms,
+  roomResponse,
+  telephone,
+} from '../../src/main/audio/channel.js';
+import { augmentClip } from '../../src/main/audio/augment.js';
+import { DEFAULT_AUGMENT_CONFIG } from '../../src/shared/training.js';
+import { makeRng } from '../../src/main/util/rng.js';
+
+const SR = 16000;
+const tone = (f: number, seconds = 1, sr = SR) =>
+  Float32Array.from(
+    { length: Math.round(seconds * sr) },
+    (_, i) => 0.5 * Math.sin((2 * Math.PI * f * i) / sr),
+  );
+const db = (a: number, b: number) => 20 * Math.log10(a / b);
+/** RMS after the first 0.1 s (filter settling). */
+const steady = (x: Float32Array, sr: number) => rms(x.subarray(Math.round(0.1 * sr)));
+
+describe('channel effects', () => {
+  it('telephone: 8 kHz output, 1 kHz within 1 dB, 100 Hz 30 dB down, 3.9 kHz 8 dB down (24 dB/octave)', () => {
+    const pass = telephone(tone(1000), SR);
+    expect(pass.length).toBe(8000);
+    expect(Math.abs(db(steady(pass, 8000), steady(tone(1000, 1, 8000), 8000)))).toBeLessThan(1);
+    expect(db(steady(telephone(tone(100), SR), 8000), steady(tone(100, 1, 8000), 8000))).toBeLessThan(-30);
+    expect(db(steady(bandLimit(tone(3900), SR, 300, 3400), SR), steady(tone(3900), SR))).toBeLessThan(-8);
+  });
+
+  it('a synthetic room decays by 60 dB over its RT60', () => {
+    const h = roomResponse(SR, 0.6, makeRng(1));
+    expect(h.length).toBe(9600);
+    const early = rms(h.subarray(1, 800));
+    const late = rms(h.subarray(8800, 9600));
+    // 0.05 s windows 0.5 s apart: about 50 dB of the 60 dB decay.
+    expect(db(late, early)).toBeLessThan(-40);
+    expect(db(late, early)).toBeGreaterThan(-60);
+  });
+
+  it('level, clipping, cuts and babble', () => {
+    const x = tone(440);
+    expect(db(rms(gainDb(x, -25)), rms(x))).toBeCloseTo(-25, 3);
+    const c = hardClip(x, 12);
+    expect(Math.max(...c)).toBe(1);
+    expect(c.filter((v) => Math.abs(v) === 1).length / c.length).toBeGreaterThan(0.5);
+    expect(centreCut(x, SR, 0.25).length).toBe(4000);
+    const noise = Float32Array.from({ length: 4000 }, (_, i) => Math.sin(i * 0.37) * 0.1);
+    const mixed = mixAt(x, [noise], 10);
+    const added = Float32Array.from(mixed, (v, i) => v - x[i]!);
+    expect(db(rms(x), rms(added))).toBeCloseTo(10, 3);
+  });
+
+  it('augmentation kinds speed, crop and channel make deterministic, finite copies', () => {
+    const x = tone(300, 3);
+    const cfg = {
+      ...DEFAULT_AUGMENT_CONFIG,
+      kinds: ['speed' as const, 'crop' as const, 'channel' as const],
+      copiesPerClip: 3,
+    };
+    const a = augmentClip(x, SR, cfg, makeRng(7));
+    const b = augmentClip(x, SR, cfg, makeRng(7));
+    expect(a.map((c) => c.kind)).toEqual(['speed', 'crop', 'channel']);
+    expect(a.map((c) => c.samples.length)).toEqual(b.map((c) => c.samples.length));
+    const speed = a[0]!;
+    expect(speed.samples.length / x.length).toBeCloseTo(1 / speed.value, 2);
+    expect(a[1]!.samples.length).toBe(Math.round(a[1]!.value * SR));
+    expect(a[1]!.value).toBeGreaterThanOrEqual(1.5);
+    for (const c of a) expect(c.samples.every(Number.isFinite)).toBe(true);
+  });
+});
