@@ -61,6 +61,8 @@ import {
   restrictScan,
   speakerFolds,
   trainHeldOut,
+  mergePatch as merge,
+  type Json,
 } from './held-out.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -82,20 +84,6 @@ const json = values.json ?? false;
 if (!existsSync(DATA)) {
   console.log(`bench:accuracy skipped: ${DATA} not found (put the shared data beside the repo)`);
   process.exit(0);
-}
-
-type Json = Record<string, unknown>;
-function merge<T>(base: T, patch: Json | undefined): T {
-  if (!patch) return base;
-  const out: Json = { ...(base as Json) };
-  for (const [k, v] of Object.entries(patch)) {
-    const b = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
-        ? merge(b, v as Json)
-        : v;
-  }
-  return out as T;
 }
 
 const seeds = values.seeds.split(',').map(Number);

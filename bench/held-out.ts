@@ -103,3 +103,19 @@ export async function evaluateHeldOut(
     : null;
   return { plain, calibrated };
 }
+
+export type Json = Record<string, unknown>;
+
+/** A `--patch` JSON object merged into a config: objects field by field, anything else replaced. */
+export function mergePatch<T>(base: T, patch: Json | undefined): T {
+  if (!patch) return base;
+  const out: Json = { ...(base as Json) };
+  for (const [k, v] of Object.entries(patch)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? mergePatch(b, v as Json)
+        : v;
+  }
+  return out as T;
+}

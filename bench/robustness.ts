@@ -33,7 +33,14 @@ import { buildTrainConfig, type ModelChoice } from '../src/main/training/config.
 import { argmaxRows, evaluate, meanStd } from '../src/main/training/metrics.js';
 import { classifyMatrices, type Classifier } from '../src/main/inference/predict.js';
 import { deriveSeed, makeRng, shuffle } from '../src/main/util/rng.js';
-import { evaluateHeldOut, parseSpeakerList, restrictScan, trainHeldOut } from './held-out.js';
+import {
+  evaluateHeldOut,
+  mergePatch as merge,
+  parseSpeakerList,
+  restrictScan,
+  trainHeldOut,
+  type Json,
+} from './held-out.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');
@@ -50,20 +57,6 @@ const json = values.json ?? false;
 if (!existsSync(DATA)) {
   console.log(`bench:robustness skipped: ${DATA} not found (put the shared data beside the repo)`);
   process.exit(0);
-}
-
-type Json = Record<string, unknown>;
-function merge<T>(base: T, patch: Json | undefined): T {
-  if (!patch) return base;
-  const out: Json = { ...(base as Json) };
-  for (const [k, v] of Object.entries(patch)) {
-    const b = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
-        ? merge(b, v as Json)
-        : v;
-  }
-  return out as T;
 }
 
 const seed = Number(values.seed);

@@ -15,6 +15,11 @@ export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 export const RUN_STATUSES: readonly RunStatus[] = RunStatusSchema.options;
 
+/** What may name a run: its id or a prefix of it, 4 to 36 hex digits and dashes (like git). */
+export function looksLikeRunId(ref: string): boolean {
+  return /^[0-9a-f-]{4,36}$/i.test(ref.trim());
+}
+
 /** How a run can end when its own process finishes it (`interrupted` is set by the store). */
 export type FinishStatus = 'completed' | 'failed' | 'cancelled';
 

@@ -164,6 +164,8 @@ export interface TrainRequest {
   modelsDir?: string;
   /** Feature cache folder; null disables caching. */
   cacheDir?: string | null;
+  /** Real paths of the folders a symlinked clip may point into (the app's allowed folders). */
+  allowedRoots?: string[];
   /** Preferred TensorFlow.js backend (the best that loads when absent). */
   backend?: BackendName;
   /** Skip saving the model folder (benchmarks). */

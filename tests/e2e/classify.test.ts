@@ -128,15 +128,26 @@ describe.skipIf(!HAVE_RAVDESS)(`classify view ${HAVE_RAVDESS ? '' : MISSING_DATA
     const table = app.page.getByRole('table', { name: 'Classification results' });
     expect(await table.getByRole('row').count()).toBe(3);
     expect(await table.getByRole('row', { name: /notes\.wav/ }).innerText()).toMatch(/Error|not/i);
+    // The file name says the clip is sad (RAVDESS code 04): a True column, right/wrong marked, the model named.
+    const goodRow = table.getByRole('row', { name: new RegExp(good.name) });
+    const model = modelRunId
+      ? (await app.service.call('runs.get', { id: modelRunId })).name
+      : 'Default model (bundled)';
+    await expect.poll(() => goodRow.innerText()).toContain(model);
+    const cells = await goodRow.locator('td').allInnerTexts();
+    expect(cells[0]).toBe('sad');
+    // (shown capitalised)
+    expect(cells[1]).toMatch(cells[1]!.toLowerCase().startsWith('sad') ? /^sad ✓$/i : /^[a-z]+ ✗$/i);
+    expect(await goodCard.innerText()).toContain(`by ${model}`);
     await shootBothSizes(app, 'classify-bad-and-good');
 
     const download = app.page.waitForEvent('download');
     await app.page.getByRole('button', { name: 'Export CSV' }).click();
     const csv = readFileSync(await (await download).path(), 'utf8');
     const lines = csv.trim().split(/\r\n/);
-    expect(lines[0]).toMatch(/^file,status,prediction,confidence,duration_s,p_/);
+    expect(lines[0]).toMatch(/^file,status,prediction,true_label,confidence,duration_s,p_/);
     expect(lines).toHaveLength(3);
     expect(lines.find((l) => l.startsWith('notes.wav'))).toMatch(/,error,/);
-    expect(lines.find((l) => l.startsWith(good.name))).toMatch(/,ok,[a-z]+,[01]\.\d{4},/);
+    expect(lines.find((l) => l.startsWith(good.name))).toMatch(/,ok,[a-z]+,sad,[01]\.\d{4},/);
   });
 });

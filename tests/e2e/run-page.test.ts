@@ -18,6 +18,7 @@ describe.skipIf(!HAVE_RAVDESS)(`run page ${HAVE_RAVDESS ? '' : MISSING_DATA}`, (
   let actors: string;
   let kfold: string;
   let random: string;
+  let reseeded: string;
 
   beforeAll(async () => {
     subset = ravdessSubset({ actors: [1, 2, 3, 4, 5, 6, 7, 8], emotions: ['02', '05'], perActor: 3 });
@@ -36,6 +37,11 @@ describe.skipIf(!HAVE_RAVDESS)(`run page ${HAVE_RAVDESS ? '' : MISSING_DATA}`, (
     kfold = await trainViaService(app, subset, 'two folds', (c) => {
       base(c);
       c.split = { kind: 'kfold-actors', folds: 2, valFraction: 0.25 };
+    });
+    reseeded = await trainViaService(app, subset, 'unheard 07-08 seed 7', (c) => {
+      base(c);
+      c.split = { kind: 'actors', testActors: ['07', '08'], valFraction: 0.15 };
+      c.seed = 7;
     });
     random = await trainViaService(app, subset, 'random clips', (c) => {
       base(c);
@@ -57,7 +63,7 @@ describe.skipIf(!HAVE_RAVDESS)(`run page ${HAVE_RAVDESS ? '' : MISSING_DATA}`, (
     expect(await split(actors)).toBe('speakers 7,8');
     expect(await split(kfold)).toBe('2-fold by speaker');
     expect(await split(random)).toBe('random 25%');
-    await table.getByRole('button', { name: 'Open unheard 07-08' }).click();
+    await table.getByRole('button', { name: 'Open unheard 07-08', exact: true }).click();
     await page.getByText('Tested on speakers 7,8, never heard in training.').waitFor();
   });
 
@@ -177,6 +183,43 @@ describe.skipIf(!HAVE_RAVDESS)(`run page ${HAVE_RAVDESS ? '' : MISSING_DATA}`, (
     expect(await banner.innerText()).toMatch(/the test clips' speakers were in training/);
     await page.getByRole('button', { name: '← All runs' }).click();
     await shootBothSizes(app, 'runs-split-column');
+  });
+
+  it('compares across protocols without a "best", groups the differences, hides series, pools seeds', async () => {
+    const page = app.page;
+    for (const name of ['unheard 07-08', 'unheard 07-08 seed 7', 'random clips'])
+      await page.getByRole('checkbox', { name: `Select ${name} for comparison` }).check();
+    await page.getByRole('button', { name: 'Compare (3)' }).click();
+    const metrics = page.getByRole('table', { name: 'Metrics side by side' });
+    await metrics.waitFor({ timeout: 30_000 });
+    // Split is the first row; nothing is bold across a random and a speaker-independent split.
+    expect(await metrics.locator('tbody tr').first().innerText()).toMatch(
+      /^Split\s+speakers 7,8\s+speakers 7,8\s+random 25%$/,
+    );
+    expect(await metrics.locator('td.best').count()).toBe(0);
+    await page.getByText(/measured differently \(speaker-independent vs random\)/).waitFor();
+
+    // Differences only, data and split first; identical optional settings (masking, ensemble) not listed.
+    const diff = page.getByRole('table', { name: 'Configuration differences' });
+    expect(await diff.locator('tbody tr.group').allInnerTexts()).toEqual(['DATA AND SPLIT']);
+    expect(await diff.locator('tbody th').allInnerTexts()).toEqual(['split', 'split.valFraction', 'seed']);
+
+    // The two runs that differ only in their seed: mean ± std.
+    const repeats = page.getByRole('table', { name: 'Repeated runs, mean and standard deviation' });
+    const row = await repeats.locator('tbody tr').innerText();
+    const [a, b] = await Promise.all(
+      [actors, reseeded].map(async (id) => (await app.service.call('runs.get', { id })).accuracy!),
+    );
+    const mean = ((a! + b!) / 2) * 100;
+    expect(row).toContain('unheard 07-08, unheard 07-08 seed 7 (42, 7)');
+    expect(row).toContain(`${mean.toFixed(1)}% ±`);
+
+    // Hiding a run takes its curves out of the charts.
+    const legend = () => page.getByText('random clips · validation').filter({ visible: true }).count();
+    expect(await legend()).toBeGreaterThan(0);
+    await page.getByRole('group', { name: 'Runs shown in the curves' }).getByLabel('random clips').uncheck();
+    await expect.poll(legend).toBe(0);
+    await shootBothSizes(app, 'runs-compare');
     expect(app.errors).toEqual([]);
   });
 });

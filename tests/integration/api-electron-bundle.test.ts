@@ -28,7 +28,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASAR_UNPACK, builderConfig, PRODUCT_NAME } from '../../scripts/electron-builder-config.js';
 import { PACKAGED_NATIVE_DIR, SQLITE_ADDON } from '../../src/main/desktop/native-build.js';
@@ -212,6 +212,25 @@ describe('the packaged app (electron-builder --dir with a stand-in Electron)', (
     );
   }, 300_000);
 
+  const sourceWorkers = (): string[] => {
+    const found = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.ts'))
+          for (const m of readFileSync(p, 'utf8').matchAll(
+            /new URL\(\s*['"](\.{1,2}\/[^'"]+)\.ts['"]\s*,\s*import\.meta\.url\s*\)/g,
+          )) {
+            const file = resolve(dir, m[1]!);
+            found.add(`out/main/${basename(dirname(file))}-${basename(file)}.js`);
+          }
+      }
+    };
+    walk(join(REPO_ROOT, 'src', 'main'));
+    return [...found].sort();
+  };
+
   const isUnpacked = (file: string): boolean =>
     Boolean((asar.statFile(archive, file, false) as { unpacked?: boolean }).unpacked) &&
     existsSync(join(`${archive}.unpacked`, file));
@@ -223,10 +242,9 @@ describe('the packaged app (electron-builder --dir with a stand-in Electron)', (
         relative(REPO_ROOT, resolve(dir, m[1]!)).split('\\').join('/'),
       ),
     );
-    expect([...new Set(workers)].sort()).toEqual([
-      'out/main/features-worker.js',
-      'out/main/training-worker.js',
-    ]);
+    // Expected: one entry per `new URL('./x.ts', import.meta.url)` worker in the sources, named
+    // as electron.vite.config.ts names it (<folder>-<file>.js), so a new worker is checked too.
+    expect([...new Set(workers)].sort()).toEqual(sourceWorkers());
     for (const f of ['package.json', 'out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html'])
       expect(files.has(f), f).toBe(true);
     for (const w of workers) expect(files.has(w), w).toBe(true);

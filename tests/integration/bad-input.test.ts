@@ -129,6 +129,12 @@ describe.skipIf(!HAVE_RAVDESS)(`bad input through every route ${HAVE_RAVDESS ? '
     add('Actor_01', '03-01-05-02-02-02-01.wav', encodeWav(new Float32Array(48000), 16000));
     add('Actor_01', '03-01-02-02-02-02-01.wav', readFileSync(path('sine-150.wav')));
     add('Actor_02', '03-01-05-02-02-02-02.wav', readFileSync(path('wav-truncated.wav')));
+    // The same recording filed under a second speaker: an actor split cannot keep it on one side.
+    add(
+      'Actor_03',
+      '03-01-05-02-02-02-03.wav',
+      readFileSync(join(data, 'Actor_01', '03-01-05-01-01-01-01.wav')),
+    );
     const db = join(root, 'train.sqlite');
     const args = [
       'train',
@@ -157,17 +163,22 @@ describe.skipIf(!HAVE_RAVDESS)(`bad input through every route ${HAVE_RAVDESS ? '
       warnings: string[];
     };
     expect(out.skipped.map((s) => s.reason).sort()).toEqual([
+      expect.stringMatching(
+        /^Duplicate: identical audio is also filed under speaker 01 \(03-01-05-01-01-01-01\.wav\), kept there: 03-01-05-02-02-02-03\.wav$/,
+      ),
       expect.stringMatching(/^NoSpeech: no speech: a steady tone .*: 03-01-02-02-02-02-01\.wav$/),
       expect.stringMatching(/^NoSpeech: no speech: digital silence .*: 03-01-05-02-02-02-01\.wav$/),
     ]);
     expect(out.warnings).toEqual([expect.stringMatching(/^truncated WAV.*03-01-05-02-02-02-02\.wav$/)]);
     const show = ser(['runs', 'show', out.runId, '--db', db]);
-    // 4 actors x 2 emotions x 4 clips + 3 added, 2 of them skipped.
-    expect(show.stdout).toMatch(/33 clips used, 2 skipped/);
+    // 4 actors x 2 emotions x 4 clips + 4 added, 3 of them skipped.
+    expect(show.stdout).toMatch(/33 clips used, 3 skipped/);
     expect(show.stdout).toMatch(/skipped NoSpeech: no speech: digital silence/);
     // The text run says it too (the --json run keeps stderr quiet).
     const text = ser(args.map((a) => (a === '3' ? '1' : a)));
     expect(text.code).toBe(0);
-    expect(text.stderr + text.stdout).toMatch(/skipped 2 of 35 clips: 2 with no speech/);
+    expect(text.stderr + text.stdout).toMatch(
+      /skipped 3 of 36 clips: 2 with no speech, 1 duplicated under another speaker/,
+    );
   });
 });

@@ -91,13 +91,13 @@ describe('ser runs', () => {
     expect((tagged.runs as { name: string }[]).map((r) => r.name)).toEqual(['baseline']);
     const bad = await ser('runs', 'list', '--db', db, '--status', 'done');
     expect(bad.code).toBe(2);
-    expect(bad.err).toBe(
-      'ser runs: ValidationError: --status takes running,completed,failed,cancelled,interrupted',
+    expect(bad.err.split('\n')[0]).toBe(
+      'ser runs: --status takes running,completed,failed,cancelled,interrupted',
     );
     // A bad flag value is a usage error (exit 2), like an unknown flag, in every command.
     const badLimit = await ser('runs', 'list', '--db', db, '--limit', 'x');
     expect(badLimit.code).toBe(2);
-    expect(badLimit.err).toBe('ser runs: ValidationError: --limit must be a number');
+    expect(badLimit.err).toBe('ser runs: --limit must be a number\n(ser runs --help for the options)');
   });
 
   it('shows one run by id prefix and compares runs', async () => {
@@ -132,14 +132,22 @@ describe('ser runs', () => {
   });
 
   it('exports, imports into another database, and deletes with the model folder', async () => {
+    // The app's export format: one .ser-run.tar.gz with run.json and the model folder.
     const out = join(dir, 'shared-run');
     const e = await ser('runs', 'export', ids.base.slice(0, 8), out, '--db', db, '--json');
     expect(e.code).toBe(0);
-    expect(lastJson(e.out)).toMatchObject({ dir: out, files: ['run.json', 'model'], warnings: [] });
+    const file = lastJson(e.out).file as string;
+    expect(file).toBe(join(out, `baseline-${ids.base.slice(0, 8)}.ser-run.tar.gz`));
+    expect(lastJson(e.out)).toMatchObject({ warnings: [] });
+    const listed = spawnSync('tar', ['-tzf', file], { encoding: 'utf8' });
+    expect(listed.stdout).toContain(`baseline-${ids.base.slice(0, 8)}/run.json`);
+    expect(listed.stdout).toContain(`baseline-${ids.base.slice(0, 8)}/model/model.json`);
     const other = join(dir, 'b', 'ser.sqlite');
-    const i = await ser('runs', 'import', out, '--db', other);
+    const i = await ser('runs', 'import', file, '--db', other);
     expect(i.out).toBe(`imported run ${ids.base.slice(0, 8)} 'baseline' (completed) into ${other}`);
-    const again = await ser('runs', 'import', out, '--db', other);
+    // The folder `tar -xzf` makes of it imports too (and is refused here: the run is already in).
+    spawnSync('tar', ['-xzf', file, '-C', out]);
+    const again = await ser('runs', 'import', join(out, `baseline-${ids.base.slice(0, 8)}`), '--db', other);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(
       /^ser runs: StoreError: run .* is already in .*; delete it there first to import it again$/,
@@ -148,7 +156,7 @@ describe('ser runs', () => {
     const d = await ser('runs', 'delete', ids.base.slice(0, 8), '--db', db, '--json');
     expect(lastJson(d.out)).toEqual({ id: ids.base, removed: [model], kept: [] });
     expect(existsSync(model)).toBe(false);
-    expect(existsSync(join(out, 'model', 'model.json'))).toBe(true);
+    expect(existsSync(join(out, `baseline-${ids.base.slice(0, 8)}`, 'model', 'model.json'))).toBe(true);
   });
 
   it('reports bad ids and missing databases in one line', async () => {

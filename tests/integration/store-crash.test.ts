@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -140,34 +141,41 @@ describe('store under crashes and concurrency', () => {
   it('a reader and two writers in separate processes never see SQLITE_BUSY', async () => {
     const file = join(dir, 'ser.sqlite');
     openStore(file).close();
-    // All three start together, 2.5 s from now (after their start-up), and work for 2 s.
-    const at = String(Date.now() + 2500);
-    const w1 = waitExit(startChild(['write', file, at, '2000', '100']));
-    const w2 = waitExit(startChild(['write', file, at, '2000', '100']));
-    const r1 = waitExit(startChild(['read', file, at, '2000']));
+    // All three start when `go` appears; the writers go on until each has written a run after
+    // seeing the other's (so their writes interleave), the reader until the writers are done.
+    const go = join(dir, 'go');
+    const stop = join(dir, 'stop');
+    const w1 = waitExit(startChild(['write', file, go, '100', '3']));
+    const w2 = waitExit(startChild(['write', file, go, '100', '3']));
+    const r1 = waitExit(startChild(['read', file, go, stop]));
+    writeFileSync(go, '');
     // This process reads too, as the app's runs view would while training runs elsewhere.
     const store = openStore(file);
     let localReads = 0;
-    while (Date.now() < Number(at) + 2000) {
-      if (Date.now() >= Number(at)) {
-        store.listRuns({ tag: 'concurrent' });
-        localReads++;
-      }
+    let writersDone = false;
+    const writers = Promise.all([w1, w2]).finally(() => {
+      writersDone = true;
+      writeFileSync(stop, '');
+    });
+    while (!writersDone) {
+      store.listRuns({ tag: 'concurrent' });
+      localReads++;
       await new Promise((ok) => setTimeout(ok, 5));
     }
-    const [a, b, r] = await Promise.all([w1, w2, r1]);
+    const [[a, b], r] = await Promise.all([writers, r1]);
     for (const p of [a, b, r]) expect(p.code, p.err).toBe(0);
-    type Report = { runs: string[]; reads: number; errors: string[]; t0: number; t1: number };
-    const [wa, wb, rr] = [a, b, r].map((p) => lastJson<Report>(p.out)) as [Report, Report, Report];
+    type Writer = { runs: string[]; errors: string[]; interleaved: boolean };
+    type Reader = { reads: number; errors: string[]; midway: number; writers: number };
+    const [wa, wb] = [a, b].map((p) => lastJson<Writer>(p.out)) as [Writer, Writer];
+    const rr = lastJson<Reader>(r.out);
     expect([...wa.errors, ...wb.errors, ...rr.errors]).toEqual([]);
-    // The processes really overlapped: both writers wrote while the other one and the reader ran.
-    const overlap = (x: Report, y: Report) => Math.min(x.t1, y.t1) - Math.max(x.t0, y.t0);
-    expect(overlap(wa, wb)).toBeGreaterThan(0);
-    expect(overlap(wa, rr)).toBeGreaterThan(0);
+    // The processes really overlapped (shown by what they saw, not by the clock): each writer wrote
+    // a run after seeing the other's, and the reader read runs while the writers were writing.
+    expect(wa.interleaved && wb.interleaved).toBe(true);
+    expect(rr.midway).toBeGreaterThan(0);
     expect(wa.runs.length).toBeGreaterThan(2);
     expect(wb.runs.length).toBeGreaterThan(2);
-    expect(rr.reads).toBeGreaterThan(10);
-    expect(localReads).toBeGreaterThan(10);
+    expect(localReads).toBeGreaterThan(0);
     const all = store.listRuns({ tag: 'concurrent' });
     expect(all).toHaveLength(wa.runs.length + wb.runs.length);
     expect(all.every((x) => x.status === 'completed' && x.epochs === 100)).toBe(true);

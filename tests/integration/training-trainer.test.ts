@@ -137,7 +137,9 @@ describe.skipIf(!HAVE_RAVDESS)(`training job on real clips ${HAVE_RAVDESS ? '' :
     let cancelled = false;
     const job = startTrainingJob(request({ name: 'to cancel' }), (e) => {
       events.push(e);
-      if (e.type === 'batch' && e.epoch === 2 && !cancelled) {
+      // Members train side by side now: wait for the main model's (member 0's) second epoch,
+      // whose first epoch is the one the store keeps.
+      if (e.type === 'batch' && e.epoch === 2 && (e.member ?? 0) === 0 && !cancelled) {
         cancelled = true;
         job.cancel();
       }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/main/audio/wav-encode.js';
-import { parseRavdessName } from '../../src/main/dataset/ravdess.js';
+import { parseRavdessName } from '../../src/shared/ravdess.js';
 import { scanDataset } from '../../src/main/dataset/scan.js';
 import { SEED_EMOTIONS } from '../../src/shared/dataset.js';
 import { SerError } from '../../src/shared/errors.js';

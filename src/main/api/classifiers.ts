@@ -2,14 +2,13 @@
  * Loaded classifiers, kept between calls (loading a model costs far more than classifying a
  * clip): the bundled default model and the last few runs' models.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SerError } from '../../shared/errors.js';
 import type { Prediction } from '../../shared/training.js';
 import type { RunStore } from '../store/index.js';
 import { extractFeatures } from '../features/extract.js';
 import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from '../inference/calibration.js';
+import { resolveModelRef } from '../inference/model-ref.js';
 import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
 
 const KEEP = 3;
@@ -107,23 +106,8 @@ export class ClassifierCache {
   }
 
   private async load(runId: string | null): Promise<Classifier> {
-    if (runId === null) {
-      const dir = this.opts.defaultModelDir;
-      if (!existsSync(join(dir, 'meta.json'))) {
-        throw new SerError(
-          'ModelError',
-          `the bundled default model is missing (${dir}); pick a trained run's model instead`,
-          dir,
-        );
-      }
-      return loadClassifier(dir);
-    }
-    const run = this.opts.store.getRun(runId);
-    const model = run.artifacts.find((a) => a.kind === 'model');
-    if (!model || !existsSync(model.path)) {
-      throw new SerError('ModelError', `run '${run.name}' has no saved model on disk (status ${run.status})`);
-    }
-    return loadClassifier(model.path);
+    const { dir } = resolveModelRef(runId, { store: this.opts.store, defaultDir: this.opts.defaultModelDir });
+    return loadClassifier(dir);
   }
 
   private evict(): void {

@@ -33,7 +33,7 @@ export class TrainJobs {
 
   constructor(private readonly opts: TrainJobsOptions) {}
 
-  start(req: Pick<TrainRequest, 'dataDir' | 'config' | 'name' | 'tags'>): { jobId: string } {
+  start(req: Pick<TrainRequest, 'dataDir' | 'config' | 'name' | 'tags' | 'allowedRoots'>): { jobId: string } {
     const { hub } = this.opts;
     // One at a time: two trainings would share the cores and each take twice as long.
     const running = [...this.jobs.values()].find((j) => j.info.status === 'running');

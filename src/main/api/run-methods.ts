@@ -1,21 +1,17 @@
 /**
  * Runs and models: the store's API as the contract exposes it, plus export/import as one
- * .tar.gz file (run.json + the model folder), so a browser can download and upload it.
+ * .tar.gz file (run-archive.ts, the same format `ser runs export` writes).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { ExportedFile, ModelInfo, ParsedArgsOf } from '../../shared/contract.js';
-import { SerError } from '../../shared/errors.js';
 import type { RunComparison, RunFilter, RunRecord, RunSummary } from '../../shared/runs.js';
 import type { RunStore } from '../store/index.js';
-import { RUN_JSON } from '../store/transfer.js';
 import type { AudioMethods } from './audio-methods.js';
 import type { EventHub } from './events.js';
 import type { SettingsFile } from './settings-file.js';
-import { packDir, unpackInto } from './tar.js';
+import { exportRunArchive, importRunArchive } from './run-archive.js';
 
-export const EXPORT_SUFFIX = '.ser-run.tar.gz';
+export { EXPORT_SUFFIX } from './run-archive.js';
 /** models.list looks at this many recent completed runs. */
 const MODELS_LIST_LIMIT = 500;
 
@@ -25,16 +21,6 @@ export interface RunMethodsOptions {
   settings: SettingsFile;
   audio: AudioMethods;
   defaultModelDir: string;
-}
-
-function slug(s: string): string {
-  return (
-    s
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 60) || 'run'
-  );
 }
 
 function summary(r: RunRecord): RunSummary {
@@ -56,15 +42,6 @@ function summary(r: RunRecord): RunSummary {
     epochs,
     split,
   };
-}
-
-async function withTemp<T>(fn: (dir: string) => T | Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'ser-run-'));
-  try {
-    return await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 export function createRunMethods(opts: RunMethodsOptions) {
@@ -94,29 +71,12 @@ export function createRunMethods(opts: RunMethodsOptions) {
     },
 
     async exportRun({ id }: ParsedArgsOf<'runs.export'>): Promise<ExportedFile> {
-      const run = store.getRun(id);
-      const top = `${slug(run.name)}-${id.slice(0, 8)}`;
-      return withTemp((tmp) => {
-        const dir = join(tmp, top);
-        store.exportRun(id, dir);
-        return { fileName: `${top}${EXPORT_SUFFIX}`, bytes: packDir(dir, top) };
-      });
+      const { fileName, bytes } = await exportRunArchive(store, id);
+      return { fileName, bytes };
     },
 
     async importRun({ file }: ParsedArgsOf<'runs.import'>): Promise<RunSummary> {
-      const run = await withTemp(async (tmp) => {
-        await unpackInto(file.bytes, tmp);
-        // The archive holds one folder with run.json (or run.json at its top, if repacked by hand).
-        const entries = readdirSync(tmp);
-        const dir = existsSync(join(tmp, RUN_JSON))
-          ? tmp
-          : entries.length === 1 && existsSync(join(tmp, entries[0]!, RUN_JSON))
-            ? join(tmp, entries[0]!)
-            : null;
-        if (!dir)
-          throw new SerError('ValidationError', `not a SER Studio run export (no ${RUN_JSON}): ${file.name}`);
-        return store.importRun(dir);
-      });
+      const run = await importRunArchive(store, file.bytes, file.name);
       hub.emit('runs.changed', { reason: 'imported', id: run.id });
       return summary(run);
     },

@@ -19,7 +19,7 @@ import { openStore } from '../store/index.js';
 import { createAudioMethods } from './audio-methods.js';
 import { EventHub } from './events.js';
 import { TrainJobs } from './jobs.js';
-import { presets } from './presets.js';
+import { presets } from '../recipe/presets.js';
 import { AllowedRoots } from './roots.js';
 import { createRunMethods } from './run-methods.js';
 import { SettingsFile } from './settings-file.js';
@@ -137,7 +137,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const real = await roots.check(root);
       // Checked here too (the worker checks again), so a bad config fails the call, not the job.
       const checked = validateTrainConfig(config);
-      return jobs.start({ dataDir: real, config: checked, name, ...(tags ? { tags } : {}) });
+      return jobs.start({
+        dataDir: real,
+        config: checked,
+        name,
+        ...(tags ? { tags } : {}),
+        allowedRoots: roots.realRoots(),
+      });
     },
     async 'train.cancel'({ jobId }) {
       return { cancelled: jobs.cancel(jobId) };

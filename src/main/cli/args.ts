@@ -20,6 +20,16 @@ export function exitCodeOf(err: unknown): 1 | 2 {
 }
 
 /**
+ * A usage error as every command prints it (`ser <command>: <problem>` and where to find the
+ * options), returning exit code 2; anything else is rethrown for the command's error line.
+ */
+export function reportUsageError(command: string, err: unknown): 2 {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`ser ${command}: ${err.message}\n(ser ${command} --help for the options)`);
+  return 2;
+}
+
+/**
  * node:util parseArgs (strict), with its errors (unknown flag, missing value) turned into a
  * UsageError (a ValidationError) followed by the command's usage when given, so they reach the
  * user as a message, not as an internal error.

@@ -19,9 +19,10 @@ import { SerError } from '../../shared/errors.js';
 import type { CalibrationInfo } from '../../shared/training.js';
 import { expectsCalibration } from '../inference/calibration.js';
 import { evaluateModel } from '../inference/evaluate-model.js';
+import { modelRefNeedsStore } from '../inference/model-ref.js';
 import { disposeClassifier, loadClassifier } from '../inference/predict.js';
 import { defaultCacheDir } from '../training/run-request.js';
-import { UsageError, flagsOrThrow, parseActors, parseCommandArgs } from './args.js';
+import { reportUsageError, flagsOrThrow, parseActors, parseCommandArgs } from './args.js';
 import { createProgress } from './progress.js';
 import { formatEvaluation } from './text.js';
 
@@ -64,17 +65,13 @@ export async function run(argv: string[]): Promise<number> {
     }
     f = flagsOrThrow(flagSchema, values);
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`ser evaluate: ${err.message}\n(ser evaluate --help for the options)`);
-      return 2;
-    }
-    throw err;
+    return reportUsageError('evaluate', err);
   }
   const dbPath = resolve(f.db ?? defaultDbPath());
   let store: RunStore | null = null;
   const progress = createProgress({ quiet: f.json });
   try {
-    if (/^[0-9a-f-]{4,36}$/i.test(f.model) || existsSync(dbPath)) store = openStore(dbPath);
+    if (modelRefNeedsStore(f.model) || existsSync(dbPath)) store = openStore(dbPath);
     const c = await loadClassifier(f.model, store);
     const runOf = c.runId ?? (typeof c.meta.metrics?.runId === 'string' ? c.meta.metrics.runId : null);
     try {

@@ -4,7 +4,7 @@
  * and returns the process exit code; errors reach the user as one line, never a stack trace.
  */
 import { toErrorData } from '../../shared/errors.js';
-import { exitCodeOf } from './args.js';
+import { UsageError, exitCodeOf, reportUsageError } from './args.js';
 
 type Subcommand = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
@@ -56,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     const mod = await cmd.load();
     return await mod.run(rest);
   } catch (err) {
+    if (err instanceof UsageError) return reportUsageError(name, err);
     const e = toErrorData(err);
     console.error(`ser ${name}: ${e.code}: ${e.message}`);
     if (process.env.SER_DEBUG && err instanceof Error) console.error(err.stack);

@@ -21,7 +21,8 @@ import {
   type SpeakerCalibration,
 } from '../inference/calibration.js';
 import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
-import { UsageError, flagsOrThrow, parseCommandArgs } from './args.js';
+import { reportUsageError, flagsOrThrow, parseCommandArgs } from './args.js';
+import { modelRefNeedsStore } from '../inference/model-ref.js';
 import { printable } from './text.js';
 
 const USAGE = `usage: ser infer --file PATH [--file PATH ...] [options]   (or: ser infer [options] FILE...)
@@ -63,19 +64,14 @@ export async function run(argv: string[]): Promise<number> {
     }
     f = flagsOrThrow(flagSchema, { ...values, file: [...(values.file ?? []), ...positionals] });
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`ser infer: ${err.message}\n(ser infer --help for the options)`);
-      return 2;
-    }
-    throw err;
+    return reportUsageError('infer', err);
   }
 
   // A run id needs the store; a folder or the default model does not.
   let store: RunStore | null = null;
   const ref = f.model ?? 'default';
-  const looksLikeId = /^[0-9a-f-]{4,36}$/i.test(ref);
   try {
-    if (looksLikeId) store = openStore(resolve(f.db ?? defaultDbPath()), { readonly: true });
+    if (modelRefNeedsStore(ref)) store = openStore(resolve(f.db ?? defaultDbPath()), { readonly: true });
     const c = await loadClassifier(ref, store);
     const entries: Entry[] = [];
     const backend = backendInfo();

@@ -3,7 +3,8 @@
  * Runs are named by id or a unique prefix of at least 4 characters, like git commits.
  * With --json the last stdout line is one JSON object.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
   describeProtocol,
@@ -21,6 +22,7 @@ import {
   type RunStatus,
   type RunSummary,
 } from '../../shared/runs.js';
+import { exportRunArchive, importRunArchive } from '../api/run-archive.js';
 import { flatten } from '../store/compare.js';
 import { defaultDbPath, openStore, type RunStore } from '../store/index.js';
 import { packageVersion } from '../util/package-version.js';
@@ -40,8 +42,10 @@ const USAGE = `usage: ser runs <command> [options]
   tag ID TAG... [--remove]  add (or remove) tags
   note ID TEXT              replace a run's notes
   delete ID [--keep-files]  delete a run and its model folder
-  export ID DIR             write DIR/run.json and a copy of the model
-  import DIR                add an exported run (its id is kept; a run already here is refused)
+  export ID [PATH]          write the run and its model as one .ser-run.tar.gz (the app's export
+                            format) into folder PATH (default .), or to PATH if it ends in .tar.gz
+  import FILE               add an exported run (its id is kept; a run already here is refused);
+                            FILE is a .ser-run.tar.gz or the folder it unpacks to
 
 options: --db FILE (default: $SER_DB, else ${defaultDbPath({ env: { ...process.env, SER_DB: undefined } })})  --json
 IDs may be unique prefixes (4+ characters).`;
@@ -382,15 +386,25 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'export': {
-        need(args, 2, 'export needs a run id and a folder');
-        const res = store.exportRun(id(args[0]), args[1]!);
-        for (const w of res.warnings) console.error(`warning: ${w}`);
-        emit(`exported run to ${res.dir}: ${res.files.join(', ')}`, res);
+        need(args, 1, 'export needs a run id');
+        const a = await exportRunArchive(store, id(args[0]));
+        // A path ending in .tar.gz names the file; otherwise it is the folder to put it in.
+        const to = args[1] ?? '.';
+        const file = resolve(to.endsWith('.tar.gz') ? to : join(to, a.fileName));
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, a.bytes);
+        for (const w of a.warnings) console.error(`warning: ${w}`);
+        emit(`exported run to ${file}`, { file, bytes: a.bytes.byteLength, warnings: a.warnings });
         return 0;
       }
       case 'import': {
-        need(args, 1, 'import needs an export folder');
-        const r = store.importRun(args[0]!);
+        need(args, 1, 'import needs an exported .ser-run.tar.gz (or the folder it unpacks to)');
+        const from = args[0]!;
+        if (!existsSync(from)) throw new SerError('NotFound', `no such file: ${from}`, from);
+        // The archive, or the folder `tar -xzf` made of it.
+        const r = statSync(from, { throwIfNoEntry: false })?.isDirectory()
+          ? store.importRun(from)
+          : await importRunArchive(store, readFileSync(from), from);
         emit(`imported run ${r.id.slice(0, 8)} '${r.name}' (${r.status}) into ${store.file}`, { run: r });
         return 0;
       }

@@ -57,10 +57,11 @@ export function formatEvaluation(e: Evaluation): string {
     ),
   ];
   if (e.folds && e.foldAccuracy) {
-    lines.push('', `folds: mean accuracy ${pct(e.foldAccuracy.mean)} ± ${pct(e.foldAccuracy.std)}`);
+    const uar = e.foldUar ? `, mean UAR ${pct(e.foldUar.mean)} ± ${pct(e.foldUar.std)}` : '';
+    lines.push('', `folds: mean accuracy ${pct(e.foldAccuracy.mean)} ± ${pct(e.foldAccuracy.std)}${uar}`);
     for (const f of e.folds) {
       lines.push(
-        `  fold ${f.fold + 1} (speakers ${f.testSpeakers.join(',')}): ${pct(f.evaluation.accuracy)}, ${f.epochs} epochs`,
+        `  fold ${f.fold + 1} (speakers ${f.testSpeakers.join(',')}): accuracy ${pct(f.evaluation.accuracy)}, UAR ${pct(f.evaluation.uar)}, ${f.epochs} epochs`,
       );
     }
   }

@@ -7,20 +7,29 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { SEED_EMOTIONS } from '../../shared/dataset.js';
+import { defaultSplit, sortSpeakers } from '../../shared/split-defaults.js';
 import { AugmentKindSchema } from '../../shared/train-schema.js';
 import type {
   AugmentKind,
   SplitConfig,
+  TrainConfig,
   TrainEvent,
   TrainRequest,
   TrainResult,
 } from '../../shared/training.js';
 import { scanDataset } from '../dataset/scan.js';
 import { defaultDbPath } from '../store/paths.js';
-import { buildTrainConfig } from '../training/config.js';
+import { buildTrainConfig } from '../recipe/recipe.js';
 import { startTrainingJob } from '../training/job.js';
-import { sortSpeakers } from '../training/splits.js';
-import { UsageError, flagsOrThrow, intFlag, listOf, parseActors, parseCommandArgs } from './args.js';
+import {
+  UsageError,
+  reportUsageError,
+  flagsOrThrow,
+  intFlag,
+  listOf,
+  parseActors,
+  parseCommandArgs,
+} from './args.js';
 import { createProgress, formatSeconds } from './progress.js';
 import { formatEvaluation } from './text.js';
 
@@ -30,7 +39,7 @@ const USAGE = `usage: ser train --data DIR [options]
   --emotions LIST       emotions to learn (default ${SEED_EMOTIONS.join(',')})
   --split KIND          actors (default) | random | kfold
   --test-actors LIST    test speakers for --split actors, e.g. 17-20 or 1,2 (default: the last fifth)
-  --folds K             folds for --split kfold (default 5)
+  --folds K             folds for --split kfold (default 5, or one per speaker when fewer)
   --epochs N            maximum epochs (early stopping on validation loss)
   --seed S              seed of the split, augmentation and initial weights (default 42)
   --augment LIST        pitch,stretch,noise, or none (default all three)
@@ -102,28 +111,54 @@ const flagSchema = z.object({
   json: z.boolean().optional(),
 });
 
-/** The speakers' last fifth (at least one), the default test set of --split actors. */
-async function lastSpeakers(dataDir: string, labels: string[] | undefined): Promise<string[]> {
-  const scan = await scanDataset(dataDir, labels ? { labels } : {});
+type TrainFlags = z.infer<typeof flagSchema>;
+type SplitKind = SplitConfig['kind'];
+
+/** The split kind the flags ask for (--folds alone means kfold). */
+function splitKindOf(f: TrainFlags): SplitKind {
+  const kind = f.split ?? (f.folds !== undefined ? 'kfold' : 'actors');
+  if (f['test-actors'] && kind !== 'actors') throw new UsageError('--test-actors goes with --split actors');
+  if (f.folds !== undefined && kind !== 'kfold') throw new UsageError('--folds goes with --split kfold');
+  return kind === 'kfold' ? 'kfold-actors' : kind;
+}
+
+/**
+ * The TrainConfig `ser train` builds from its flags and the dataset's speakers: the recipe and
+ * defaultSplit (src/shared/split-defaults.ts), exactly what the wizard builds for the same choices,
+ * with the flags' explicit values over them.
+ */
+export function trainConfigFromFlags(f: TrainFlags, speakers: string[]): TrainConfig {
+  const split = defaultSplit(splitKindOf(f), speakers);
+  if (split.kind === 'actors' && f['test-actors']) split.testActors = f['test-actors'];
+  if (split.kind === 'kfold-actors' && f.folds !== undefined) split.folds = f.folds;
+  return buildTrainConfig({
+    labels: f.emotions,
+    preset: f.preset,
+    model: f.model,
+    split,
+    epochs: f.epochs,
+    seed: f.seed,
+    augment: f.augment as AugmentKind[] | undefined,
+    copies: f.copies,
+    normalization: f.normalization,
+    workers: f.workers,
+  });
+}
+
+/** The dataset's speakers when the default split needs them (scanning only then). */
+async function speakersFor(f: TrainFlags, dataDir: string): Promise<string[]> {
+  const kind = splitKindOf(f);
+  const needed =
+    (kind === 'actors' && !f['test-actors']) || (kind === 'kfold-actors' && f.folds === undefined);
+  if (!needed) return [];
+  const scan = await scanDataset(dataDir, f.emotions ? { labels: f.emotions } : {});
   const speakers = sortSpeakers(scan.items.map((it) => it.speaker).filter((s): s is string => s !== null));
-  if (speakers.length < 2) {
+  if (kind === 'actors' && speakers.length < 2) {
     throw new UsageError(
       `--split actors needs clips from at least two speakers (${dataDir} has ${speakers.length}); use --split random`,
     );
   }
-  return speakers.slice(speakers.length - Math.max(1, Math.round(speakers.length / 5)));
-}
-
-async function splitFrom(f: z.infer<typeof flagSchema>, dataDir: string): Promise<SplitConfig> {
-  const kind = f.split ?? (f.folds !== undefined ? 'kfold' : 'actors');
-  if (f['test-actors'] && kind !== 'actors') throw new UsageError('--test-actors goes with --split actors');
-  if (f.folds !== undefined && kind !== 'kfold') throw new UsageError('--folds goes with --split kfold');
-  // No validation clips on a random split: they would be the other takes the test clips' twins
-  // need in training, and the recipe's cosine schedule needs no early stopping (docs/BENCHMARKS.md).
-  if (kind === 'random') return { kind: 'random', testFraction: 0.2, valFraction: 0 };
-  if (kind === 'kfold') return { kind: 'kfold-actors', folds: f.folds ?? 5, valFraction: 0.15 };
-  const testActors = f['test-actors'] ?? (await lastSpeakers(dataDir, f.emotions));
-  return { kind: 'actors', testActors, valFraction: 0.15 };
+  return speakers;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -139,18 +174,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const f = flagsOrThrow(flagSchema, values);
     json = f.json ?? false;
-    const config = buildTrainConfig({
-      labels: f.emotions,
-      preset: f.preset,
-      model: f.model,
-      split: await splitFrom(f, resolve(f.data)),
-      epochs: f.epochs,
-      seed: f.seed,
-      augment: f.augment as AugmentKind[] | undefined,
-      copies: f.copies,
-      normalization: f.normalization,
-      workers: f.workers,
-    });
+    const config = trainConfigFromFlags(f, await speakersFor(f, resolve(f.data)));
     req = {
       dataDir: resolve(f.data),
       config,
@@ -161,11 +185,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(f['no-save'] ? { saveModel: false } : {}),
     };
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`ser train: ${err.message}\n(ser train --help for the options)`);
-      return 2;
-    }
-    throw err;
+    return reportUsageError('train', err);
   }
 
   const progress = createProgress({ quiet: json });

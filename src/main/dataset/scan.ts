@@ -16,7 +16,7 @@ import { SerError } from '../../shared/errors.js';
 import { decodeFile } from '../audio/decode.js';
 import { sniff } from '../audio/sniff.js';
 import { isInside } from '../util/inside.js';
-import { RAVDESS_ORDER, parseRavdessName, ravdessEmotion } from './ravdess.js';
+import { RAVDESS_ORDER, parseRavdessName, ravdessEmotion } from '../../shared/ravdess.js';
 
 export interface ScanOptions {
   /** Keep only these labels (case-insensitive; RAVDESS uses emotion names: 'calm', 'happy', ...). */

@@ -4,9 +4,7 @@
  * averaged over half-overlapping windows) -> softmax probabilities; for an ensemble, the mean of
  * its members' probabilities.
  */
-import { existsSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { Prediction } from '../../shared/training.js';
@@ -14,6 +12,7 @@ import { decodeFile } from '../audio/decode.js';
 import { assertSpeech } from '../audio/speech.js';
 import { extractFeatures } from '../features/extract.js';
 import { poolMatrix } from '../features/matrix.js';
+import { resolveModelRef } from './model-ref.js';
 import { initBackend } from '../model/backend.js';
 import { loadModelParts, type ModelMeta, type ModelPart } from '../model/folder.js';
 import type { LayersModel } from '../model/tf.js';
@@ -37,63 +36,12 @@ export interface Classifier {
   runId: string | null;
 }
 
-/**
- * The bundled model: SER_DEFAULT_MODEL if set, else resources/models/default found from the
- * sources (src/main/training), the built main bundle (out/main) or a packaged app's resources.
- */
-export function defaultModelDir(): string {
-  const env = process.env.SER_DEFAULT_MODEL;
-  if (env) return resolve(env);
-  const candidates = [
-    fileURLToPath(new URL('../../../resources/models/default', import.meta.url)),
-    fileURLToPath(new URL('../../resources/models/default', import.meta.url)),
-  ];
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath;
-  if (resourcesPath)
-    candidates.push(
-      resolve(resourcesPath, 'models', 'default'),
-      resolve(resourcesPath, 'resources', 'models', 'default'),
-    );
-  return candidates.find((c) => existsSync(resolve(c, 'meta.json'))) ?? candidates[0]!;
-}
+export { defaultModelDir } from './model-ref.js';
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Load a classifier from a model folder, the word `default`, or a run id (a prefix of at least
- * 4 hex digits) looked up in `store`.
- */
+/** Load a classifier from a model reference (model-ref.ts: a folder, `default`, or a run id in `store`). */
 export async function loadClassifier(ref: string = 'default', store?: RunStore | null): Promise<Classifier> {
   await initBackend();
-  let dir: string;
-  let runId: string | null = null;
-  if (ref === 'default') {
-    dir = defaultModelDir();
-    if (!existsSync(dir)) {
-      throw new SerError(
-        'NotFound',
-        `the bundled model is missing: ${dir} (run scripts/train-default-model.ts)`,
-        dir,
-      );
-    }
-  } else if (isDir(ref)) {
-    dir = resolve(ref);
-  } else if (store && /^[0-9a-f-]{4,36}$/i.test(ref)) {
-    runId = store.resolveId(ref);
-    const run = store.getRun(runId);
-    const art = run.artifacts.find((a) => a.kind === 'model');
-    if (!art)
-      throw new SerError('NotFound', `run ${runId.slice(0, 8)} saved no model (status ${run.status})`);
-    dir = art.path;
-  } else {
-    throw new SerError('NotFound', `no model folder or run id '${ref}'`, ref);
-  }
+  const { dir, runId } = resolveModelRef(ref, { store });
   const members = await loadModelParts(dir);
   const { model, meta } = members[0]!;
   return { model, meta, members, labels: meta.labels, dir, runId };

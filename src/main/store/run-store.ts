@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SerError } from '../../shared/errors.js';
+import { looksLikeRunId } from '../../shared/runs.js';
 import type {
   CreateRunInput,
   DeleteRunResult,
@@ -447,7 +448,7 @@ export class RunStore {
   /** A full id or a unique prefix of at least 4 characters, like git. */
   resolveId(ref: string): string {
     const p = ref.trim().toLowerCase();
-    if (!/^[0-9a-f-]{4,36}$/.test(p)) {
+    if (!looksLikeRunId(p)) {
       throw new SerError('ValidationError', `not a run id (give at least 4 hex digits of it): '${ref}'`);
     }
     const hits = this.read('find run', () =>

@@ -1,26 +1,25 @@
 /**
- * TrainConfig: validation with the shared schema (src/shared/train-schema.ts, also the API
- * contract's; the message names the field) and assembly from a preset plus the few choices the
- * CLI and the benchmarks expose.
+ * TrainConfig validation with the shared schema (src/shared/train-schema.ts, also the API
+ * contract's; the message names the field). The recipe (what a config holds by default) lives in
+ * src/main/recipe/recipe.ts and is re-exported here for the callers that import it from training.
  */
-import { SEED_EMOTIONS } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
 import { formatZodError } from '../../shared/zod-issues.js';
 import { TrainConfigSchema } from '../../shared/train-schema.js';
-import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../shared/features.js';
-import {
-  DEFAULT_AUGMENT_CONFIG,
-  type AugmentKind,
-  type EnsembleMember,
-  type MaskConfig,
-  type ModelConfig,
-  type NormalizationMode,
-  type OptimizerConfig,
-  type SplitConfig,
-  type TrainConfig,
-} from '../../shared/training.js';
+import type { TrainConfig } from '../../shared/training.js';
 import { parseFeatureConfig } from '../features/config.js';
-import { MLP_BASELINE, MODEL_PRESETS, type PresetName } from '../model/presets.js';
+
+export {
+  DEFAULT_MASKING,
+  RECIPE_MLP_MEMBER,
+  RECIPE_MODEL,
+  RECIPE_OPTIMIZER,
+  TRAINING_FEATURES,
+  buildTrainConfig,
+  memberName,
+  type ConfigChoices,
+  type ModelChoice,
+} from '../recipe/recipe.js';
 
 // Features are checked apart: a config from outside may give only the fields it changes.
 const trainConfigSchema = TrainConfigSchema.omit({ features: true });
@@ -36,108 +35,4 @@ export function validateTrainConfig(value: unknown): TrainConfig {
     'training config: features',
   );
   return { ...parsed.data, features };
-}
-
-/**
- * The features training uses by default: the seed's (40 MFCC, 12 chroma, 7 spectral contrast,
- * 128 log-mel; n_fft 2048, hop 512 at 16 kHz). MFCC + chroma + contrast + RMS/ZCR/centroid with
- * deltas (124 wide) trained as well and faster in our runs (docs/BENCHMARKS.md).
- */
-export const TRAINING_FEATURES: FeatureConfig = {
-  ...DEFAULT_FEATURE_CONFIG,
-};
-
-/** SpecAugment-style masking of training inputs; together with random crops, the largest gain we measured. */
-export const DEFAULT_MASKING: MaskConfig = { freqMasks: 2, freqWidth: 12, timeMasks: 2, timeWidth: 12 };
-
-/**
- * The training recipe: what `ser train`, the app and the bundled model use unless another preset
- * is named, and what docs/BENCHMARKS.md measures. It is the `best` model preset, so the wizard's
- * "Best" and the command line train the same model.
- */
-export const RECIPE_MODEL: ModelConfig = MODEL_PRESETS.best.model;
-
-export const RECIPE_OPTIMIZER: OptimizerConfig = MODEL_PRESETS.best.optimizer;
-
-/**
- * The recipe's second member: an MLP over a summary of each feature column (mean, std, 10/50/90th
- * percentiles, spread of frame-to-frame change), wider and with more dropout than the baseline, on
- * a cosine schedule. Alone it is about 2 points below the CNN-LSTM on a random split and 8 points
- * above it by actor; their errors differ, so their average beats either on a random split
- * (docs/BENCHMARKS.md, "Accuracy").
- */
-export const RECIPE_MLP_MEMBER: EnsembleMember = {
-  model: { ...MLP_BASELINE, denseUnits: 512, dropout: 0.5, pooling: 'summary' },
-  optimizer: {
-    learningRate: 1e-3,
-    batchSize: 32,
-    epochs: 100,
-    patience: 100,
-    classWeights: true,
-    schedule: 'cosine',
-  },
-  masking: null,
-};
-
-export type ModelChoice = 'ensemble' | 'cnn-lstm' | 'mlp';
-
-/** A member's name in tables and logs. */
-export function memberName(m: ModelConfig): string {
-  return m.kind === 'mlp' ? `MLP (pooled stats)` : 'CNN-LSTM';
-}
-
-/** RECIPE_MLP_MEMBER, with the run's --epochs when one is given (a short test run stays short). */
-function recipeMember(epochs: number | undefined): EnsembleMember {
-  const m = structuredClone(RECIPE_MLP_MEMBER);
-  if (epochs !== undefined) m.optimizer.epochs = epochs;
-  return m;
-}
-
-export interface ConfigChoices {
-  labels?: string[];
-  /** The CNN-LSTM's preset (fast / seed / best); default: the recipe above. */
-  preset?: PresetName;
-  /** Default 'ensemble': the CNN-LSTM and RECIPE_MLP_MEMBER, averaged. */
-  model?: ModelChoice;
-  split?: SplitConfig;
-  epochs?: number;
-  seed?: number;
-  /** Augmentation kinds; [] for none. */
-  augment?: AugmentKind[];
-  copies?: number;
-  normalization?: NormalizationMode;
-  features?: FeatureConfig;
-  /** TrainConfig.workers (absent: one per core). */
-  workers?: number;
-}
-
-/** A full TrainConfig from a preset and the CLI-level choices. */
-export function buildTrainConfig(c: ConfigChoices = {}): TrainConfig {
-  const preset = c.preset ? MODEL_PRESETS[c.preset] : { model: RECIPE_MODEL, optimizer: RECIPE_OPTIMIZER };
-  // --model mlp is the recipe's MLP member alone: on unheard speakers it scores with the
-  // ensemble at a fifth of the cost (docs/BENCHMARKS.md, "Accuracy").
-  const model: ModelConfig =
-    c.model === 'mlp' ? structuredClone(RECIPE_MLP_MEMBER.model) : structuredClone(preset.model);
-  const optimizer: OptimizerConfig =
-    c.model === 'mlp' ? { ...RECIPE_MLP_MEMBER.optimizer } : { ...preset.optimizer };
-  if (c.epochs !== undefined) optimizer.epochs = c.epochs;
-  const kinds = c.augment ?? DEFAULT_AUGMENT_CONFIG.kinds;
-  return {
-    labels: c.labels ?? [...SEED_EMOTIONS],
-    features: c.features ?? TRAINING_FEATURES,
-    augment: {
-      ...DEFAULT_AUGMENT_CONFIG,
-      kinds: [...kinds],
-      // Two copies: the CNN-LSTM gained 8 points on the random split over one (docs/BENCHMARKS.md).
-      copiesPerClip: kinds.length === 0 ? 0 : (c.copies ?? 2),
-    },
-    model,
-    optimizer,
-    split: c.split ?? { kind: 'kfold-actors', folds: 5, valFraction: 0.15 },
-    seed: c.seed ?? 42,
-    normalization: c.normalization ?? 'global',
-    masking: model.kind === 'mlp' ? null : DEFAULT_MASKING,
-    ...((c.model ?? 'ensemble') === 'ensemble' ? { ensemble: [recipeMember(c.epochs)] } : {}),
-    ...(c.workers !== undefined ? { workers: c.workers } : {}),
-  };
 }

@@ -56,7 +56,6 @@ export class MemberLoop {
     this.workers = trainingWorkers(this.work.length, cfg.workers);
   }
 
-
   /** One line for the 'train' stage: what is trained on how many examples, in how many threads. */
   describe(): string {
     const kinds = this.members.map((m) => m.model.kind).join(' + ');

@@ -4,6 +4,7 @@
  * per-speaker normalisation when asked for. Reports progress as TrainEvents; knows nothing of
  * models or the store.
  */
+import { basename } from 'node:path';
 import type { DatasetItem, DatasetScan } from '../../shared/dataset.js';
 import { SerError } from '../../shared/errors.js';
 import type { FeatureMatrix } from '../../shared/features.js';
@@ -21,6 +22,7 @@ export const RANDOM_SPLIT_WARNING =
 /** Identity of the dataset as recorded in the run, over the clips actually used. */
 /** Why clips were skipped, by error code, for the summary line. */
 const SKIP_WHY: Record<string, string> = {
+  Duplicate: 'duplicated under another speaker',
   NoSpeech: 'with no speech',
   DecodeError: 'unreadable or corrupt',
   UnsupportedFormat: 'in an unsupported format',
@@ -28,6 +30,25 @@ const SKIP_WHY: Record<string, string> = {
   FileTooLarge: 'too long',
   NotFound: 'gone',
 };
+
+/** Copies of one recording filed under a second (third...) speaker, with the copy that is kept. */
+export function crossSpeakerCopies(
+  items: readonly DatasetItem[],
+  groups: readonly (number | undefined)[],
+): { index: number; keptSpeaker: string; keptPath: string }[] {
+  const first = new Map<number, number>();
+  const out: { index: number; keptSpeaker: string; keptPath: string }[] = [];
+  items.forEach((it, i) => {
+    const g = groups[i];
+    if (g === undefined) return;
+    const k = first.get(g);
+    if (k === undefined) first.set(g, i);
+    else if (items[k]!.speaker !== it.speaker) {
+      out.push({ index: i, keptSpeaker: items[k]!.speaker ?? '(none)', keptPath: items[k]!.path });
+    }
+  });
+  return out;
+}
 
 export function fingerprint(scan: DatasetScan, items: DatasetItem[]): DatasetFingerprint {
   const countsByLabel: Record<string, number> = {};
@@ -131,6 +152,20 @@ export async function prepareRunData(
     workers: opts.workers,
     onProgress: (done, total) => emit({ type: 'progress', stage: 'features', done, total }),
   });
+  // A split by speaker cannot keep one recording on one side when it is filed under two
+  // speakers: keep the first speaker's copies, drop the others, and say so.
+  if (cfg.split.kind !== 'random') {
+    for (const d of crossSpeakerCopies(allItems, hashed.groups)) {
+      if (orig.matrices[d.index] === null) continue;
+      orig.matrices[d.index] = null;
+      const path = allItems[d.index]!.path;
+      orig.dropped.push({
+        path,
+        code: 'Duplicate',
+        reason: `Duplicate: identical audio is also filed under speaker ${d.keptSpeaker} (${basename(d.keptPath)}), kept there: ${basename(path)}`,
+      });
+    }
+  }
   if (orig.dropped.length) {
     const byCode = new Map<string, number>();
     for (const d of orig.dropped) byCode.set(d.code, (byCode.get(d.code) ?? 0) + 1);

@@ -19,12 +19,12 @@ export function defaultCacheDir(dbPath: string): string {
 }
 
 /** Scan for the chosen labels; when that fails, say which chosen labels the folder lacks. */
-async function scanWithLabels(root: string, labels: string[]): Promise<DatasetScan> {
+async function scanWithLabels(root: string, labels: string[], roots?: string[]): Promise<DatasetScan> {
   try {
-    return await scanDataset(root, { labels });
+    return await scanDataset(root, { labels, ...(roots ? { roots } : {}) });
   } catch (err) {
     if (!(err instanceof SerError) || err.code !== 'DatasetError') throw err;
-    const all = await scanDataset(root, { minClasses: 1 }).catch(() => null);
+    const all = await scanDataset(root, { minClasses: 1, ...(roots ? { roots } : {}) }).catch(() => null);
     if (!all) throw err;
     const have = new Set(Object.keys(all.countsByLabel).map((l) => l.toLowerCase()));
     const missing = labels.filter((l) => !have.has(l.toLowerCase()));
@@ -48,7 +48,8 @@ export async function runTrainRequest(
     const dbPath = req.dbPath === undefined ? defaultDbPath() : req.dbPath;
     const cacheDir = req.cacheDir === undefined ? (dbPath ? defaultCacheDir(dbPath) : null) : req.cacheDir;
     emit({ type: 'stage', stage: 'scan', message: `scanning ${req.dataDir}` });
-    const scan = await scanWithLabels(resolve(req.dataDir), config.labels);
+    // Through the app, a clip linked from outside its allowed folders is skipped, as in dataset.scan.
+    const scan = await scanWithLabels(resolve(req.dataDir), config.labels, req.allowedRoots);
     for (const w of scan.warnings) emit({ type: 'log', level: 'warn', message: w });
     recorder = storeRecorder({ dbPath, ...(req.modelsDir ? { modelsDir: req.modelsDir } : {}) });
     const modelsDir = req.modelsDir ?? (dbPath ? defaultModelsDir(dbPath) : null);

@@ -12,6 +12,7 @@
  * (RAVDESS Actor_07 has two) cannot leak from train into test.
  */
 import { SerError } from '../../shared/errors.js';
+import { sortSpeakers } from '../../shared/split-defaults.js';
 import { seededRng, shuffle, subSeed, type Rng } from '../util/rng.js';
 
 export interface SplitItem {
@@ -35,15 +36,8 @@ export interface Fold {
   split: SplitIndices;
 }
 
-/** Sort speaker ids numerically where they are numbers ("2" before "10"), else by text. */
-export function sortSpeakers(ids: Iterable<string>): string[] {
-  return [...new Set(ids)].sort((a, b) => {
-    const na = Number(a);
-    const nb = Number(b);
-    if (Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return na - nb;
-    return a < b ? -1 : a > b ? 1 : 0;
-  });
-}
+// The order lives with the split defaults in src/shared (the wizard sorts speakers the same way).
+export { sortSpeakers };
 
 /** Normalise "1", "01", "Actor_01" to the scan's speaker id form when the dataset uses two-digit ids. */
 export function matchSpeakers(wanted: string[], present: string[]): string[] {

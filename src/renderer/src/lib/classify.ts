@@ -12,8 +12,11 @@ export interface ClassifyItem {
   error?: SerErrorData | string;
   /** Labels of the model that classified it, in the model's order. */
   labels?: string[];
-  /** The model that classified it. */
+  /** The model that classified it (id, and its name when it classified). */
   model?: string;
+  modelName?: string;
+  /** The emotion the file name encodes (RAVDESS names), else null. */
+  truth?: string | null;
 }
 
 export function confidence(p: Prediction): number {
@@ -26,6 +29,7 @@ export function resultsCsv(items: ClassifyItem[], labels: string[]): string {
     'file',
     'status',
     'prediction',
+    'true_label',
     'confidence',
     'duration_s',
     ...labels.map((l) => `p_${l}`),
@@ -44,12 +48,13 @@ export function resultsCsv(items: ClassifyItem[], labels: string[]): string {
       it.name,
       it.status === 'done' ? 'ok' : it.status,
       p?.label ?? '',
+      it.truth ?? '',
       p ? confidence(p).toFixed(4) : '',
       p ? p.duration.toFixed(3) : '',
       ...labels.map((l) =>
         p && p.probabilities[l] !== undefined ? (p.probabilities[l] ?? 0).toFixed(4) : '',
       ),
-      it.model ?? '',
+      it.modelName ?? it.model ?? '',
       err,
     ];
   });

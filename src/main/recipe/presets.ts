@@ -1,12 +1,13 @@
 /**
- * What the training wizard starts from: the default TrainConfig (the seed's six emotions, the
- * training recipe, a speaker-independent split), the model presets as full configs, and named feature sets.
+ * What the training wizard starts from (the service's presets.get): the default TrainConfig (the
+ * seed's six emotions, the training recipe, the default split kind), the model presets as full
+ * configs, and named feature sets.
  */
 import type { Preset, Presets } from '../../shared/contract.js';
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../shared/features.js';
 import type { TrainConfig } from '../../shared/training.js';
 import { MODEL_PRESETS, type PresetName } from '../model/presets.js';
-import { buildTrainConfig } from '../training/config.js';
+import { buildTrainConfig } from './recipe.js';
 
 const TITLES: Record<keyof typeof MODEL_PRESETS, string> = {
   fast: 'Fast',
@@ -15,14 +16,11 @@ const TITLES: Record<keyof typeof MODEL_PRESETS, string> = {
 };
 
 // The wizard starts from exactly what `ser train` does (the recipe, i.e. the `best` preset, with
-// masking, two augmented copies and the MLP ensemble member), speaker-independent: RAVDESS actors 17-20 are never heard in training.
+// masking, two augmented copies and the MLP ensemble member) and the same default split: by
+// actors, whose test speakers (the last fifth) the wizard fills in once it has scanned the dataset
+// (defaultSplit in src/shared/split-defaults.ts, as `ser train` does).
 function trainConfig(preset?: PresetName): TrainConfig {
-  return structuredClone(
-    buildTrainConfig({
-      preset,
-      split: { kind: 'actors', testActors: ['17', '18', '19', '20'], valFraction: 0.1 },
-    }),
-  );
+  return structuredClone(buildTrainConfig({ preset }));
 }
 
 function features(

@@ -1,8 +1,8 @@
 /**
  * RAVDESS file names: MM-VV-EE-II-SS-RR-AA.ext = modality, vocal channel, emotion, intensity,
- * statement, repetition, actor (Livingstone & Russo 2018; codes in ../shared/data/README.md).
+ * statement, repetition, actor (Livingstone & Russo 2018). Shared: the scanner labels datasets with it, Classify shows a file's true emotion..
  */
-import { RAVDESS_EMOTIONS, type DatasetItem } from '../../shared/dataset.js';
+import { RAVDESS_EMOTIONS, type DatasetItem } from './dataset.js';
 
 export type RavdessFields = NonNullable<DatasetItem['ravdess']>;
 
@@ -44,3 +44,9 @@ export function ravdessEmotion(code: string): string {
 export const RAVDESS_ORDER: readonly string[] = Object.keys(RAVDESS_EMOTIONS)
   .sort()
   .map((c) => RAVDESS_EMOTIONS[c]!);
+
+/** The emotion a RAVDESS file name encodes ('03-01-05-01-02-01-12.wav' -> 'angry'), else null. */
+export function ravdessLabel(fileName: string): string | null {
+  const r = parseRavdessName(fileName.split(/[\\/]/).pop() ?? fileName);
+  return r ? (RAVDESS_EMOTIONS[r.emotion] ?? null) : null;
+}
