@@ -3,6 +3,7 @@
  * and what is derived from them: accuracy per speaker, the clips of one confusion cell, and the
  * evaluation protocol in words. Plain data: the store, the CLI and the renderer all use this.
  */
+import { sortSpeakers } from './split-defaults.js';
 import type { SplitConfig } from './training.js';
 
 export interface ClipResult {
@@ -51,24 +52,15 @@ export function speakerAccuracy(clips: readonly ClipResult[]): SpeakerAccuracy[]
     if (c.predicted === c.label) e.correct++;
     by.set(s, e);
   }
-  return sortSpeakerIds([...by.keys()]).map((speaker) => {
+  return sortSpeakers(by.keys()).map((speaker) => {
     const e = by.get(speaker)!;
     return { speaker, n: e.n, correct: e.correct, accuracy: e.correct / e.n };
   });
 }
 
-/** Sort speaker ids numerically where they are numbers, else by text. */
-export function sortSpeakerIds(ids: readonly string[]): string[] {
-  return [...ids].sort((a, b) => {
-    const x = Number(a);
-    const y = Number(b);
-    return Number.isFinite(x) && Number.isFinite(y) ? x - y : a.localeCompare(b);
-  });
-}
-
 /** "17-20", "1,3,5-8": consecutive numeric ids collapsed into ranges. */
 export function speakerRanges(ids: readonly string[]): string {
-  const sorted = sortSpeakerIds([...new Set(ids)]);
+  const sorted = sortSpeakers(ids);
   if (!sorted.every((s) => /^\d+$/.test(s))) return sorted.join(',');
   const parts: string[] = [];
   let i = 0;
