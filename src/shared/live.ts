@@ -5,8 +5,8 @@
 
 /** Seconds of audio each live prediction classifies (the most recent ones). */
 export const LIVE_WINDOW_SECONDS = 3;
-/** Seconds between live predictions (twice a second). */
-export const LIVE_HOP_SECONDS = 0.5;
+/** Seconds between live predictions: a little over twice a second, so a late answer still leaves two a second. */
+export const LIVE_HOP_SECONDS = 0.45;
 /** A live window needs at least this much audio before the first prediction. */
 export const LIVE_MIN_SECONDS = 1;
 /**

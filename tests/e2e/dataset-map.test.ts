@@ -1,7 +1,7 @@
 /**
  * The dataset browser and map in a real browser on a small RAVDESS folder built at test time:
  * 6 actors x calm/angry x 4 takes, where one angry take is filed under a calm name (a mislabel)
- * and actor 06 is re-recorded "through another microphone" (low-passed, with hiss). The table
+ * and actor 06 is re-recorded "through another microphone" (tests/helpers/other-microphone.ts). The table
  * lists and filters the clips and plays one; the map places them, names the mislabelled clip
  * and the speaker standing apart, and after a tiny training run colours the test clips by right
  * and wrong. Screenshots in both themes.
@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFile } from '../../src/main/audio/decode.js';
-import { seededRng } from '../../src/main/util/rng.js';
 import { encodeWav } from '../../src/shared/wav-encode.js';
 import { startApp, type App } from './harness.js';
 import { shootBothSizes, trainViaService } from './ui-helpers.js';
+import { otherMicrophone } from '../helpers/other-microphone.js';
 import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K } from '../helpers/shared-data.js';
 
 const ACTORS = ['01', '02', '03', '04', '05', '06'];
@@ -34,15 +34,9 @@ async function buildFolder(root: string): Promise<void> {
         .slice(0, PER)
         .entries()) {
         if (a === '06') {
-          // Another microphone: one-pole low-pass near 700 Hz and hiss (the unit test's outlier speaker).
+          // Another microphone (the unit test's outlier speaker).
           const { samples } = await decodeFile(join(src, f), { targetRate: 16000 });
-          const c = Math.exp((-2 * Math.PI * 700) / 16000);
-          const rng = seededRng(k);
-          let prev = 0;
-          const y = samples.map((v) => {
-            prev = (1 - c) * v + c * prev;
-            return prev * 1.5 + (rng() - 0.5) * 0.02;
-          });
+          const y = otherMicrophone(samples, 16000, k);
           writeFileSync(join(dir, f), encodeWav(y, 16000));
         } else {
           symlinkSync(join(src, f), join(dir, f));

@@ -34,8 +34,8 @@ export class LiveClassifier {
   steps = $state.raw<LiveStep[]>([]);
   /** Windows skipped because the previous prediction had not come back yet. */
   skipped = $state(0);
-  /** Steps drawn, median and worst latency (ms), steps per second over the last 10 s. */
-  stats = $state({ count: 0, p50: 0, max: 0, rate: 0 });
+  /** Steps drawn, median, 95th percentile and worst latency (ms), steps per second over the last 10 s. */
+  stats = $state({ count: 0, p50: 0, p95: 0, max: 0, rate: 0 });
   private timer: ReturnType<typeof setInterval> | null = null;
   private busy = false;
   private ema: Record<string, number> | null = null;
@@ -120,6 +120,7 @@ function summarise(latencies: number[], times: number[]): LiveClassifier['stats'
   return {
     count: latencies.length,
     p50: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+    p95: Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? 0),
     max: Math.round(sorted[sorted.length - 1] ?? 0),
     rate: span > 0 ? Math.round(((recent.length - 1) / span) * 100) / 100 : 0,
   };
