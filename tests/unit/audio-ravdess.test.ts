@@ -40,16 +40,6 @@ describe.skipIf(!HAVE_RAVDESS || !HAVE_REFERENCE)(
         for (const v of d.samples.subarray(0, 2000)) expect(Number.isInteger(v * 32768)).toBe(true);
       }
     });
-
-    it('decodes a 3.5 s clip in well under a few ms', async () => {
-      const files = readdirSync(join(RAVDESS_16K, 'Actor_05')).map((f) => join(RAVDESS_16K, 'Actor_05', f));
-      await decodeFile(files[0]!);
-      const t = performance.now();
-      for (const f of files) await decodeFile(f);
-      const ms = (performance.now() - t) / files.length;
-      console.log(`decode 16 kHz WAV: ${ms.toFixed(3)} ms per clip over ${files.length} clips`);
-      expect(ms).toBeLessThan(10);
-    });
   },
 );
 

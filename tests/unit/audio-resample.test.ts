@@ -81,18 +81,4 @@ describe('resample', () => {
     expect(same).toEqual(dc);
     expect(() => resample(dc, 0, 16000)).toThrow(RangeError);
   });
-
-  it('is fast: a 4 s clip at 48 kHz resamples to 16 kHz in a few ms', () => {
-    const x = tone(440, 48000, 4);
-    resample(x, 48000, 16000);
-    let best = Infinity;
-    for (let k = 0; k < 5; k++) {
-      const t = performance.now();
-      resample(x, 48000, 16000);
-      best = Math.min(best, performance.now() - t);
-    }
-    console.log(`resample 4 s 48k -> 16k: ${best.toFixed(2)} ms`);
-    // ~5.5 ms measured on the dev machine; generous for a busy CI core.
-    expect(best).toBeLessThan(25);
-  });
 });
