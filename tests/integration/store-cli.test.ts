@@ -98,6 +98,9 @@ describe('ser runs', () => {
     const badLimit = await ser('runs', 'list', '--db', db, '--limit', 'x');
     expect(badLimit.code).toBe(2);
     expect(badLimit.err).toBe('ser runs: --limit must be a number\n(ser runs --help for the options)');
+    // ... also when there is no database yet.
+    const noDb = await ser('runs', 'list', '--db', join(dir, 'none', 'ser.sqlite'), '--limit', 'x');
+    expect(noDb.code).toBe(2);
   });
 
   it('shows one run by id prefix and compares runs', async () => {

@@ -11,7 +11,7 @@ import { decodeFile } from '../audio/decode.js';
 import { parseFeatureConfig } from '../features/config.js';
 import { extractFeatures } from '../features/extract.js';
 import { toLayout } from '../features/matrix.js';
-import { parseCommandArgs } from './args.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import { exitQuietlyOnClosedPipe, textTable } from './text.js';
 
 const USAGE = `usage: ser features --file PATH [--config FILE.json] [--json]
@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!values.file) throw new SerError('ValidationError', `--file is required\n\n${USAGE}`);
+  if (!values.file) throw new UsageError(`--file is required\n\n${USAGE}`);
 
   const cfg = values.config
     ? loadConfig(values.config)

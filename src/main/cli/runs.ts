@@ -306,6 +306,9 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`ser runs: unknown command '${cmd}'\n\n${USAGE}`);
     return 2;
   }
+  // Flags are checked before anything else, so a bad one is a usage error (exit 2) with or without
+  // a database.
+  const listFilter = cmd === 'list' ? flagsOrThrow(listFlags, values) : null;
   // Only an import may create the database; other commands on a missing file would leave an empty one.
   if (cmd !== 'import' && !existsSync(file)) {
     if (cmd !== 'list')
@@ -328,7 +331,7 @@ export async function run(argv: string[]): Promise<number> {
     const id = (ref: string | undefined) => store.resolveId(ref ?? '');
     switch (cmd) {
       case 'list': {
-        const f = flagsOrThrow(listFlags, values);
+        const f = listFilter!;
         const filter: RunFilter = { ...f, order: values.asc ? 'asc' : values.desc ? 'desc' : undefined };
         const runs = store.listRuns(filter);
         emit(listText(runs), { db: store.file, runs });
