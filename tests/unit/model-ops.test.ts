@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/model/backend.js';
 import { lstm } from '../../src/main/model/lstm-op.js';
+import { forcePublicGradients, hasLazyGradients } from '../../src/main/model/custom-op.js';
 import { conv1dSame, matMulBias, timeMaxPool } from '../../src/main/model/ops.js';
 import { tf, type Tensor } from '../../src/main/model/tf.js';
 import { copySlice } from '../../src/main/model/wasm-slice-kernel.js';
@@ -98,6 +99,31 @@ describe('portable ops match TensorFlow.js built-ins on cpu', () => {
     vars.forEach((v, i) => expect(relErr(mine[i + 1]!, grads[v.name]!)).toBeLessThan(1e-5));
     const dx = tf.grad((a: Tensor) => tf.sum(tf.mul(layer.apply(a) as Tensor, probe)))(x);
     expect(relErr(mine[0]!, dx)).toBeLessThan(1e-5);
+  });
+});
+
+describe('custom ops through the public tf.customGrad route (the fallback)', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('gives the same values and gradients as the engine path', () => {
+    const x = rnd([3, 17, 6], 11);
+    const kernel = rnd([3, 6, 7], 12);
+    const bias = rnd([7], 13);
+    const probe = rnd([3, 17, 7], 14);
+    const loss = (xx: Tensor, kk: Tensor, bb: Tensor) => tf.sum(tf.mul(conv1dSame(xx, kk, bb), probe));
+    const run = () => ({ y: conv1dSame(x, kernel, bias), g: tf.grads(loss)([x, kernel, bias]) });
+    const lazy = run();
+    try {
+      forcePublicGradients(true);
+      expect(hasLazyGradients()).toBe(false);
+      const pub = run();
+      expect(relErr(pub.y, lazy.y)).toBeLessThan(1e-6);
+      pub.g.forEach((g, i) => expect(relErr(g, lazy.g[i]!)).toBeLessThan(1e-6));
+    } finally {
+      forcePublicGradients(false);
+    }
   });
 });
 

@@ -58,6 +58,15 @@ function timed<T>(name: string, pass: 'forwardMs' | 'backwardMs', fn: () => T): 
   return out;
 }
 
+/**
+ * Force the public tf.customGrad route (true) or go back to detecting the engine's private lazy
+ * path (false). The private path (engine.runKernelFunc) may vanish in a tfjs release; tests run
+ * every op through the fallback too, so that release would still train correctly.
+ */
+export function forcePublicGradients(on: boolean): void {
+  lazyPathWorks = on ? false : null;
+}
+
 /** Whether the engine's lazy custom-gradient path is available (false means tf.customGrad fallback). */
 export function hasLazyGradients(): boolean {
   if (lazyPathWorks === null) {
