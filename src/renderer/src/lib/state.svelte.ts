@@ -40,8 +40,12 @@ export class TrainingJob {
   /** Epochs of the current fold (the whole run when not k-fold). */
   metrics = $state.raw<EpochMetrics[]>([]);
   fold = $state<{ index: number; folds: number } | null>(null);
-  /** The ensemble member training now (ensembles only); `metrics` are its epochs. */
-  member = $state<{ index: number; members: number; kind: string } | null>(null);
+  /**
+   * Further ensemble members (index >= 1), which train side by side with the main model (or after
+   * it, with one worker): the dashboard follows the main model, whose curves the run keeps, and
+   * shows the others' progress here.
+   */
+  others = $state.raw<Array<{ index: number; kind: string; epoch: number; epochs: number | null }>>([]);
   foldsDone = $state(0);
   etaSeconds = $state<number | null>(null);
   backend = $state<BackendName | null>(null);
@@ -78,10 +82,8 @@ export class TrainingJob {
     return job;
   }
 
-  /** Planned epochs of the model training now (an ensemble member has its own). */
+  /** Planned epochs of the main model (per fold). */
   get epochs(): number | null {
-    const i = this.member?.index ?? 0;
-    if (i > 0) return this.config?.ensemble?.[i - 1]?.optimizer.epochs ?? null;
     return this.config?.optimizer.epochs ?? null;
   }
 
@@ -101,6 +103,10 @@ export class TrainingJob {
         this.progress = { stage: e.stage, done: e.done, total: e.total };
         break;
       case 'batch':
+        if (e.etaSeconds !== undefined) this.etaSeconds = e.etaSeconds;
+        // Folds and members train side by side: only the main model of the fold on screen moves
+        // the batch bar (a later fold's batches would make it jump back and forth).
+        if ((e.member ?? 0) !== 0 || (e.fold ?? 0) !== (this.fold?.index ?? 0)) break;
         this.batch = {
           epoch: e.epoch,
           batch: e.batch,
@@ -108,15 +114,17 @@ export class TrainingJob {
           loss: e.loss,
           accuracy: e.accuracy,
         };
-        if (e.etaSeconds !== undefined) this.etaSeconds = e.etaSeconds;
-        if (e.fold !== undefined) this.enterFold(e.fold);
-        if (e.member !== undefined) this.enterMember(e.member);
         break;
       case 'epoch':
-        if (e.fold !== undefined) this.enterFold(e.fold);
-        if (e.member !== undefined) this.enterMember(e.member);
-        this.metrics = [...this.metrics, e.metrics];
         this.etaSeconds = e.etaSeconds;
+        if ((e.member ?? 0) !== 0) {
+          this.noteOther(e.member!, e.metrics.epoch);
+          break;
+        }
+        // The main model's epochs arrive in fold order, numbered across folds; the live curves
+        // show the fold in progress from its own epoch 1.
+        if (e.fold !== undefined) this.enterFold(e.fold);
+        this.metrics = [...this.metrics, { ...e.metrics, epoch: this.metrics.length + 1 }];
         break;
       case 'fold':
         this.fold = { index: e.fold, folds: e.folds };
@@ -155,12 +163,10 @@ export class TrainingJob {
     this.batch = null;
   }
 
-  private enterMember(index: number): void {
-    if (this.member?.index === index) return;
-    const kinds = [this.config?.model.kind, ...(this.config?.ensemble ?? []).map((m) => m.model.kind)];
-    this.member = { index, members: kinds.length, kind: kinds[index] ?? 'model' };
-    this.metrics = [];
-    this.batch = null;
+  private noteOther(index: number, epoch: number): void {
+    const cfg = this.config?.ensemble?.[index - 1];
+    const entry = { index, kind: cfg?.model.kind ?? 'model', epoch, epochs: cfg?.optimizer.epochs ?? null };
+    this.others = [...this.others.filter((o) => o.index !== index), entry].sort((a, b) => a.index - b.index);
   }
 
   private foldCount(): number {
