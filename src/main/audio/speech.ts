@@ -2,7 +2,7 @@
  * Is there speech in this clip at all? Run before any prediction (infer, the classify API) and
  * on every training clip, so silence, a hum, a test tone or a click never gets an emotion.
  *
- * Deliberately cheap and conservative (it must pass every real RAVDESS clip, tests/unit/speech-check
+ * Deliberately cheap and conservative (it must pass every real RAVDESS clip, tests/integration/speech-check
  * checks all 1200): the clip is high-passed of its DC, downsampled to 8 kHz and cut into 32 ms
  * frames; a frame counts as voiced when it is loud relative to the clip (within 40 dB of its
  * loudest frame and above -60 dBFS), periodic at a pitch between 60 and 400 Hz (normalised
