@@ -26,7 +26,10 @@ class Theme {
   readonly dark = $derived(this.mode === 'dark' || (this.mode === 'system' && this.systemDark));
 
   constructor() {
-    media?.addEventListener('change', (e) => (this.systemDark = e.matches));
+    media?.addEventListener('change', (e) => {
+      this.systemDark = e.matches;
+      this.apply();
+    });
     this.apply();
   }
 
@@ -48,8 +51,8 @@ class Theme {
 
   private apply(): void {
     if (typeof document === 'undefined') return;
-    if (this.mode === 'system') delete document.documentElement.dataset['theme'];
-    else document.documentElement.dataset['theme'] = this.mode;
+    // Always the resolved theme (system included), so app.css holds the dark palette once.
+    document.documentElement.dataset['theme'] = this.dark ? 'dark' : 'light';
   }
 }
 
