@@ -79,8 +79,12 @@ export class LiveClassifier {
       } else {
         const r = await this.classify(encodeWav(window, cap.sampleRate));
         if (r.ok) step = this.smooth(t, r.prediction.probabilities);
-        else if (r.error.code === 'SilentAudio') step = { t, smoothed: null, label: 'silence' };
-        else step = { t, smoothed: null, label: 'error', error: r.error.message };
+        // The engine's speech check (too little voiced audio in the window) is silence here too,
+        // not an error: a window often holds only the tail of an utterance.
+        else if (r.error.code === 'SilentAudio' || r.error.code === 'NoSpeech') {
+          this.ema = null;
+          step = { t, smoothed: null, label: 'silence' };
+        } else step = { t, smoothed: null, label: 'error', error: r.error.message };
       }
       if (!this.timer) return;
       const pending: LiveStep = { ...step, latencyMs: 0 };
