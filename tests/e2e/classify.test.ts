@@ -59,6 +59,11 @@ describe.skipIf(!HAVE_RAVDESS)(`classify view ${HAVE_RAVDESS ? '' : MISSING_DATA
     expect(await page.getByRole('tab', { name: 'Train' }).getAttribute('aria-selected')).toBe('true');
     await page.keyboard.press('ArrowLeft');
     expect(await page.getByRole('tab', { name: 'Classify' }).getAttribute('aria-selected')).toBe('true');
+    // Listen for the chooser before any key reaches the picker: Playwright turns on file-chooser
+    // interception asynchronously when the listener is added, and an Enter that wins that race
+    // opens the real (invisible, headless) dialog instead, which failed CI once under load.
+    const chooser = page.waitForEvent('filechooser', { timeout: 60_000 });
+    chooser.catch(() => undefined); // if an expect below fails first, its rejection is not unhandled
     // Tab from the tabs reaches the picker; Enter opens the chooser with the keyboard alone.
     let focused = '';
     for (let i = 0; i < 6 && focused !== 'Choose files…'; i++) {
@@ -66,7 +71,6 @@ describe.skipIf(!HAVE_RAVDESS)(`classify view ${HAVE_RAVDESS ? '' : MISSING_DATA
       focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
     }
     expect(focused).toBe('Choose files…');
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Enter');
     expect((await chooser).isMultiple()).toBe(true);
   });
