@@ -3,7 +3,8 @@
  * keeps the folders granted through the Electron dialog, which the renderer cannot set itself.
  * Without a file (the `ser` CLI) the settings live in memory for the process only.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeError } from '../util/fs-error.js';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings.js';
@@ -61,10 +62,15 @@ export class SettingsFile {
 
   private save(): void {
     if (this.file === null) return;
-    mkdirSync(dirname(this.file), { recursive: true });
     // Write then rename, so a crash never leaves half a file.
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n');
-    renameSync(tmp, this.file);
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n');
+      renameSync(tmp, this.file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw writeError(err, 'save the settings', this.file);
+    }
   }
 }
