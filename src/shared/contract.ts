@@ -27,6 +27,7 @@ import type {
   SplitConfig,
   TrainConfig,
   TrainEvent,
+  TrainResult,
 } from './training.js';
 import type { Settings } from './settings.js';
 import { AugmentConfigSchema, AugmentKindSchema, TrainConfigSchema } from './train-schema.js';
@@ -283,10 +284,19 @@ export const CONTRACT = {
     z.strictObject({
       root: PathSchema,
       config: TrainConfigSchema,
-      name: z.string().trim().min(1, 'name the run').max(200),
+      /** Omitted: the run is named after its dataset and model (`ser train` without --name). */
+      name: z.string().trim().min(1, 'name the run').max(200).optional(),
       tags: z.array(z.string().min(1).max(100)).optional(),
+      /** Preferred TensorFlow.js backend (the best that loads when absent). */
+      backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+      /** false: do not save the model folder (`ser train --no-save`). */
+      saveModel: z.boolean().optional(),
     }),
     'Start training in a worker; progress arrives as train.event.',
+  ),
+  'train.wait': method<TrainResult>()(
+    z.strictObject({ jobId: z.string().min(1) }),
+    'Wait for a job of this session to end: its result (completed, cancelled or failed).',
   ),
   'train.cancel': method<{ cancelled: boolean }>()(
     z.strictObject({ jobId: z.string().min(1) }),

@@ -148,21 +148,24 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       return presets();
     },
 
-    async 'train.start'({ root, config, name, tags }) {
+    async 'train.start'({ root, config, name, tags, backend, saveModel }) {
       const real = await roots.check(root);
       // Checked here too (the worker checks again), so a bad config fails the call, not the job.
       const checked = validateTrainConfig(config);
       return jobs.start({
         dataDir: real,
         config: checked,
-        name,
+        ...(name !== undefined ? { name } : {}),
         ...(tags ? { tags } : {}),
+        ...(backend ? { backend } : {}),
+        ...(saveModel !== undefined ? { saveModel } : {}),
         ...(roots.realRoots() ? { allowedRoots: roots.realRoots() } : {}),
       });
     },
     async 'train.cancel'({ jobId }) {
       return { cancelled: jobs.cancel(jobId) };
     },
+    'train.wait': ({ jobId }) => jobs.wait(jobId),
     async 'train.jobs'() {
       return jobs.list();
     },
