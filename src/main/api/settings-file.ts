@@ -2,7 +2,8 @@
  * Settings persisted as JSON beside the database. Besides what the UI sees (Settings), the file
  * keeps the folders granted through the Electron dialog, which the renderer cannot set itself.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeError } from '../util/fs-error.js';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings.js';
@@ -59,10 +60,15 @@ export class SettingsFile {
   }
 
   private save(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
     // Write then rename, so a crash never leaves half a file.
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n');
-    renameSync(tmp, this.file);
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n');
+      renameSync(tmp, this.file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw writeError(err, 'save the settings', this.file);
+    }
   }
 }
