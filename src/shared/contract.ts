@@ -18,7 +18,7 @@ import type { SerErrorData } from './errors.js';
 import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js';
 import type { FeatureConfig } from './features.js';
 import { RunFilterSchema } from './runs.js';
-import type { RunComparison, RunRecord, RunSummary } from './runs.js';
+import type { DeleteRunResult, RunComparison, RunRecord, RunSummary } from './runs.js';
 import type {
   AugmentKind,
   BackendName,
@@ -74,6 +74,7 @@ export const SettingsPatchSchema = z.strictObject({
   modelRunId: z.string().min(1).nullable().optional(),
 });
 
+/** A run id, or (like git) a unique prefix of at least 4 characters. */
 const RunIdSchema = z.string().min(1, 'run id is empty').max(200);
 const NoArgs = z.strictObject({}).optional();
 
@@ -82,7 +83,7 @@ const NoArgs = z.strictObject({}).optional();
 
 export interface AppInfo {
   version: string;
-  platform: 'electron' | 'web';
+  platform: 'electron' | 'web' | 'cli';
   backend: BackendName;
   /** One line about the backend (e.g. "wasm, 2 threads, SIMD"). */
   backendDetail: string;
@@ -183,6 +184,8 @@ export interface TrainJobInfo {
 export interface ExportedFile {
   fileName: string;
   bytes: Uint8Array;
+  /** What the export could not include (e.g. a model file missing on disk). */
+  warnings?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,17 +313,30 @@ export const CONTRACT = {
     }),
     'Rename, tag, annotate.',
   ),
-  'runs.delete': method<{ deleted: boolean }>()(
-    z.strictObject({ id: RunIdSchema }),
-    'Delete a run and its model folder.',
+  'runs.delete': method<{ deleted: boolean } & DeleteRunResult>()(
+    z.strictObject({
+      id: RunIdSchema,
+      /** Leave the model folder on disk (`ser runs delete --keep-files`). */
+      keepFiles: z.boolean().optional(),
+    }),
+    'Delete a run and its model folder; says which files were removed and which kept.',
   ),
   'runs.export': method<ExportedFile>()(
     z.strictObject({ id: RunIdSchema }),
     'A .tar.gz with run.json and the model folder (unpack with `tar -xzf`, or import elsewhere).',
   ),
   'runs.import': method<RunSummary>()(
-    z.strictObject({ file: AudioFileSchema }),
-    'Import a file made by runs.export.',
+    z
+      .strictObject({
+        file: AudioFileSchema.optional(),
+        /** An exported archive, or the folder it unpacks to, inside an allowed folder. */
+        path: PathSchema.optional(),
+      })
+      .refine((a) => (a.path === undefined) !== (a.file === undefined), {
+        message: 'give exactly one of path or file',
+        path: ['path'],
+      }),
+    'Import a file made by runs.export (or the folder it unpacks to).',
   ),
 } as const;
 

@@ -1,6 +1,7 @@
 /**
  * Settings persisted as JSON beside the database. Besides what the UI sees (Settings), the file
  * keeps the folders granted through the Electron dialog, which the renderer cannot set itself.
+ * Without a file (the `ser` CLI) the settings live in memory for the process only.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { writeError } from '../util/fs-error.js';
@@ -24,12 +25,12 @@ export class SettingsFile {
   /** Set when the file existed but could not be read; it was kept aside as `.bad`. */
   readonly warning: string | null = null;
 
-  constructor(private readonly file: string) {
+  constructor(private readonly file: string | null) {
     let raw: unknown = {};
     try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
+      if (file !== null) raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      if (file !== null && (err as NodeJS.ErrnoException).code !== 'ENOENT') {
         try {
           renameSync(file, `${file}.bad`);
         } catch {
@@ -60,6 +61,7 @@ export class SettingsFile {
   }
 
   private save(): void {
+    if (this.file === null) return;
     // Write then rename, so a crash never leaves half a file.
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
