@@ -64,6 +64,11 @@ export const AudioFileSchema = z.object({
 
 const PathSchema = z.string().min(1, 'path is empty').max(4096);
 
+/** An audio file by its path inside an allowed folder (`ser infer`), read and decoded by main. */
+export const AudioPathSchema = z.strictObject({ path: PathSchema });
+/** Audio as bytes (a drop, a recording) or by path. */
+const AudioInputSchema = z.union([AudioFileSchema, AudioPathSchema]);
+
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const SettingsPatchSchema = z.strictObject({
@@ -137,12 +142,15 @@ export type ClassifyEntry =
   | { ok: false; name: string; error: SerErrorData };
 
 export interface ClassifyResult {
-  model: { runId: string | null; labels: string[]; expectsCalibration: boolean };
+  /** `path`: the model folder that answered. */
+  model: { runId: string | null; path: string; labels: string[]; expectsCalibration: boolean };
   /** One entry per file, in the order given. */
   results: ClassifyEntry[];
   /** What calibrated the predictions (null: none), and why not when calibration was asked for. */
   calibration: CalibrationInfo | null;
   calibrationNote?: string;
+  /** Calibration clips that could not be used, each with why (also summed up in calibrationNote). */
+  calibrationLeftOut?: { name: string; error: SerErrorData }[];
 }
 
 export interface ModelInfo {
@@ -262,7 +270,8 @@ export const CONTRACT = {
 
   classify: method<ClassifyResult>()(
     z.strictObject({
-      files: z.array(AudioFileSchema).min(1, 'give at least one file').max(1000),
+      /** Bytes, or a path inside an allowed folder (its entry's name is the path as given). */
+      files: z.array(AudioInputSchema).min(1, 'give at least one file').max(1000),
       /** A run id, or null / 'default' for the bundled model; omitted: the model in settings. */
       modelRunId: RunIdSchema.nullable().optional(),
       /**
@@ -270,8 +279,16 @@ export const CONTRACT = {
        * per-speaker normalisation, and each result also carries the uncalibrated prediction.
        */
       sameSpeaker: z.boolean().optional(),
-      /** Further unlabeled clips of the same speaker that calibrate the model (`ser infer --calibrate`). */
-      calibrate: z.array(AudioFileSchema).max(1000).optional(),
+      /**
+       * Further unlabeled clips of the same speaker that calibrate the model (`ser infer
+       * --calibrate`); a path may name a folder (its files, not its subfolders).
+       */
+      calibrate: z.array(AudioInputSchema).max(1000).optional(),
+      /**
+       * Refuse (ValidationError) instead of answering uncalibrated when the calibration asked for
+       * cannot be made: the model takes none, no clip is usable, or too little audio (`ser infer`).
+       */
+      requireCalibration: z.boolean().optional(),
     }),
     'Classify files with the default model or a run’s model; a bad file gets an error entry.',
   ),
