@@ -11,7 +11,7 @@
  * Plain data only: no Node, DOM or Electron imports (the renderer bundles this file).
  */
 import { z } from 'zod';
-import type { ClipEvaluation } from './clips.js';
+import type { ClipEvaluation, ClipResult } from './clips.js';
 import type { DatasetScan } from './dataset.js';
 import type { ClipInfo } from './dataset-map.js';
 import type { SerErrorData } from './errors.js';
@@ -23,6 +23,7 @@ import type {
   AugmentKind,
   BackendName,
   CalibrationInfo,
+  Evaluation,
   Prediction,
   SplitConfig,
   TrainConfig,
@@ -161,6 +162,8 @@ export interface ModelInfo {
   accuracy: number | null;
   /** How `accuracy` was measured (null: the bundled model, or no split recorded). */
   split: SplitConfig | null;
+  /** Trained with per-speaker normalisation: clips of one speaker calibrate it. */
+  expectsCalibration?: boolean;
 }
 
 export interface Preset<T> {
@@ -189,6 +192,44 @@ export interface TrainJobInfo {
   /** Every event so far except batches (enough to redraw the curves after a reload). */
   events: TrainEvent[];
 }
+
+/**
+ * A saved model evaluated on a folder of labelled clips (`evaluate.start`, `ser evaluate`): the
+ * same numbers, clips and refusals whichever front door asked.
+ */
+export interface FolderEvaluation {
+  model: { id: string; runId: string | null; name: string; dir: string; expectsCalibration: boolean };
+  root: string;
+  /** Only these speakers were evaluated (null: every speaker in the folder). */
+  speakers: string[] | null;
+  /**
+   * Speakers the model's run trained on (null: not recorded, e.g. the bundled model): an evaluated
+   * speaker among them was heard in training, so its accuracy is not speaker-independent.
+   */
+  trainedOn: string[] | null;
+  /** Accuracy, UAR, macro-F1, per-class metrics, confusion and accuracy per speaker. */
+  evaluation: Evaluation;
+  /** Every clip evaluated, in scan order. */
+  clips: ClipResult[];
+  /** Clips the engine refused (speech check, decoding), each with its one-line reason. */
+  refused: { path: string; reason: string }[];
+  /** Clips left out because the model does not know their label, per label. */
+  unknownLabels: { label: string; clips: number }[];
+  /** Files the dataset scan left out (not audio, name not understood). */
+  scanSkipped: number;
+  /** What calibrated the clips (models that expect calibration), else null. */
+  calibration: CalibrationInfo | null;
+  /** Recorded with the model's run (its page lists it); null with the reason when not. */
+  recorded: { runId: string; evaluationId: number } | null;
+  notRecorded: string | null;
+  seconds: number;
+}
+
+export type EvaluateEvent =
+  | { type: 'progress'; stage: 'scan' | 'features' | 'classify'; done: number; total: number }
+  | { type: 'done'; result: FolderEvaluation }
+  | { type: 'error'; error: SerErrorData }
+  | { type: 'cancelled' };
 
 export interface ExportedFile {
   fileName: string;
@@ -321,6 +362,25 @@ export const CONTRACT = {
   ),
   'train.jobs': method<TrainJobInfo[]>()(NoArgs, 'Jobs of this session, for redrawing after a reload.'),
 
+  'evaluate.start': method<{ jobId: string }>()(
+    z.strictObject({
+      /** A run id, or null / 'default' for the bundled model. */
+      modelRunId: RunIdSchema.nullable(),
+      root: PathSchema,
+      /** Only these speakers (e.g. ['17', '18']); omitted: every speaker. */
+      speakers: z.array(z.string().trim().min(1).max(100)).max(1000).optional(),
+      /** 'speaker': each speaker's clips calibrate that speaker (models trained with it). */
+      calibrate: z.enum(['speaker', 'none']).optional(),
+      /** Chosen by the caller so it can listen for the job's events before the call returns. */
+      jobId: z.string().min(8).max(100).optional(),
+    }),
+    'Evaluate a model on a folder of labelled clips (as `ser evaluate`); progress and result arrive as evaluate.event.',
+  ),
+  'evaluate.cancel': method<{ cancelled: boolean }>()(
+    z.strictObject({ jobId: z.string().min(1).max(100) }),
+    'Cancel a running evaluation.',
+  ),
+
   'runs.list': method<RunSummary[]>()(RunFilterSchema.optional(), 'Saved runs, filtered and sorted.'),
   'runs.get': method<RunRecord>()(z.strictObject({ id: RunIdSchema }), 'One run in full.'),
   'runs.clips': method<ClipEvaluation[]>()(
@@ -392,6 +452,11 @@ export interface TrainEventMessage {
   event: TrainEvent;
 }
 
+export interface EvaluateEventMessage {
+  jobId: string;
+  event: EvaluateEvent;
+}
+
 export interface RunsChangedMessage {
   reason: 'created' | 'updated' | 'deleted' | 'imported' | 'finished';
   id: string;
@@ -400,9 +465,10 @@ export interface RunsChangedMessage {
 export interface EventMap {
   'train.event': TrainEventMessage;
   'runs.changed': RunsChangedMessage;
+  'evaluate.event': EvaluateEventMessage;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: EventName[] = ['train.event', 'runs.changed'];
+export const EVENT_NAMES: EventName[] = ['train.event', 'runs.changed', 'evaluate.event'];
 
 // ---------------------------------------------------------------------------------------------
 // Lookup (channel names live in channels.ts, the wire codec in wire.ts: both import this file,

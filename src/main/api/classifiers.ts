@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Prediction } from '../../shared/training.js';
 import type { RunStore } from '../store/index.js';
+import type { ModelMeta } from '../model/folder.js';
 import { extractFeatures } from '../features/extract.js';
 import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from '../inference/calibration.js';
 import { modelRefNeedsStore, resolveModelRef } from '../inference/model-ref.js';
@@ -31,6 +32,8 @@ export interface DefaultModelInfo {
   labels: string[];
   path: string;
   accuracy: number | null;
+  /** Trained with per-speaker normalisation. */
+  expectsCalibration: boolean;
 }
 
 /**
@@ -146,13 +149,15 @@ export class ClassifierCache {
     this.defaultInfoCache ??= (async () => {
       const path = this.opts.defaultModelDir;
       try {
-        const meta = JSON.parse(await readFile(join(path, 'meta.json'), 'utf8')) as {
-          labels?: unknown;
-          metrics?: Record<string, unknown>;
-        };
+        const meta = JSON.parse(await readFile(join(path, 'meta.json'), 'utf8')) as ModelMeta;
         if (!Array.isArray(meta.labels)) return null;
         const acc = meta.metrics?.['accuracy'] ?? meta.metrics?.['testAccuracy'];
-        return { labels: meta.labels.map(String), path, accuracy: typeof acc === 'number' ? acc : null };
+        return {
+          labels: meta.labels.map(String),
+          path,
+          accuracy: typeof acc === 'number' ? acc : null,
+          expectsCalibration: expectsCalibration(meta),
+        };
       } catch {
         return null;
       }
