@@ -14,14 +14,12 @@ import type {
   SplitConfig,
   TrainConfig,
   TrainEvent,
-  TrainRequest,
   TrainResult,
 } from '../../shared/training.js';
-import { scanDataset } from '../dataset/scan.js';
+import type { ArgsOf } from '../../shared/contract.js';
 import { defaultDbPath } from '../store/paths.js';
 import { buildTrainConfig, DEFAULT_RECIPE } from '../recipe/recipe.js';
 import { meanStd } from '../training/metrics.js';
-import { startTrainingJob } from '../training/job.js';
 import {
   UsageError,
   reportUsageError,
@@ -32,6 +30,7 @@ import {
   parseCommandArgs,
 } from './args.js';
 import { createProgress, formatSeconds } from './progress.js';
+import { withService } from './service.js';
 import { formatEvaluation } from './text.js';
 
 const USAGE = `usage: ser train --data DIR [options]
@@ -166,7 +165,9 @@ async function speakersFor(f: TrainFlags, dataDir: string): Promise<string[]> {
   const needed =
     (kind === 'actors' && !f['test-actors']) || (kind === 'kfold-actors' && f.folds === undefined);
   if (!needed) return [];
-  const scan = await scanDataset(dataDir, f.emotions ? { labels: f.emotions } : {});
+  const scan = await withService({ db: f.db }, (s) =>
+    s.call('dataset.scan', { root: dataDir, ...(f.emotions ? { labels: f.emotions } : {}) }),
+  );
   const speakers = sortSpeakers(scan.items.map((it) => it.speaker).filter((s): s is string => s !== null));
   if (kind === 'actors' && speakers.length < 2) {
     throw new UsageError(
@@ -178,8 +179,14 @@ async function speakersFor(f: TrainFlags, dataDir: string): Promise<string[]> {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** What `ser train` asks the service for (train.start's arguments) and where the run goes. */
+interface TrainCall {
+  db: string | undefined;
+  args: ArgsOf<'train.start'>;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  let requests: TrainRequest[];
+  let calls: TrainCall[];
   let json = false;
   try {
     const { values } = parseCommandArgs(argv, OPTIONS, null);
@@ -192,34 +199,36 @@ export async function run(argv: string[]): Promise<number> {
     if (f.seed !== undefined && f.seeds) throw new UsageError('give --seed or --seeds, not both');
     const config = trainConfigFromFlags(f, await speakersFor(f, resolve(f.data)));
     const seeds = f.seeds ?? [config.seed];
-    requests = seeds.map((seed) => ({
-      dataDir: resolve(f.data),
-      config: { ...config, seed },
-      dbPath: resolve(f.db ?? defaultDbPath()),
-      ...(f.name ? { name: seeds.length > 1 ? `${f.name} seed ${seed}` : f.name } : {}),
-      ...(f.tags ? { tags: f.tags } : {}),
-      ...(f.backend ? { backend: f.backend } : {}),
-      ...(f['no-save'] ? { saveModel: false } : {}),
+    calls = seeds.map((seed) => ({
+      db: f.db,
+      args: {
+        root: resolve(f.data),
+        config: { ...config, seed },
+        ...(f.name ? { name: seeds.length > 1 ? `${f.name} seed ${seed}` : f.name } : {}),
+        ...(f.tags ? { tags: f.tags } : {}),
+        ...(f.backend ? { backend: f.backend } : {}),
+        ...(f['no-save'] ? { saveModel: false } : {}),
+      },
     }));
   } catch (err) {
     return reportUsageError('train', err);
   }
 
   const results: TrainResult[] = [];
-  for (const [i, req] of requests.entries()) {
-    if (requests.length > 1 && !json)
-      console.log(`${i > 0 ? '\n' : ''}seed ${req.config.seed} (${i + 1} of ${requests.length})`);
-    const r = await trainOne(req, json && requests.length === 1, json);
+  for (const [i, call] of calls.entries()) {
+    if (calls.length > 1 && !json)
+      console.log(`${i > 0 ? '\n' : ''}seed ${call.args.config.seed} (${i + 1} of ${calls.length})`);
+    const r = await trainOne(call, json && calls.length === 1, json);
     results.push(r);
     if (r.status !== 'completed') break;
   }
+  if (calls.length > 1) reportSeeds(results, calls, json);
   const last = results.at(-1)!;
-  if (requests.length > 1) reportSeeds(results, requests, json);
   return last.status === 'completed' ? 0 : last.status === 'cancelled' ? 130 : 1;
 }
 
-/** One run with progress on the terminal; Ctrl-C cancels it. */
-async function trainOne(req: TrainRequest, jsonLine: boolean, quiet: boolean): Promise<TrainResult> {
+/** One run through the service with progress on the terminal; Ctrl-C cancels it. */
+async function trainOne(req: TrainCall, jsonLine: boolean, quiet: boolean): Promise<TrainResult> {
   const progress = createProgress({ quiet });
   let barFor = '';
   const onEvent = (e: TrainEvent) => {
@@ -280,25 +289,32 @@ async function trainOne(req: TrainRequest, jsonLine: boolean, quiet: boolean): P
     }
   };
 
-  const job = startTrainingJob(req, onEvent);
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
+  const result = await withService({ db: req.db }, async (service) => {
+    // Events may come before train.start answers: this process runs one job, so take them all.
+    const off = service.on('train.event', ({ event }) => onEvent(event));
+    let jobId: string | null = null;
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts === 1) {
+        progress.stop();
+        progress.note('cancelling after the current batch (Ctrl-C again to quit at once)');
+        if (jobId) void service.call('train.cancel', { jobId });
+      } else process.exit(130);
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      ({ jobId } = await service.call('train.start', req.args));
+      // Ctrl-C while train.start was under way: cancel now that the job has an id.
+      if (interrupts > 0) await service.call('train.cancel', { jobId });
+      return await service.call('train.wait', { jobId });
+    } finally {
+      process.off('SIGINT', onSigint);
+      off();
       progress.stop();
-      progress.note('cancelling after the current batch (Ctrl-C again to quit at once)');
-      job.cancel();
-    } else process.exit(130);
-  };
-  process.on('SIGINT', onSigint);
-  let result: TrainResult;
-  try {
-    result = await job.done;
-  } finally {
-    process.off('SIGINT', onSigint);
-    progress.stop();
-  }
-  report(result, jsonLine, quiet, req.config.normalization === 'speaker');
+    }
+  });
+  report(result, jsonLine, quiet, req.args.config.normalization === 'speaker');
   return result;
 }
 
@@ -310,18 +326,17 @@ function seedScores(r: TrainResult): { accuracy: number; uar: number } | null {
 }
 
 /** With --seeds: each seed's accuracy and UAR, and their mean ± std over the seeds. */
-function reportSeeds(results: TrainResult[], requests: TrainRequest[], json: boolean): void {
-  const scored = results.map((r, i) => ({ seed: requests[i]!.config.seed, r, s: seedScores(r) }));
+function reportSeeds(results: TrainResult[], calls: TrainCall[], json: boolean): void {
+  const scored = results.map((r, i) => ({ seed: calls[i]!.args.config.seed, r, s: seedScores(r) }));
   const done = scored.filter((x) => x.s !== null);
   const acc = meanStd(done.map((x) => x.s!.accuracy));
   const uar = meanStd(done.map((x) => x.s!.uar));
-  const kfold = requests[0]!.config.split.kind === 'kfold-actors';
+  const kfold = calls[0]!.args.config.split.kind === 'kfold-actors';
   if (json) {
-    const last = results.at(-1)!;
     console.log(
       JSON.stringify({
-        status: last.status,
-        seeds: requests.map((q) => q.config.seed),
+        status: results.at(-1)!.status,
+        seeds: calls.map((c) => c.args.config.seed),
         measure: kfold ? 'mean over folds' : 'test split',
         accuracy: done.length ? acc : null,
         uar: done.length ? uar : null,

@@ -4,10 +4,10 @@
  * configs, and named feature sets.
  */
 import type { Preset, Presets } from '../../shared/contract.js';
-import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../shared/features.js';
+import type { FeatureConfig } from '../../shared/features.js';
 import type { TrainConfig } from '../../shared/training.js';
 import { MODEL_PRESETS } from '../model/presets.js';
-import { buildTrainConfig, DEFAULT_PRESET, type RecipePresetName } from './recipe.js';
+import { TRAINING_FEATURES, buildTrainConfig, DEFAULT_PRESET, type RecipePresetName } from './recipe.js';
 
 const TITLES: Record<RecipePresetName, string> = {
   default: 'Default: new voices',
@@ -32,7 +32,7 @@ function features(
   description: string,
   patch: Partial<FeatureConfig>,
 ): Preset<FeatureConfig> {
-  return { id, name, description, config: { ...DEFAULT_FEATURE_CONFIG, ...patch } };
+  return { id, name, description, config: { ...TRAINING_FEATURES, ...patch } };
 }
 
 export function presets(): Presets {
