@@ -5,7 +5,7 @@
  * Every call is validated against the contract's schema here (so both adapters get it), and
  * every path argument must lie inside a folder the user chose (AllowedRoots).
  */
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   CONTRACT,
   isMethodName,
@@ -21,6 +21,7 @@ import { EventHub } from './events.js';
 import { TrainJobs } from './jobs.js';
 import { presets } from '../recipe/presets.js';
 import { AllowedRoots } from './roots.js';
+import { exportModelTo } from './model-export.js';
 import { createRunMethods } from './run-methods.js';
 import { SettingsFile } from './settings-file.js';
 import type { Service, ServiceOptions } from './types.js';
@@ -129,6 +130,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
 
     'models.list': () => runs.modelsList(),
+    async 'models.export'({ model, out }) {
+      // The folder need not exist yet; its parent must lie inside an allowed folder.
+      const target = out === undefined ? undefined : join(await roots.check(dirname(out)), basename(out));
+      return exportModelTo({
+        ref: model,
+        store,
+        defaultDir: modelDir,
+        ...(target === undefined ? {} : { out: target }),
+      });
+    },
     async 'presets.get'() {
       return presets();
     },
