@@ -63,6 +63,9 @@ function stockFor(layer: Layer, first: { batchInputShape?: Array<number | null> 
         returnSequences: layer.returnSequences,
         activation: 'tanh',
         recurrentActivation: 'sigmoid',
+        // Built with zeros (its weights are ours): tfjs's orthogonal initializer is a slow QR
+        // that warns on large matrices. withDefaultInitializer restores the saved config's.
+        recurrentInitializer: 'zeros',
         ...first,
       }),
     ];
@@ -86,6 +89,13 @@ function stockFor(layer: Layer, first: { batchInputShape?: Array<number | null> 
   throw new SerError('ModelError', `cannot export layer ${name} (${cls}): no stock equivalent`);
 }
 
+/** Give a built stock LSTM back Keras's default recurrent initializer, for its saved config. */
+function withDefaultInitializer(layer: Layer): void {
+  if (layer.getClassName() !== 'LSTM') return;
+  const cell = (layer as unknown as { cell: Record<string, unknown> }).cell;
+  cell['recurrentInitializer'] = tf.initializers.orthogonal({ gain: 1 });
+}
+
 /** Stock class names of a model's layers, in order (for the export's summary). */
 export function layerClasses(model: tf.LayersModel): string[] {
   return model.layers.map((l) => l.getClassName());
@@ -103,7 +113,10 @@ export function toStockModel(model: tf.LayersModel): tf.LayersModel {
   model.layers.forEach((layer, i) => {
     const first = i === 0 ? { batchInputShape: inputShape } : {};
     const made = stockFor(layer, first);
-    for (const s of made) stock.add(s);
+    for (const s of made) {
+      stock.add(s);
+      withDefaultInitializer(s);
+    }
     pairs.push([layer, made[0]!]);
   });
   for (const [ours, theirs] of pairs) {
