@@ -19,7 +19,7 @@ import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js'
 import type { FeatureConfig } from './features.js';
 import type { ModelExportSummary } from './model-export.js';
 import { RunFilterSchema } from './runs.js';
-import type { RunComparison, RunRecord, RunSummary } from './runs.js';
+import type { DeleteRunResult, RunComparison, RunRecord, RunSummary } from './runs.js';
 import type {
   AugmentKind,
   BackendName,
@@ -28,6 +28,7 @@ import type {
   SplitConfig,
   TrainConfig,
   TrainEvent,
+  TrainResult,
 } from './training.js';
 import type { Settings } from './settings.js';
 import { AugmentConfigSchema, AugmentKindSchema, TrainConfigSchema } from './train-schema.js';
@@ -75,6 +76,7 @@ export const SettingsPatchSchema = z.strictObject({
   modelRunId: z.string().min(1).nullable().optional(),
 });
 
+/** A run id, or (like git) a unique prefix of at least 4 characters. */
 const RunIdSchema = z.string().min(1, 'run id is empty').max(200);
 const NoArgs = z.strictObject({}).optional();
 
@@ -83,7 +85,7 @@ const NoArgs = z.strictObject({}).optional();
 
 export interface AppInfo {
   version: string;
-  platform: 'electron' | 'web';
+  platform: 'electron' | 'web' | 'cli';
   backend: BackendName;
   /** One line about the backend (e.g. "wasm, 2 threads, SIMD"). */
   backendDetail: string;
@@ -184,6 +186,8 @@ export interface TrainJobInfo {
 export interface ExportedFile {
   fileName: string;
   bytes: Uint8Array;
+  /** What the export could not include (e.g. a model file missing on disk). */
+  warnings?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,10 +294,19 @@ export const CONTRACT = {
     z.strictObject({
       root: PathSchema,
       config: TrainConfigSchema,
-      name: z.string().trim().min(1, 'name the run').max(200),
+      /** Omitted: the run is named after its dataset and model (`ser train` without --name). */
+      name: z.string().trim().min(1, 'name the run').max(200).optional(),
       tags: z.array(z.string().min(1).max(100)).optional(),
+      /** Preferred TensorFlow.js backend (the best that loads when absent). */
+      backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+      /** false: do not save the model folder (`ser train --no-save`). */
+      saveModel: z.boolean().optional(),
     }),
     'Start training in a worker; progress arrives as train.event.',
+  ),
+  'train.wait': method<TrainResult>()(
+    z.strictObject({ jobId: z.string().min(1) }),
+    'Wait for a job of this session to end: its result (completed, cancelled or failed).',
   ),
   'train.cancel': method<{ cancelled: boolean }>()(
     z.strictObject({ jobId: z.string().min(1) }),
@@ -320,17 +333,30 @@ export const CONTRACT = {
     }),
     'Rename, tag, annotate.',
   ),
-  'runs.delete': method<{ deleted: boolean }>()(
-    z.strictObject({ id: RunIdSchema }),
-    'Delete a run and its model folder.',
+  'runs.delete': method<{ deleted: boolean } & DeleteRunResult>()(
+    z.strictObject({
+      id: RunIdSchema,
+      /** Leave the model folder on disk (`ser runs delete --keep-files`). */
+      keepFiles: z.boolean().optional(),
+    }),
+    'Delete a run and its model folder; says which files were removed and which kept.',
   ),
   'runs.export': method<ExportedFile>()(
     z.strictObject({ id: RunIdSchema }),
     'A .tar.gz with run.json and the model folder (unpack with `tar -xzf`, or import elsewhere).',
   ),
   'runs.import': method<RunSummary>()(
-    z.strictObject({ file: AudioFileSchema }),
-    'Import a file made by runs.export.',
+    z
+      .strictObject({
+        file: AudioFileSchema.optional(),
+        /** An exported archive, or the folder it unpacks to, inside an allowed folder. */
+        path: PathSchema.optional(),
+      })
+      .refine((a) => (a.path === undefined) !== (a.file === undefined), {
+        message: 'give exactly one of path or file',
+        path: ['path'],
+      }),
+    'Import a file made by runs.export (or the folder it unpacks to).',
   ),
 } as const;
 

@@ -36,7 +36,8 @@ const CLASSIFY_MAX_SECONDS = 600;
 
 export interface AudioMethodsOptions {
   roots: AllowedRoots;
-  store: RunStore;
+  /** The run store, opened on first use. */
+  store: () => RunStore;
   settings: SettingsFile;
   defaultModelDir: string;
 }

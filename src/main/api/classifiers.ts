@@ -8,7 +8,7 @@ import type { Prediction } from '../../shared/training.js';
 import type { RunStore } from '../store/index.js';
 import { extractFeatures } from '../features/extract.js';
 import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from '../inference/calibration.js';
-import { resolveModelRef } from '../inference/model-ref.js';
+import { modelRefNeedsStore, resolveModelRef } from '../inference/model-ref.js';
 import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
 
 const KEEP = 3;
@@ -66,7 +66,8 @@ export class ClassifierCache {
   private loaded = new Map<string, Entry>();
   private defaultInfoCache: Promise<DefaultModelInfo | null> | null = null;
 
-  constructor(private readonly opts: { store: RunStore; defaultModelDir: string }) {}
+  /** `store`: the run store, or how to open it (only a run id's model needs it). */
+  constructor(private readonly opts: { store: RunStore | (() => RunStore); defaultModelDir: string }) {}
 
   /**
    * Run `f` with a loaded model. The model stays usable for the whole of `f` (which may await
@@ -106,7 +107,11 @@ export class ClassifierCache {
   }
 
   private async load(runId: string | null): Promise<Classifier> {
-    const { dir } = resolveModelRef(runId, { store: this.opts.store, defaultDir: this.opts.defaultModelDir });
+    const { store } = this.opts;
+    const { dir } = resolveModelRef(runId, {
+      store: !modelRefNeedsStore(runId) ? null : typeof store === 'function' ? store() : store,
+      defaultDir: this.opts.defaultModelDir,
+    });
     return loadClassifier(dir);
   }
 
