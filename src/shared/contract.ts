@@ -280,8 +280,8 @@ export const CONTRACT = {
   'models.list': method<ModelInfo[]>()(NoArgs, 'The default model and every run that saved one.'),
   'models.export': method<ModelExportSummary>()(
     z.strictObject({
-      /** A run id, or null / 'default' for the bundled model. */
-      model: RunIdSchema.nullable(),
+      /** A run id (or unique prefix), null / 'default' for the bundled model, or a model folder inside an allowed folder. */
+      model: z.string().min(1, 'model is empty').max(4096).nullable(),
       /** A new or empty folder inside an allowed folder to write into; omitted: the result carries a .tar.gz. */
       out: PathSchema.optional(),
     }),

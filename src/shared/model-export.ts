@@ -79,6 +79,12 @@ export interface ModelExportManifest {
   members: ExportedMember[];
   /** How the members' probabilities combine: their mean. */
   combine: 'mean';
+  /**
+   * Temperature scaling of the combined probabilities p: softmax(log(max(p, 1e-30)) / T), with
+   * T = `single` for a clip classified alone and `calibrated` (when not null) for a clip
+   * calibrated with its speaker's clips. null: the probabilities as they are.
+   */
+  temperature: { single: number; calibrated: number | null } | null;
   source: {
     runId: string | null;
     createdAt: string;

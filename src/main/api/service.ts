@@ -5,7 +5,7 @@
  * Every call is validated against the contract's schema here (so both adapters get it), and
  * every path argument must lie inside a folder the user chose (AllowedRoots).
  */
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import {
   CONTRACT,
   isMethodName,
@@ -14,6 +14,7 @@ import {
   type ServiceMethods,
 } from '../../shared/contract.js';
 import { SerError } from '../../shared/errors.js';
+import { looksLikeRunId } from '../../shared/runs.js';
 import { describeZodError } from '../../shared/zod-issues.js';
 import { openStore, type RunStore } from '../store/index.js';
 import { createAudioMethods } from './audio-methods.js';
@@ -28,6 +29,7 @@ import type { Service, ServiceOptions } from './types.js';
 import { scanDataset } from '../dataset/scan.js';
 import { clipInfo } from '../dataset/clip-info.js';
 import { validateTrainConfig } from '../training/config.js';
+import { modelRefNeedsStore } from '../inference/model-ref.js';
 import { defaultModelDir } from '../inference/predict.js';
 import { backendInfo, initBackend } from '../model/backend.js';
 import { packageVersion } from '../util/package-version.js';
@@ -146,11 +148,14 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
     'models.list': () => runs.modelsList(),
     async 'models.export'({ model, out }) {
-      // The folder need not exist yet; its parent must lie inside an allowed folder.
+      // A model folder must lie inside an allowed folder; so must the parent of `out` (the
+      // folder itself need not exist yet).
+      const named = model === null || model === 'default' || (!isAbsolute(model) && looksLikeRunId(model));
+      const ref = named ? model : await roots.check(model);
       const target = out === undefined ? undefined : join(await roots.check(dirname(out)), basename(out));
       return exportModelTo({
-        ref: model,
-        store,
+        ref,
+        store: modelRefNeedsStore(ref) ? store() : null,
         defaultDir: modelDir,
         ...(target === undefined ? {} : { out: target }),
       });

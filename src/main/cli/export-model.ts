@@ -1,17 +1,16 @@
 /**
  * `ser export-model --model PATH|RUN_ID --out DIR`: the model as a standard TensorFlow.js
  * LayersModel of stock layers (one per ensemble member) with ser-model.json and a README, in a
- * new or empty folder: the app's "Export as TF.js model" (models.export), written to a folder.
+ * new or empty folder: the app's "Export as TF.js model", the same service call (models.export)
+ * in this process, written to a folder.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { MODEL_EXPORT_MANIFEST, type ModelExportSummary } from '../../shared/model-export.js';
-import { exportModelTo } from '../api/model-export.js';
-import { modelRefNeedsStore } from '../inference/model-ref.js';
 import { defaultDbPath } from '../store/paths.js';
-import { openStore, type RunStore } from '../store/run-store.js';
 import { UsageError, flagsOrThrow, parseCommandArgs, reportUsageError } from './args.js';
+import { withService } from './service.js';
 import { printable } from './text.js';
 
 const USAGE = `usage: ser export-model --model PATH|RUN_ID --out DIR [options]
@@ -76,14 +75,12 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return reportUsageError('export-model', err);
   }
-  let store: RunStore | null = null;
-  try {
-    if (modelRefNeedsStore(f.model)) store = openStore(resolve(f.db ?? defaultDbPath()), { readonly: true });
-    const s = await exportModelTo({ ref: f.model, store, out: resolve(f.out) });
-    if (f.json) console.log(JSON.stringify({ ...s, file: undefined }));
-    else for (const line of describe(s)) console.log(line);
-    return 0;
-  } finally {
-    store?.close();
-  }
+  // A folder is passed as an absolute path; anything else is a run id (prefix) or 'default'.
+  const model = existsSync(f.model) ? resolve(f.model) : f.model;
+  const s = await withService({ db: f.db, readonlyStore: true }, (svc) =>
+    svc.call('models.export', { model, out: resolve(f.out) }),
+  );
+  if (f.json) console.log(JSON.stringify({ ...s, file: undefined }));
+  else for (const line of describe(s)) console.log(line);
+  return 0;
 }

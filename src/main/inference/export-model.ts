@@ -70,6 +70,14 @@ function describeMember(part: ModelPart, stock: tf.LayersModel, i: number): Expo
   };
 }
 
+/** The model's temperatures (meta.json `temperature`, absent in models saved before it). */
+function temperatureOf(meta: ModelPart['meta']): ModelExportManifest['temperature'] {
+  const t = (
+    meta as { temperature?: { single: { temperature: number }; calibrated?: { temperature: number } } }
+  ).temperature;
+  return t ? { single: t.single.temperature, calibrated: t.calibrated?.temperature ?? null } : null;
+}
+
 /** Largest |difference| between two models' outputs on seeded random inputs of `shape`. */
 async function maxDifference(a: tf.LayersModel, b: tf.LayersModel, shape: number[]): Promise<number> {
   const x = tf.randomNormal([CHECK_INPUTS, ...shape], 0, 1, 'float32', 12);
@@ -174,6 +182,7 @@ export async function exportModel(
       calibrationMinimum: expectsCalibration(meta) ? { ...CALIBRATION_MINIMUM } : null,
       members,
       combine: 'mean',
+      temperature: temperatureOf(meta),
       source: {
         runId: opts.runId ?? null,
         createdAt: meta.createdAt,

@@ -31,15 +31,21 @@ function featuresSection(m: ModelExportManifest): string {
   const c = m.featureConfig;
   const keys = c.features.map((f) => REFERENCE_KEYS[f]);
   const rows = c.features.map((f) => `${REFERENCE_KEYS[f]} (${featureRows(f, c)})`).join(', ');
-  const level = (c as { levelDbfs?: number | null }).levelDbfs;
+  const level = c.levelDbfs;
   const lines = [
     'import librosa, numpy as np',
     '',
     `y, sr = librosa.load(path, sr=${c.sampleRate}, mono=True)   # mono, resampled to ${c.sampleRate} Hz`,
     ...(level != null
       ? [
-          `# featureConfig.levelDbfs = ${level}: SER Studio first scales y so its active speech is at ${level} dBFS`,
-          '# (see featureConfig in ser-model.json and SER Studio docs/FEATURES.md)',
+          `# featureConfig.levelDbfs = ${level}: scale y so its active speech (20 ms blocks within 30 dB of the`,
+          `# 95th-percentile block) has an RMS of ${level} dBFS, at most +60 dB`,
+          'block = max(1, int(np.floor(0.02 * sr + 0.5))); nb = max(1, len(y) // block)',
+          'power = np.array([np.mean(np.float64(y[b * block:(len(y) if b == nb - 1 else (b + 1) * block)]) ** 2) for b in range(nb)])',
+          'top = np.sort(power)[min(nb - 1, int(np.floor(0.95 * (nb - 1))))]',
+          'if top > 0:',
+          `    gain = min(10 ** (${level} / 20) / np.sqrt(power[power >= top * 10 ** -3].mean()), 10 ** 3)`,
+          '    y = (y * gain).astype(np.float32)',
         ]
       : []),
     `S = np.abs(librosa.stft(y, n_fft=${c.nFft}, hop_length=${c.hopLength}, window='hann', center=True, pad_mode='constant'))`,
@@ -152,6 +158,22 @@ function stepsSection(m: ModelExportManifest): string {
       "several members, average the members' probabilities (`combine`: mean).",
     ].join('\n'),
   );
+  if (m.temperature) {
+    out.push(
+      [
+        '### Temperature',
+        '',
+        `The combined probabilities p are then scaled by the model's temperature T: ${m.temperature.single} for a clip`,
+        `classified alone${m.temperature.calibrated !== null ? `, ${m.temperature.calibrated} for a clip calibrated with its speaker's clips` : ''}`,
+        '(`temperature` in ser-model.json). Same ranking, honest confidence:',
+        '',
+        '```python',
+        'z = np.log(np.maximum(p, 1e-30)) / T',
+        'p = np.exp(z - z.max()); p /= p.sum()',
+        '```',
+      ].join('\n'),
+    );
+  }
   return out.join('\n\n');
 }
 
