@@ -18,6 +18,7 @@ import { looksLikeRunId } from '../../shared/runs.js';
 import { describeZodError } from '../../shared/zod-issues.js';
 import { openStore, type RunStore } from '../store/index.js';
 import { createAudioMethods } from './audio-methods.js';
+import { EvaluateJobs } from './evaluate-folder.js';
 import { EventHub } from './events.js';
 import { TrainJobs } from './jobs.js';
 import { presets } from '../recipe/presets.js';
@@ -70,6 +71,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const modelDir = opts.defaultModelDir ?? defaultModelDir();
   const audio = createAudioMethods({ roots, store, defaultModelDir: modelDir, settings });
   const runs = createRunMethods({ store, roots, hub, settings, defaultModelDir: modelDir, audio });
+  const evaluations = new EvaluateJobs(hub);
 
   let backendReady: Promise<unknown> | null = null;
   const ensureBackend = () => (backendReady ??= initBackend());
@@ -186,6 +188,25 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       return jobs.list();
     },
 
+    async 'evaluate.start'({ modelRunId, root, speakers, calibrate, jobId }) {
+      const real = await roots.check(root);
+      await ensureBackend();
+      const scanRoots = roots.realRoots();
+      return evaluations.start(jobId, {
+        model: modelRunId,
+        root: real,
+        speakers,
+        calibrate,
+        store: store(),
+        defaultModelDir: modelDir,
+        cacheDir,
+        ...(scanRoots ? { scanRoots } : {}),
+      });
+    },
+    async 'evaluate.cancel'({ jobId }) {
+      return { cancelled: evaluations.cancel(jobId) };
+    },
+
     'runs.list': (f) => runs.list(f ?? {}),
     'runs.get': (a) => runs.get(a),
     'runs.clips': (a) => runs.clips(a),
@@ -213,6 +234,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     async close() {
       if (closed) return;
       closed = true;
+      evaluations.cancelAll();
       await jobs.cancelAll();
       audio.dispose();
       opened?.close();
