@@ -54,6 +54,13 @@ const FIELDS = {
     .refine((a) => new Set(a).size === a.length, 'must not repeat a feature'),
   /** 0: none, 1: add deltas, 2: add deltas and delta-deltas (librosa.feature.delta, width 9). */
   deltas: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+  /**
+   * Loudness normalisation before any feature: each clip is scaled so the RMS of its active
+   * frames is this many dBFS (src/main/audio/level.ts), which makes the features independent of
+   * recording level. null or absent: the samples as decoded (librosa's behaviour, and every model
+   * saved before this field existed keeps it).
+   */
+  levelDbfs: z.number().min(-60).max(0).nullable().optional(),
 };
 
 /** The one feature configuration, recorded with every feature matrix, run and model (see features.ts). */

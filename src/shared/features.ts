@@ -23,6 +23,7 @@ export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
   contrastFmin: 200,
   features: ['mfcc', 'chroma', 'contrast', 'logmel'],
   deltas: 0,
+  levelDbfs: null,
 };
 
 /** Rows each feature contributes to a frame under a config (before deltas). */

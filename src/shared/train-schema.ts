@@ -16,7 +16,9 @@ const fraction = z.number().min(0).lt(1);
 
 /**
  * 'speed': tempo and pitch together (0.9-1.1); 'crop': a random 1.5-2.5 s part; 'channel': a random
- * telephone band, EQ, room reverberation, level change with clipping, or sample-rate round trip.
+ * telephone band, EQ, room reverberation, level change with clipping, hard clipping (3-15 dB over
+ * full scale) or sample-rate round trip. Each copy takes one kind, every kind once per round of
+ * copies in a random order (src/main/audio/augment.ts, drawKinds).
  */
 export const AugmentKindSchema = z.enum(['pitch', 'stretch', 'noise', 'speed', 'crop', 'channel']);
 

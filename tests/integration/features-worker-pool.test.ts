@@ -8,6 +8,7 @@ import {
   readFileSync,
   truncateSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,9 @@ import { SerError } from '../../src/shared/errors.js';
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig, type FeatureMatrix } from '../../src/shared/features.js';
 import { decodeFile } from '../../src/main/audio/decode.js';
 import { cacheKey, cachePath, contentHash, readCached, writeCached } from '../../src/main/features/cache.js';
+import { configHash } from '../../src/main/features/config.js';
 import { extractFeatures } from '../../src/main/features/extract.js';
+import { encodeWav } from '../../src/shared/wav-encode.js';
 import { type ExtractResult, extractMany, isExtractError } from '../../src/main/features/worker-pool.js';
 import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K } from '../helpers/shared-data.js';
 
@@ -191,5 +194,25 @@ describe('feature cache files', () => {
     expect(back.columns).toEqual(m.columns);
     expect(readCached(dir, key, { ...cfg, nMfcc: 20 })).toBeNull();
     expect(cacheKey('abc', { ...cfg, nMfcc: 20 })).not.toBe(key);
+  });
+});
+
+describe('the feature cache and the speech check', () => {
+  it('does not serve a silent clip from an entry cached before the speech check existed', async () => {
+    const cacheDir = join(tmp, 'cache-before-check');
+    const silent = new Float32Array(16000 * 2); // 2 s of digital silence
+    const path = join(tmp, 'silence.wav');
+    const bytes = encodeWav(silent, 16000);
+    writeFileSync(path, bytes);
+    // The key an entry had before the check existed: the content hash and the config alone.
+    const oldKey = createHash('sha256')
+      .update(`${contentHash(bytes)}:${configHash(cfg)}`)
+      .digest('hex');
+    expect(writeCached(cacheDir, oldKey, extractFeatures(silent, cfg))).toBe(true);
+
+    const [res] = await extractMany([path], cfg, { workers: 1, cacheDir });
+    if (!isExtractError(res!)) throw new Error('the cached features of silence were served');
+    expect(res.code).toBe('NoSpeech');
+    expect(res.message).toMatch(/silence\.wav/);
   });
 });

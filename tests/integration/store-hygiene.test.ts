@@ -5,6 +5,7 @@
  * "disk full" with the path when a model cannot be saved.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -209,6 +210,45 @@ describe.skipIf(!CAN_MOUNT)(
           }),
         ).rejects.toThrow(`disk full: could not save the model at ${target}`);
         model.dispose();
+      } finally {
+        execFileSync('umount', ['-l', disk], { stdio: 'ignore' });
+      }
+    });
+
+    it('says "disk full: could not <what> at <path>" for a run export, an archive import and the settings', async () => {
+      const disk = join(dir, 'small-disk');
+      mkdirSync(disk);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk], { stdio: 'ignore' });
+      try {
+        const store = openStore(join(dir, 'ser.sqlite'));
+        const id = store.createRun(sampleRun({ name: 'to export', notes: 'x'.repeat(64 * 1024) }));
+        store.finishRun(id, { status: 'completed' });
+        try {
+          writeFileSync(join(disk, 'ballast'), Buffer.alloc(2 * 1024 * 1024));
+        } catch {
+          // ENOSPC: the disk is now full, as intended.
+        }
+        const exportDir = join(disk, 'export');
+        expect(() => store.exportRun(id, exportDir)).toThrow(
+          `disk full: could not write the export at ${exportDir}`,
+        );
+        store.close();
+
+        const { SettingsFile } = await import('../../src/main/api/settings-file.js');
+        const settingsPath = join(disk, 'settings.json');
+        expect(() => new SettingsFile(settingsPath).update({ lastDatasetFolder: '/data' })).toThrow(
+          `disk full: could not save the settings at ${settingsPath}`,
+        );
+
+        // An archive that would fit anywhere else: the failure is the disk, not the archive.
+        const { packDir, unpackInto } = await import('../../src/main/api/tar.js');
+        const src = join(dir, 'src', 'top');
+        mkdirSync(src, { recursive: true });
+        writeFileSync(join(src, 'weights.bin'), randomBytes(256 * 1024));
+        const unpacked = join(disk, 'unpacked');
+        await expect(unpackInto(packDir(src, 'top'), unpacked)).rejects.toThrow(
+          `disk full: could not unpack the run export at ${unpacked}`,
+        );
       } finally {
         execFileSync('umount', ['-l', disk], { stdio: 'ignore' });
       }

@@ -4,6 +4,7 @@ import {
   addNoise,
   augmentClip,
   deriveSeed,
+  drawKinds,
   makeRng,
   pitchShift,
   timeStretch,
@@ -104,15 +105,42 @@ describe('augmentation by measurement', () => {
     const a = augmentClip(x, SR, cfg, makeRng(42));
     const b = augmentClip(x, SR, cfg, makeRng(42));
     const c = augmentClip(x, SR, cfg, makeRng(43));
-    expect(a.map((v) => v.kind)).toEqual(['pitch', 'stretch', 'noise', 'pitch']);
+    // One round of every kind in a drawn order, then the next round begins.
+    expect(new Set(a.slice(0, 3).map((v) => v.kind))).toEqual(new Set(['pitch', 'stretch', 'noise']));
+    expect(a).toHaveLength(4);
     expect(a).toEqual(b);
     expect(a.map((v) => v.value)).not.toEqual(c.map((v) => v.value));
-    expect(a[0]!.value).toBeGreaterThanOrEqual(-2);
-    expect(a[0]!.value).toBeLessThanOrEqual(2);
-    expect(a[1]!.value).toBeGreaterThanOrEqual(0.8);
-    expect(a[1]!.value).toBeLessThanOrEqual(1.2);
-    expect(a[1]!.samples.length).toBe(Math.round(x.length / a[1]!.value));
+    const pitch = a.find((v) => v.kind === 'pitch')!;
+    const stretch = a.find((v) => v.kind === 'stretch')!;
+    expect(pitch.value).toBeGreaterThanOrEqual(-2);
+    expect(pitch.value).toBeLessThanOrEqual(2);
+    expect(stretch.value).toBeGreaterThanOrEqual(0.8);
+    expect(stretch.value).toBeLessThanOrEqual(1.2);
+    expect(stretch.samples.length).toBe(Math.round(x.length / stretch.value));
     expect(augmentClip(x, SR, { ...cfg, kinds: [] }, makeRng(1))).toEqual([]);
+  });
+
+  it('draws every kind: two copies of pitch, stretch, noise use noise as often as the others', () => {
+    // Taking copy i's kind as i mod 3 never drew noise with two copies per clip.
+    const counts = new Map<string, number>();
+    const draw = (clip: number) =>
+      drawKinds(['pitch', 'stretch', 'noise'], 2, makeRng(deriveSeed(42, 'clip', clip)));
+    for (let clip = 0; clip < 600; clip++) {
+      const kinds = draw(clip);
+      expect(kinds).toHaveLength(2);
+      expect(kinds[0]).not.toBe(kinds[1]); // no kind twice before every kind had a turn
+      for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    for (const k of ['pitch', 'stretch', 'noise']) {
+      expect(counts.get(k)).toBeGreaterThan(330); // 400 expected of 1200
+      expect(counts.get(k)).toBeLessThan(470);
+    }
+    expect(draw(7)).toEqual(draw(7)); // seeded: the same clip draws the same kinds
+    // More copies than kinds: every kind once per round.
+    const five = drawKinds(['speed', 'channel'], 5, makeRng(3));
+    expect(five.filter((k) => k === 'speed').length).toBeGreaterThanOrEqual(2);
+    expect(five.filter((k) => k === 'channel').length).toBeGreaterThanOrEqual(2);
+    expect(drawKinds([], 3, makeRng(1))).toEqual([]);
   });
 });
 

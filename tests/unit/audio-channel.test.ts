@@ -5,11 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  CLIP_OVER_DB,
   bandLimit,
   centreCut,
   gainDb,
   hardClip,
   mixAt,
+  randomChannel,
   rms,
   roomResponse,
   telephone,
@@ -60,6 +62,22 @@ describe('channel effects', () => {
     expect(db(rms(x), rms(added))).toBeCloseTo(10, 3);
   });
 
+  it('the random channel includes hard clipping (3-15 dB over full scale) and gain', () => {
+    const x = tone(300, 0.5);
+    const seen = new Map<string, number>();
+    for (let s = 0; s < 120; s++) {
+      const { samples, draw } = randomChannel(x, SR, makeRng(s));
+      seen.set(draw.effect, (seen.get(draw.effect) ?? 0) + 1);
+      if (draw.effect === 'clip') {
+        expect(draw.value).toBeGreaterThanOrEqual(CLIP_OVER_DB[0]);
+        expect(draw.value).toBeLessThanOrEqual(CLIP_OVER_DB[1]);
+        expect(Math.max(...samples)).toBe(1);
+        expect(samples.filter((v) => Math.abs(v) === 1).length / samples.length).toBeGreaterThan(0.2);
+      }
+    }
+    expect([...seen.keys()].sort()).toEqual(['clip', 'eq', 'gain', 'rate', 'reverb', 'telephone']);
+  });
+
   it('augmentation kinds speed, crop and channel make deterministic, finite copies', () => {
     const x = tone(300, 3);
     const cfg = {
@@ -69,12 +87,13 @@ describe('channel effects', () => {
     };
     const a = augmentClip(x, SR, cfg, makeRng(7));
     const b = augmentClip(x, SR, cfg, makeRng(7));
-    expect(a.map((c) => c.kind)).toEqual(['speed', 'crop', 'channel']);
+    expect(a.map((c) => c.kind).sort()).toEqual(['channel', 'crop', 'speed']);
     expect(a.map((c) => c.samples.length)).toEqual(b.map((c) => c.samples.length));
-    const speed = a[0]!;
+    const speed = a.find((c) => c.kind === 'speed')!;
     expect(speed.samples.length / x.length).toBeCloseTo(1 / speed.value, 2);
-    expect(a[1]!.samples.length).toBe(Math.round(a[1]!.value * SR));
-    expect(a[1]!.value).toBeGreaterThanOrEqual(1.5);
+    const crop = a.find((c) => c.kind === 'crop')!;
+    expect(crop.samples.length).toBe(Math.round(crop.value * SR));
+    expect(crop.value).toBeGreaterThanOrEqual(1.5);
     for (const c of a) expect(c.samples.every(Number.isFinite)).toBe(true);
   });
 });

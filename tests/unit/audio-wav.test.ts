@@ -366,7 +366,6 @@ describe('bad WAV input gives a typed error naming the file', () => {
     ftruncateSync(fd, header.length + frames * 4);
     closeSync(fd);
     const before = process.memoryUsage().arrayBuffers;
-    const t0 = performance.now();
     expect(await codeOf(decodeFile(p, { maxBytes: 4 * 1024 ** 3 }))).toBe(
       'FileTooLarge: audio is 120.0 min, over the 30.0 min limit: two-hours.wav',
     );
@@ -377,7 +376,7 @@ describe('bad WAV input gives a typed error naming the file', () => {
     expect(await codeOf(decodeFile(p, { maxSeconds: 600, maxBytes: 2 ** 32 }))).toMatch(
       /over the 10\.0 min limit/,
     );
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // Never read: no 1.38 GB (nor any large part of it) was allocated.
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 ** 2);
   });
 

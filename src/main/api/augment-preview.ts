@@ -1,7 +1,8 @@
 /** One augmented version of a clip per chosen kind, with its drawn parameter in words. */
 import { SerError } from '../../shared/errors.js';
 import type { AugmentConfig, AugmentKind } from '../../shared/training.js';
-import { augmentClip } from '../audio/augment.js';
+import { augmentClip, type AugmentedClip } from '../audio/augment.js';
+import type { ChannelDraw } from '../audio/channel.js';
 import { makeRng } from '../util/rng.js';
 
 export interface PreviewVariant {
@@ -10,10 +11,23 @@ export interface PreviewVariant {
   samples: Float32Array;
 }
 
-function describe(kind: AugmentKind, value: number): string {
+const CHANNEL_WORDS: Record<ChannelDraw['effect'], (v: number) => string> = {
+  telephone: () => 'telephone band (300-3400 Hz at 8 kHz)',
+  eq: (v) => `band-limited, EQ ${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)} dB`,
+  reverb: (v) => `room reverberation, RT60 ${v.toFixed(2)} s`,
+  gain: (v) => `level ${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)} dB`,
+  clip: (v) => `hard clipping, ${v.toFixed(1)} dB over full scale`,
+  rate: (v) => `through ${v} Hz and back`,
+};
+
+function describe(c: AugmentedClip): string {
+  const { kind, value } = c;
   if (kind === 'pitch') return `pitch ${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(1)} semitones`;
   if (kind === 'stretch')
     return `tempo ×${value.toFixed(2)} (${value < 1 ? 'slower' : 'faster'}, same pitch)`;
+  if (kind === 'speed') return `speed ×${value.toFixed(2)} (tempo and pitch)`;
+  if (kind === 'crop') return `a ${value.toFixed(1)} s crop`;
+  if (kind === 'channel') return c.effect ? CHANNEL_WORDS[c.effect](value) : 'channel';
   return `noise at ${value.toFixed(1)} dB SNR`;
 }
 
@@ -32,7 +46,8 @@ export function augmentPreviewClip(
       'augment.preview: augment.noiseSnrMin: must not exceed noiseSnrMax',
     );
   }
-  // One copy per kind, in the order given: augmentClip cycles through the kinds.
+  // One copy per kind (augmentClip draws every kind once per round), shown in the order given.
   const copies = augmentClip(samples, sampleRate, { ...cfg, copiesPerClip: cfg.kinds.length }, makeRng(seed));
-  return copies.map((c) => ({ kind: c.kind, description: describe(c.kind, c.value), samples: c.samples }));
+  copies.sort((a, b) => cfg.kinds.indexOf(a.kind) - cfg.kinds.indexOf(b.kind));
+  return copies.map((c) => ({ kind: c.kind, description: describe(c), samples: c.samples }));
 }

@@ -6,14 +6,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Prediction } from '../../shared/training.js';
 import type { RunStore } from '../store/index.js';
+import type { ModelMeta } from '../model/folder.js';
 import { extractFeatures } from '../features/extract.js';
 import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from '../inference/calibration.js';
-import { resolveModelRef } from '../inference/model-ref.js';
+import { modelRefNeedsStore, resolveModelRef } from '../inference/model-ref.js';
 import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
 
 const KEEP = 3;
 
 export interface LoadedModel {
+  /** The model folder, and the run that saved it when it was named by a run id. */
+  dir: string;
+  runId: string | null;
   labels: string[];
   /** Rate the model's features are computed at: decode to it. */
   sampleRate: number;
@@ -28,6 +32,8 @@ export interface DefaultModelInfo {
   labels: string[];
   path: string;
   accuracy: number | null;
+  /** Trained with per-speaker normalisation. */
+  expectsCalibration: boolean;
 }
 
 /**
@@ -66,7 +72,8 @@ export class ClassifierCache {
   private loaded = new Map<string, Entry>();
   private defaultInfoCache: Promise<DefaultModelInfo | null> | null = null;
 
-  constructor(private readonly opts: { store: RunStore; defaultModelDir: string }) {}
+  /** `store`: the run store, or how to open it (only a run id's model needs it). */
+  constructor(private readonly opts: { store: RunStore | (() => RunStore); defaultModelDir: string }) {}
 
   /**
    * Run `f` with a loaded model. The model stays usable for the whole of `f` (which may await
@@ -91,6 +98,8 @@ export class ClassifierCache {
     }
     return entry.run((c) =>
       f({
+        dir: c.dir,
+        runId: c.runId,
         labels: c.labels,
         sampleRate: c.meta.featureConfig.sampleRate,
         expectsCalibration: expectsCalibration(c.meta),
@@ -106,8 +115,13 @@ export class ClassifierCache {
   }
 
   private async load(runId: string | null): Promise<Classifier> {
-    const { dir } = resolveModelRef(runId, { store: this.opts.store, defaultDir: this.opts.defaultModelDir });
-    return loadClassifier(dir);
+    const { store } = this.opts;
+    const { dir, runId: resolved } = resolveModelRef(runId, {
+      store: !modelRefNeedsStore(runId) ? null : typeof store === 'function' ? store() : store,
+      defaultDir: this.opts.defaultModelDir,
+    });
+    // A run's model keeps its run id (a prefix given resolves to the full id).
+    return { ...(await loadClassifier(dir)), runId: resolved };
   }
 
   private evict(): void {
@@ -135,13 +149,15 @@ export class ClassifierCache {
     this.defaultInfoCache ??= (async () => {
       const path = this.opts.defaultModelDir;
       try {
-        const meta = JSON.parse(await readFile(join(path, 'meta.json'), 'utf8')) as {
-          labels?: unknown;
-          metrics?: Record<string, unknown>;
-        };
+        const meta = JSON.parse(await readFile(join(path, 'meta.json'), 'utf8')) as ModelMeta;
         if (!Array.isArray(meta.labels)) return null;
         const acc = meta.metrics?.['accuracy'] ?? meta.metrics?.['testAccuracy'];
-        return { labels: meta.labels.map(String), path, accuracy: typeof acc === 'number' ? acc : null };
+        return {
+          labels: meta.labels.map(String),
+          path,
+          accuracy: typeof acc === 'number' ? acc : null,
+          expectsCalibration: expectsCalibration(meta),
+        };
       } catch {
         return null;
       }

@@ -20,6 +20,13 @@ const inside = (root: string, p: string): boolean => isInside(p, root);
 export class AllowedRoots {
   private roots: Root[] = [];
 
+  /**
+   * `unrestricted`: every path is allowed and passed on as given (resolved), so the engine reports
+   * a missing file in its own words. Only for the `ser` CLI, whose caller is the user at a shell
+   * with the user's own permissions; the app and the web host always restrict.
+   */
+  constructor(readonly unrestricted = false) {}
+
   /** Add a folder; it must exist. Returns its resolved path. */
   async add(dir: string): Promise<string> {
     const given = resolve(dir);
@@ -38,9 +45,9 @@ export class AllowedRoots {
     return this.roots.map((r) => r.given);
   }
 
-  /** The folders with symlinks resolved, for checks that see real paths (dataset scans). */
-  realRoots(): string[] {
-    return this.roots.map((r) => r.real);
+  /** The folders with symlinks resolved, for checks that see real paths (dataset scans); undefined: unrestricted. */
+  realRoots(): string[] | undefined {
+    return this.unrestricted ? undefined : this.roots.map((r) => r.real);
   }
 
   /**
@@ -56,6 +63,7 @@ export class AllowedRoots {
           : `path outside the folders you chose: ${p}`,
         p,
       );
+    if (this.unrestricted) return resolve(p);
     if (!isAbsolute(p)) throw new SerError('ValidationError', `path must be absolute: ${p}`, p);
     const lexical = resolve(p);
     let real: string;

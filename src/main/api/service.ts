@@ -15,8 +15,9 @@ import {
 } from '../../shared/contract.js';
 import { SerError } from '../../shared/errors.js';
 import { describeZodError } from '../../shared/zod-issues.js';
-import { openStore } from '../store/index.js';
+import { openStore, type RunStore } from '../store/index.js';
 import { createAudioMethods } from './audio-methods.js';
+import { EvaluateJobs } from './evaluate-folder.js';
 import { EventHub } from './events.js';
 import { TrainJobs } from './jobs.js';
 import { presets } from '../recipe/presets.js';
@@ -38,8 +39,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const settings = new SettingsFile(opts.settingsPath);
   if (settings.warning) console.error(`SER Studio: ${settings.warning}`);
 
-  const roots = new AllowedRoots();
-  for (const dir of opts.allowedRoots) {
+  const roots = new AllowedRoots(opts.allowedRoots === 'any');
+  for (const dir of opts.allowedRoots === 'any' ? [] : opts.allowedRoots) {
     try {
       await roots.add(dir);
     } catch (err) {
@@ -49,13 +50,25 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   // Folders granted through the Electron dialog in earlier sessions (gone ones are skipped).
   for (const dir of settings.grantedRoots()) await roots.add(dir).catch(() => undefined);
 
-  const store = openStore(opts.dbPath, { appVersion: version, modelsDir: opts.modelsDir });
+  let opened: RunStore | null = null;
+  const store = (): RunStore => {
+    if (!opened) {
+      opened = openStore(opts.dbPath, {
+        appVersion: version,
+        modelsDir: opts.modelsDir,
+        ...(opts.readonlyStore ? { readonly: true } : {}),
+      });
+      opts.onStoreOpen?.(opened);
+    }
+    return opened;
+  };
   const hub = new EventHub();
   const cacheDir = opts.cacheDir === undefined ? join(dirname(opts.dbPath), 'feature-cache') : opts.cacheDir;
   const jobs = new TrainJobs({ dbPath: opts.dbPath, modelsDir: opts.modelsDir, cacheDir, hub });
   const modelDir = opts.defaultModelDir ?? defaultModelDir();
   const audio = createAudioMethods({ roots, store, defaultModelDir: modelDir, settings });
-  const runs = createRunMethods({ store, hub, settings, defaultModelDir: modelDir, audio });
+  const runs = createRunMethods({ store, roots, hub, settings, defaultModelDir: modelDir, audio });
+  const evaluations = new EvaluateJobs(hub);
 
   let backendReady: Promise<unknown> | null = null;
   const ensureBackend = () => (backendReady ??= initBackend());
@@ -90,7 +103,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       if (patch.window !== undefined) clean.window = patch.window;
       if (patch.modelRunId !== undefined) {
         const id = patch.modelRunId === 'default' ? null : patch.modelRunId;
-        if (id !== null) store.getRun(id);
+        if (id !== null) store().getRun(id);
         clean.modelRunId = id;
       }
       if (patch.lastDatasetFolder !== undefined) {
@@ -108,7 +121,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
     async 'dataset.scan'({ root, labels }) {
       const real = await roots.check(root);
-      const scan = await scanDataset(real, { ...(labels ? { labels } : {}), roots: roots.realRoots() });
+      const allowed = roots.realRoots();
+      const scan = await scanDataset(real, {
+        ...(labels ? { labels } : {}),
+        ...(allowed ? { roots: allowed } : {}),
+      });
       settings.update({ lastDatasetFolder: root });
       return scan;
     },
@@ -133,28 +150,50 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       return presets();
     },
 
-    async 'train.start'({ root, config, name, tags }) {
+    async 'train.start'({ root, config, name, tags, backend, saveModel }) {
       const real = await roots.check(root);
       // Checked here too (the worker checks again), so a bad config fails the call, not the job.
       const checked = validateTrainConfig(config);
       return jobs.start({
         dataDir: real,
         config: checked,
-        name,
+        ...(name !== undefined ? { name } : {}),
         ...(tags ? { tags } : {}),
-        allowedRoots: roots.realRoots(),
+        ...(backend ? { backend } : {}),
+        ...(saveModel !== undefined ? { saveModel } : {}),
+        ...(roots.realRoots() ? { allowedRoots: roots.realRoots() } : {}),
       });
     },
     async 'train.cancel'({ jobId }) {
       return { cancelled: jobs.cancel(jobId) };
     },
+    'train.wait': ({ jobId }) => jobs.wait(jobId),
     async 'train.jobs'() {
       return jobs.list();
     },
 
+    async 'evaluate.start'({ modelRunId, root, speakers, calibrate, jobId }) {
+      const real = await roots.check(root);
+      await ensureBackend();
+      const scanRoots = roots.realRoots();
+      return evaluations.start(jobId, {
+        model: modelRunId,
+        root: real,
+        speakers,
+        calibrate,
+        store: store(),
+        defaultModelDir: modelDir,
+        cacheDir,
+        ...(scanRoots ? { scanRoots } : {}),
+      });
+    },
+    async 'evaluate.cancel'({ jobId }) {
+      return { cancelled: evaluations.cancel(jobId) };
+    },
+
     'runs.list': (f) => runs.list(f ?? {}),
     'runs.get': (a) => runs.get(a),
-    'runs.clips': async ({ id }) => store.getClipEvaluations(id),
+    'runs.clips': (a) => runs.clips(a),
     'runs.compare': (a) => runs.compare(a),
     'runs.update': (a) => runs.update(a),
     'runs.delete': (a) => runs.delete(a),
@@ -179,9 +218,10 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     async close() {
       if (closed) return;
       closed = true;
+      evaluations.cancelAll();
       await jobs.cancelAll();
       audio.dispose();
-      store.close();
+      opened?.close();
     },
   };
 }

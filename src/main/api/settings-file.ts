@@ -1,8 +1,10 @@
 /**
  * Settings persisted as JSON beside the database. Besides what the UI sees (Settings), the file
  * keeps the folders granted through the Electron dialog, which the renderer cannot set itself.
+ * Without a file (the `ser` CLI) the settings live in memory for the process only.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeError } from '../util/fs-error.js';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings.js';
@@ -23,12 +25,12 @@ export class SettingsFile {
   /** Set when the file existed but could not be read; it was kept aside as `.bad`. */
   readonly warning: string | null = null;
 
-  constructor(private readonly file: string) {
+  constructor(private readonly file: string | null) {
     let raw: unknown = {};
     try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
+      if (file !== null) raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      if (file !== null && (err as NodeJS.ErrnoException).code !== 'ENOENT') {
         try {
           renameSync(file, `${file}.bad`);
         } catch {
@@ -59,10 +61,16 @@ export class SettingsFile {
   }
 
   private save(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
+    if (this.file === null) return;
     // Write then rename, so a crash never leaves half a file.
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n');
-    renameSync(tmp, this.file);
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n');
+      renameSync(tmp, this.file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw writeError(err, 'save the settings', this.file);
+    }
   }
 }

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { SerError } from '../../shared/errors.js';
+import { isFileSystemError, writeError } from '../util/fs-error.js';
 
 const BLOCK = 512;
 
@@ -187,13 +188,20 @@ export async function unpackInto(
   };
 
   const gunzip = createGunzip();
+  let failure: unknown = null;
   try {
     await pipeline(
       Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]),
       gunzip,
       async (source: AsyncIterable<Buffer>) => {
         for await (const chunk of source) {
-          consume(chunk);
+          try {
+            consume(chunk);
+          } catch (e) {
+            // The pipeline reports an AbortError in its place: keep the real reason.
+            failure = e;
+            throw e;
+          }
           if (ended) break;
         }
       },
@@ -202,6 +210,9 @@ export async function unpackInto(
     // Stopping the stream may surface as the stream's own error: the reason is the refusal.
     if (refusal) throw refusal;
     if (err instanceof SerError) throw err;
+    // A write that failed (a full disk) is not a bad archive: say what could not be written where.
+    const cause = failure ?? err;
+    if (isFileSystemError(cause)) throw writeError(cause, 'unpack the run export', root);
     throw new SerError('ValidationError', 'not a SER Studio run export (.tar.gz): cannot decompress');
   } finally {
     if (fd !== null) closeSync(fd);

@@ -5,9 +5,9 @@
  */
 import type { AugmentConfig, AugmentKind } from '../../shared/training.js';
 import { resampleBy } from './resample.js';
-import { normal, uniform, type Rng } from '../util/rng.js';
+import { normal, shuffle, uniform, type Rng } from '../util/rng.js';
 import { timeStretch } from './stretch.js';
-import { randomChannel } from './channel.js';
+import { randomChannel, type ChannelDraw } from './channel.js';
 
 export { timeStretch } from './stretch.js';
 export { makeRng, deriveSeed, type Rng } from '../util/rng.js';
@@ -56,19 +56,32 @@ export interface AugmentedClip {
    * (speed), seconds kept (crop) or the channel effect's own (channel; see randomChannel).
    */
   value: number;
+  /** Which channel effect a 'channel' copy drew. */
+  effect?: ChannelDraw['effect'];
 }
 
 /**
- * The augmented copies of one clip (the original is not included). Copy i applies one kind,
- * cycling through `cfg.kinds` in order, with its parameter drawn uniformly from the configured
- * range. For order-independent results across workers, give each clip its own generator:
- * `makeRng(deriveSeed(runSeed, clipPath))`.
+ * Which kind each of a clip's `copies` applies: the kinds in an order drawn from `rng`, one full
+ * round before any repeats. Fewer copies than kinds then still use every kind across clips, each
+ * equally often on average (taking copy i's kind as i mod kinds, two copies of pitch, stretch,
+ * noise never drew noise).
+ */
+export function drawKinds<K>(kinds: readonly K[], copies: number, rng: Rng): K[] {
+  const out: K[] = [];
+  while (out.length < copies && kinds.length > 0) out.push(...shuffle([...kinds], rng));
+  return out.slice(0, copies);
+}
+
+/**
+ * The augmented copies of one clip (the original is not included). Each copy applies one kind
+ * (drawKinds: every kind once per round, in a random order), with its parameter drawn uniformly
+ * from the configured range. For order-independent results across workers, give each clip its
+ * own generator: `makeRng(deriveSeed(runSeed, clipPath))`.
  */
 export function augmentClip(x: Float32Array, sr: number, cfg: AugmentConfig, rng: Rng): AugmentedClip[] {
   const out: AugmentedClip[] = [];
   if (cfg.kinds.length === 0) return out;
-  for (let i = 0; i < cfg.copiesPerClip; i++) {
-    const kind = cfg.kinds[i % cfg.kinds.length]!;
+  for (const kind of drawKinds(cfg.kinds, cfg.copiesPerClip, rng)) {
     if (kind === 'pitch') {
       const value = uniform(rng, -cfg.pitchSemitones, cfg.pitchSemitones);
       out.push({ kind, value, samples: pitchShift(x, sr, value) });
@@ -87,7 +100,7 @@ export function augmentClip(x: Float32Array, sr: number, cfg: AugmentConfig, rng
       out.push({ kind, value, samples: randomCrop(x, Math.round(value * sr), rng) });
     } else {
       const { samples, draw } = randomChannel(x, sr, rng);
-      out.push({ kind, value: draw.value, samples });
+      out.push({ kind, value: draw.value, effect: draw.effect, samples });
     }
   }
   return out;

@@ -170,21 +170,25 @@ function fitLength(x: Float32Array, n: number): Float32Array {
 
 /** What a random channel did to a training copy (for logs and tests). */
 export interface ChannelDraw {
-  effect: 'telephone' | 'eq' | 'reverb' | 'gain' | 'rate';
+  effect: 'telephone' | 'eq' | 'reverb' | 'gain' | 'clip' | 'rate';
   value: number;
 }
+
+/** How far hard clipping drives a training copy's peak over full scale, in dB. */
+export const CLIP_OVER_DB = [3, 15] as const;
 
 /**
  * One random channel, as training augmentation: a telephone band (back at `sr`), a random
  * band-limit with a peaking EQ, reverberation (RT60 0.2-0.8 s), a level change of -25..+6 dB with
- * clipping of what goes over full scale, or a round trip through 8/22.05/44.1 kHz.
+ * clipping of what goes over full scale, hard clipping (the peak driven 3-15 dB over full scale,
+ * an overloaded input), or a round trip through 8/22.05/44.1 kHz; each equally likely.
  */
 export function randomChannel(
   x: Float32Array,
   sr: number,
   rng: Rng,
 ): { samples: Float32Array; draw: ChannelDraw } {
-  const pick = Math.floor(rng() * 5);
+  const pick = Math.floor(rng() * 6);
   if (pick === 0) {
     return {
       samples: fitLength(resample(telephone(x, sr), 8000, sr), x.length),
@@ -210,6 +214,10 @@ export function randomChannel(
     const y = gainDb(x, db);
     for (let i = 0; i < y.length; i++) y[i] = Math.max(-1, Math.min(1, y[i]!));
     return { samples: y, draw: { effect: 'gain', value: db } };
+  }
+  if (pick === 4) {
+    const over = uniform(rng, CLIP_OVER_DB[0], CLIP_OVER_DB[1]);
+    return { samples: hardClip(x, over), draw: { effect: 'clip', value: over } };
   }
   const via = [8000, 22050, 44100][Math.floor(rng() * 3)]!;
   return { samples: rateRoundTrip(x, sr, via), draw: { effect: 'rate', value: via } };

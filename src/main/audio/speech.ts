@@ -13,6 +13,13 @@ import FFT from 'fft.js';
 import { SerError } from '../../shared/errors.js';
 import { resample } from './resample.js';
 
+/**
+ * Bumped whenever the check changes what it lets through. The feature cache folds it into its
+ * keys (features/cache.ts): an entry is only written for a clip that passed, so entries written
+ * before the check existed, or under an older check, miss and the clip is checked again.
+ */
+export const SPEECH_CHECK_VERSION = 1;
+
 /** Voiced audio a clip needs to count as speech (RAVDESS's shortest sentence has ~0.9 s). */
 export const MIN_VOICED_SECONDS = 0.5;
 /** Peak (after removing DC) below which a clip is silent: -70 dBFS, about 10 LSB of 16-bit dither. */

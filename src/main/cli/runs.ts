@@ -3,7 +3,7 @@
  * Runs are named by id or a unique prefix of at least 4 characters, like git commits.
  * With --json the last stdout line is one JSON object.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
@@ -17,16 +17,16 @@ import { SerError } from '../../shared/errors.js';
 import { formatZodError } from '../../shared/zod-issues.js';
 import {
   RUN_STATUSES,
+  type RunComparison,
   type RunFilter,
   type RunRecord,
   type RunStatus,
   type RunSummary,
 } from '../../shared/runs.js';
-import { exportRunArchive, importRunArchive } from '../api/run-archive.js';
 import { flatten } from '../store/compare.js';
-import { defaultDbPath, openStore, type RunStore } from '../store/index.js';
-import { packageVersion } from '../util/package-version.js';
+import { defaultDbPath, type RunStore } from '../store/index.js';
 import { UsageError, parseCommandArgs } from './args.js';
+import { withService } from './service.js';
 import { printable } from './text.js';
 import { textTable } from './text.js';
 
@@ -233,8 +233,7 @@ function indent(s: string): string {
     .join('\n');
 }
 
-function compareText(store: RunStore, ids: string[]): { text: string; json: unknown } {
-  const c = store.compareRuns(ids);
+function compareText(c: RunComparison): { text: string; json: unknown } {
   const head = c.runs.map((r) => `${r.id.slice(0, 8)} ${cut(r.name, 20)}`);
   const out: string[] = [];
   const diff = (title: string, entries: typeof c.configDiff) => {
@@ -317,8 +316,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const store = openStore(file, { appVersion: packageVersion() });
-  try {
+  // The store's notes on opening (read-only, upgraded, cleaned, recovered) go to stderr first.
+  let dbFile = resolve(file);
+  const onStoreOpen = (store: RunStore) => {
+    dbFile = store.file;
     if (store.readonly)
       console.error(`note: ${store.file} is read-only (${store.readonlyReason}); changes are disabled`);
     if (store.backupPath)
@@ -328,19 +329,22 @@ export async function run(argv: string[]): Promise<number> {
       console.error(
         `note: run ${id.slice(0, 8)} was left running by a process that is gone; marked interrupted`,
       );
-    const id = (ref: string | undefined) => store.resolveId(ref ?? '');
+  };
+  return withService({ db: file, onStoreOpen }, async (service) => {
+    // Open the store now, so its notes come before any output.
+    if (cmd !== 'import') await service.call('runs.list', { limit: 1 });
     switch (cmd) {
       case 'list': {
         const f = listFilter!;
         const filter: RunFilter = { ...f, order: values.asc ? 'asc' : values.desc ? 'desc' : undefined };
-        const runs = store.listRuns(filter);
-        emit(listText(runs), { db: store.file, runs });
+        const runs = await service.call('runs.list', filter);
+        emit(listText(runs), { db: dbFile, runs });
         return 0;
       }
       case 'show': {
         need(args, 1, 'show needs a run id');
-        const r = store.getRun(id(args[0]));
-        const evals = store.getClipEvaluations(r.id);
+        const r = await service.call('runs.get', { id: args[0]! });
+        const evals = await service.call('runs.clips', { id: r.id });
         emit(showText(r, evals, values.epochs), {
           run: r,
           protocol: describeProtocol(r.config.split, r.evaluation?.folds),
@@ -351,37 +355,39 @@ export async function run(argv: string[]): Promise<number> {
       }
       case 'compare': {
         need(args, 2, 'compare needs at least two run ids');
-        const c = compareText(store, args.map(id));
+        const c = compareText(await service.call('runs.compare', { ids: args }));
         emit(c.text, c.json);
         return 0;
       }
       case 'rename': {
         need(args, 2, 'rename needs a run id and a name');
-        const r = store.updateRun(id(args[0]), { name: args.slice(1).join(' ') });
+        const r = await service.call('runs.update', { id: args[0]!, name: args.slice(1).join(' ') });
         emit(`renamed run ${r.id.slice(0, 8)} to '${r.name}'`, { run: r });
         return 0;
       }
       case 'tag': {
         need(args, 2, 'tag needs a run id and at least one tag');
-        const runId = id(args[0]);
-        const current = store.getRun(runId).tags;
+        const current = await service.call('runs.get', { id: args[0]! });
         const given = args.slice(1).map((t) => t.trim());
         const tags = values.remove
-          ? current.filter((t) => !given.includes(t))
-          : [...new Set([...current, ...given])];
-        const r = store.updateRun(runId, { tags });
+          ? current.tags.filter((t) => !given.includes(t))
+          : [...new Set([...current.tags, ...given])];
+        const r = await service.call('runs.update', { id: current.id, tags });
         emit(`run ${r.id.slice(0, 8)} tags: ${r.tags.join(', ') || '(none)'}`, { run: r });
         return 0;
       }
       case 'note': {
         need(args, 2, 'note needs a run id and the text');
-        const r = store.updateRun(id(args[0]), { notes: args.slice(1).join(' ') });
+        const r = await service.call('runs.update', { id: args[0]!, notes: args.slice(1).join(' ') });
         emit(`run ${r.id.slice(0, 8)} notes updated`, { run: r });
         return 0;
       }
       case 'delete': {
         need(args, 1, 'delete needs a run id');
-        const res = store.deleteRun(id(args[0]), { artifacts: !values['keep-files'] });
+        const { deleted: _, ...res } = await service.call('runs.delete', {
+          id: args[0]!,
+          keepFiles: values['keep-files'],
+        });
         const lines = [`deleted run ${res.id}`];
         for (const p of res.removed) lines.push(`  removed ${p}`);
         for (const k of res.kept) lines.push(`  kept ${k.path} (${k.reason})`);
@@ -390,30 +396,25 @@ export async function run(argv: string[]): Promise<number> {
       }
       case 'export': {
         need(args, 1, 'export needs a run id');
-        const a = await exportRunArchive(store, id(args[0]));
+        const a = await service.call('runs.export', { id: args[0]! });
         // A path ending in .tar.gz names the file; otherwise it is the folder to put it in.
         const to = args[1] ?? '.';
-        const file = resolve(to.endsWith('.tar.gz') ? to : join(to, a.fileName));
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, a.bytes);
-        for (const w of a.warnings) console.error(`warning: ${w}`);
-        emit(`exported run to ${file}`, { file, bytes: a.bytes.byteLength, warnings: a.warnings });
+        const out = resolve(to.endsWith('.tar.gz') ? to : join(to, a.fileName));
+        mkdirSync(dirname(out), { recursive: true });
+        writeFileSync(out, a.bytes);
+        const warnings = a.warnings ?? [];
+        for (const w of warnings) console.error(`warning: ${w}`);
+        emit(`exported run to ${out}`, { file: out, bytes: a.bytes.byteLength, warnings });
         return 0;
       }
       case 'import': {
         need(args, 1, 'import needs an exported .ser-run.tar.gz (or the folder it unpacks to)');
-        const from = args[0]!;
-        if (!existsSync(from)) throw new SerError('NotFound', `no such file: ${from}`, from);
-        // The archive, or the folder `tar -xzf` made of it.
-        const r = statSync(from, { throwIfNoEntry: false })?.isDirectory()
-          ? store.importRun(from)
-          : await importRunArchive(store, readFileSync(from), from);
-        emit(`imported run ${r.id.slice(0, 8)} '${r.name}' (${r.status}) into ${store.file}`, { run: r });
+        const { id: imported } = await service.call('runs.import', { path: args[0]! });
+        const r = await service.call('runs.get', { id: imported });
+        emit(`imported run ${r.id.slice(0, 8)} '${r.name}' (${r.status}) into ${dbFile}`, { run: r });
         return 0;
       }
     }
     return 2;
-  } finally {
-    store.close();
-  }
+  });
 }

@@ -2,12 +2,12 @@
  * `ser scan --data DIR [--emotions a,b,c] [--json]`: what a dataset folder holds before training
  * on it: clips per label and speaker, class weights, files left out and why, warnings.
  */
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { z } from 'zod';
 import type { DatasetScan, SkipKind } from '../../shared/dataset.js';
 import { formatZodError } from '../../shared/zod-issues.js';
-import { scanDataset } from '../dataset/scan.js';
 import { UsageError, parseCommandArgs } from './args.js';
+import { withService } from './service.js';
 import { exitQuietlyOnClosedPipe, textTable } from './text.js';
 
 const USAGE = `usage: ser scan --data DIR [--emotions a,b,c] [--json]
@@ -50,7 +50,8 @@ export async function run(argv: string[]): Promise<number> {
     labels = parsed.data.filter(Boolean);
   }
 
-  const scan = await scanDataset(values.data, labels ? { labels } : {});
+  const root = resolve(values.data);
+  const scan = await withService({}, (s) => s.call('dataset.scan', { root, ...(labels ? { labels } : {}) }));
   exitQuietlyOnClosedPipe();
   if (values.json) {
     process.stdout.write(`${JSON.stringify(scan, null, 2)}\n`);

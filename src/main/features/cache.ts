@@ -26,6 +26,7 @@ import {
   featureColumns,
   frameWidth,
 } from '../../shared/features.js';
+import { SPEECH_CHECK_VERSION } from '../audio/speech.js';
 import { configHash } from './config.js';
 
 const MAGIC = 0x46524553; // 'SERF' read as a little-endian u32
@@ -36,10 +37,14 @@ export function contentHash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The entry name for a file's content hash under a config. */
+/**
+ * The entry name for a file's content hash under a config. The speech check's version is part of
+ * it: entries exist only for clips that passed the check, and one cached before the check (or
+ * under an older one) must not let a clip skip it.
+ */
 export function cacheKey(fileHash: string, cfg: FeatureConfig): string {
   return createHash('sha256')
-    .update(`${fileHash}:${configHash(cfg)}`)
+    .update(`${fileHash}:${configHash(cfg)}:speech-check-${SPEECH_CHECK_VERSION}`)
     .digest('hex');
 }
 

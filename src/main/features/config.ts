@@ -46,6 +46,8 @@ export function configKey(cfg: FeatureConfig): string {
     cfg.contrastFmin,
     cfg.features,
     cfg.deltas,
+    // Only when set, so the keys (and cached matrices) of configs without it stay as they were.
+    ...(cfg.levelDbfs != null ? [{ levelDbfs: cfg.levelDbfs }] : []),
   ]);
 }
 

@@ -12,6 +12,7 @@
  * maximum (power_to_db's top_db floor) waits for a second pass.
  */
 import { SerError } from '../../shared/errors.js';
+import { normaliseLevel } from '../audio/level.js';
 import {
   type FeatureConfig,
   type FeatureMatrix,
@@ -54,15 +55,18 @@ export function featureOffsets(cfg: FeatureConfig): Partial<Record<FeatureName, 
 /**
  * Features of one mono clip at cfg.sampleRate. The samples must be finite and not empty
  * (FeatureError); each distinct config is validated once (ValidationError naming the field).
+ * With cfg.levelDbfs set, the clip is first scaled to that active-speech level: the one place
+ * every path (training, augmented copies, inference, evaluation, calibration, live mode) passes.
  */
-export function extractFeatures(samples: Float32Array, cfg: FeatureConfig): FeatureMatrix {
-  const n = samples.length;
+export function extractFeatures(input: Float32Array, cfg: FeatureConfig): FeatureMatrix {
+  const n = input.length;
   if (n === 0) throw new SerError('FeatureError', 'cannot extract features from zero samples');
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(samples[i]!)) {
-      throw new SerError('FeatureError', `sample ${i} is not finite (${samples[i]}); audio must be finite`);
+    if (!Number.isFinite(input[i]!)) {
+      throw new SerError('FeatureError', `sample ${i} is not finite (${input[i]}); audio must be finite`);
     }
   }
+  const samples = cfg.levelDbfs != null ? normaliseLevel(input, cfg.sampleRate, cfg.levelDbfs) : input;
   const plan = getPlan(cfg);
   const frames = frameCount(n, cfg.nFft, cfg.hopLength);
   const width = frameWidth(cfg);

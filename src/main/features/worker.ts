@@ -50,7 +50,8 @@ async function handle(task: TaskMessage): Promise<ResultMessage> {
       ? await decodeBuffer(bytes, task.path, { targetRate: cfg.sampleRate })
       : await decodeFile(task.path, { targetRate: cfg.sampleRate });
     // No features of silence, tones or noise: every caller (training, evaluation) would learn
-    // or score them as emotions. (A clip cached before this check was added is not re-checked.)
+    // or score them as emotions. Only clips that pass are cached, under a key that names the
+    // check's version, so a cache hit has passed this check.
     assertSpeech(audio.samples, audio.sampleRate, basename(task.path), task.path);
     const t2 = performance.now();
     const m = extractFeatures(audio.samples, cfg);

@@ -16,6 +16,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
+import { writeError } from '../util/fs-error.js';
 import { formatZodError } from '../../shared/zod-issues.js';
 import { FeatureConfigSchema } from '../../shared/feature-schema.js';
 import { ModelConfigSchema, NormalizationModeSchema } from '../../shared/train-schema.js';
@@ -197,22 +198,9 @@ export async function saveModelFolder(
     }
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    throw saveError(err, target);
+    throw writeError(err, 'save the model', target, 'ModelError');
   }
   return target;
-}
-
-/** A file-system failure while saving, as one line naming the folder ("disk full: ..."). */
-function saveError(err: unknown, target: string): unknown {
-  if (err instanceof SerError) return err;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new SerError('ModelError', `disk full: could not save the model at ${target}`, target);
-  }
-  if (typeof code === 'string') {
-    return new SerError('ModelError', `could not save the model (${code}) at ${target}`, target);
-  }
-  return err;
 }
 
 async function readIn(dir: string, name: string): Promise<Buffer> {

@@ -4,10 +4,10 @@
  * configs, and named feature sets.
  */
 import type { Preset, Presets } from '../../shared/contract.js';
-import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../shared/features.js';
+import type { FeatureConfig } from '../../shared/features.js';
 import type { TrainConfig } from '../../shared/training.js';
 import { MODEL_PRESETS, type PresetName } from '../model/presets.js';
-import { buildTrainConfig } from './recipe.js';
+import { TRAINING_FEATURES, buildTrainConfig } from './recipe.js';
 
 const TITLES: Record<keyof typeof MODEL_PRESETS, string> = {
   fast: 'Fast',
@@ -29,7 +29,7 @@ function features(
   description: string,
   patch: Partial<FeatureConfig>,
 ): Preset<FeatureConfig> {
-  return { id, name, description, config: { ...DEFAULT_FEATURE_CONFIG, ...patch } };
+  return { id, name, description, config: { ...TRAINING_FEATURES, ...patch } };
 }
 
 export function presets(): Presets {

@@ -24,10 +24,14 @@ import { MLP_BASELINE, MODEL_PRESETS, type PresetName } from '../model/presets.j
 /**
  * The features training uses by default: the seed's (40 MFCC, 12 chroma, 7 spectral contrast,
  * 128 log-mel; n_fft 2048, hop 512 at 16 kHz). MFCC + chroma + contrast + RMS/ZCR/centroid with
- * deltas (124 wide) trained as well and faster in our runs (docs/BENCHMARKS.md).
+ * deltas (124 wide) trained as well and faster in our runs (docs/BENCHMARKS.md). Each clip is
+ * first scaled to an active-speech level of -23 dBFS (FeatureConfig.levelDbfs), so a quiet or
+ * loud recording gives the features of the same speech at RAVDESS's level (docs/BENCHMARKS.md,
+ * robustness).
  */
 export const TRAINING_FEATURES: FeatureConfig = {
   ...DEFAULT_FEATURE_CONFIG,
+  levelDbfs: -23,
 };
 
 /** SpecAugment-style masking of training inputs; together with random crops, the largest gain we measured. */

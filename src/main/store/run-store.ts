@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { writeError } from '../util/fs-error.js';
 import { dirname, join, resolve } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import { looksLikeRunId } from '../../shared/runs.js';
@@ -585,12 +586,8 @@ export class RunStore {
       rmSync(tmp, { recursive: true, force: true });
       rmSync(target, { recursive: true, force: true });
       if (err instanceof SerError) throw err;
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw new SerError(
-        'StoreError',
-        `could not copy the model into ${target} (${code}); nothing imported`,
-        target,
-      );
+      // "disk full: could not import the model (nothing imported) at <target>"
+      throw writeError(err, 'import the model (nothing imported)', target);
     }
     return this.getRun(run.id);
   }

@@ -17,16 +17,11 @@ import {
 import { isAbsolute, join, resolve } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import type { ExportRunResult, RunExport, RunRecord } from '../../shared/runs.js';
+import { writeError } from '../util/fs-error.js';
 import { artifactSha256, isInside } from './artifacts.js';
 import { parseOrThrow, runExportSchema } from './validate.js';
 
 export const RUN_JSON = 'run.json';
-
-function fsError(err: unknown, what: string, path: string): SerError {
-  const code = (err as NodeJS.ErrnoException).code ?? 'error';
-  const why = code === 'ENOSPC' ? 'disk full' : code === 'EACCES' || code === 'EROFS' ? 'not writable' : code;
-  return new SerError('StoreError', `could not ${what} (${why}): ${path}`, path);
-}
 
 /**
  * Links and special files (FIFOs, devices, sockets) inside `path`, relative to it. A model folder
@@ -96,7 +91,7 @@ export function writeExport(
     renameSync(tmp, join(dir, RUN_JSON));
   } catch (err) {
     if (err instanceof SerError) throw err;
-    throw fsError(err, 'write the export', dir);
+    throw writeError(err, 'write the export', dir);
   }
   return { dir, files: [RUN_JSON, ...files.map((f) => f.path)], warnings };
 }
