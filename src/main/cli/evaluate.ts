@@ -117,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
             confusion: evaluation.confusion,
             speakers,
             calibration: calibration ?? null,
+            confidence: evaluation.confidence ?? null,
             clips,
             recorded: recorded.ok ? { runId: runOf, evaluationId: recorded.id } : null,
             skipped: skipped.length,
@@ -129,6 +130,14 @@ export async function run(argv: string[]): Promise<number> {
           `\naccuracy per speaker: ${speakers.map((s) => `${s.speaker} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}`,
         );
         if (calibration) console.log(formatCalibration(calibration));
+        const conf = evaluation.confidence;
+        if (conf) {
+          console.log(
+            conf.after.temperature === null
+              ? `confidence: ECE ${(100 * conf.before.ece).toFixed(1)}% (the model has no temperature)`
+              : `confidence: ECE ${(100 * conf.before.ece).toFixed(1)}% -> ${(100 * conf.after.ece).toFixed(1)}% with its temperature ${conf.after.temperature}`,
+          );
+        }
         if (recorded.ok)
           console.log(`recorded with run ${runOf!.slice(0, 8)} (ser runs show ${runOf!.slice(0, 8)})`);
         console.log(`\nmodel ${c.dir}${skipped.length ? `; ${skipped.length} clips skipped` : ''}`);
