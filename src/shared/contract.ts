@@ -11,7 +11,7 @@
  * Plain data only: no Node, DOM or Electron imports (the renderer bundles this file).
  */
 import { z } from 'zod';
-import type { ClipEvaluation } from './clips.js';
+import type { ClipEvaluation, ClipResult } from './clips.js';
 import type { DatasetScan } from './dataset.js';
 import type { ClipInfo } from './dataset-map.js';
 import type { SerErrorData } from './errors.js';
@@ -23,10 +23,12 @@ import type {
   AugmentKind,
   BackendName,
   CalibrationInfo,
+  Evaluation,
   Prediction,
   SplitConfig,
   TrainConfig,
   TrainEvent,
+  TrainResult,
 } from './training.js';
 import type { Settings } from './settings.js';
 import { AugmentConfigSchema, AugmentKindSchema, TrainConfigSchema } from './train-schema.js';
@@ -62,6 +64,11 @@ export const AudioFileSchema = z.object({
 });
 
 const PathSchema = z.string().min(1, 'path is empty').max(4096);
+
+/** An audio file by its path inside an allowed folder (`ser infer`), read and decoded by main. */
+export const AudioPathSchema = z.strictObject({ path: PathSchema });
+/** Audio as bytes (a drop, a recording) or by path. */
+const AudioInputSchema = z.union([AudioFileSchema, AudioPathSchema]);
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -136,12 +143,15 @@ export type ClassifyEntry =
   | { ok: false; name: string; error: SerErrorData };
 
 export interface ClassifyResult {
-  model: { runId: string | null; labels: string[]; expectsCalibration: boolean };
+  /** `path`: the model folder that answered. */
+  model: { runId: string | null; path: string; labels: string[]; expectsCalibration: boolean };
   /** One entry per file, in the order given. */
   results: ClassifyEntry[];
   /** What calibrated the predictions (null: none), and why not when calibration was asked for. */
   calibration: CalibrationInfo | null;
   calibrationNote?: string;
+  /** Calibration clips that could not be used, each with why (also summed up in calibrationNote). */
+  calibrationLeftOut?: { name: string; error: SerErrorData }[];
 }
 
 export interface ModelInfo {
@@ -152,6 +162,8 @@ export interface ModelInfo {
   accuracy: number | null;
   /** How `accuracy` was measured (null: the bundled model, or no split recorded). */
   split: SplitConfig | null;
+  /** Trained with per-speaker normalisation: clips of one speaker calibrate it. */
+  expectsCalibration?: boolean;
 }
 
 export interface Preset<T> {
@@ -180,6 +192,44 @@ export interface TrainJobInfo {
   /** Every event so far except batches (enough to redraw the curves after a reload). */
   events: TrainEvent[];
 }
+
+/**
+ * A saved model evaluated on a folder of labelled clips (`evaluate.start`, `ser evaluate`): the
+ * same numbers, clips and refusals whichever front door asked.
+ */
+export interface FolderEvaluation {
+  model: { id: string; runId: string | null; name: string; dir: string; expectsCalibration: boolean };
+  root: string;
+  /** Only these speakers were evaluated (null: every speaker in the folder). */
+  speakers: string[] | null;
+  /**
+   * Speakers the model's run trained on (null: not recorded, e.g. the bundled model): an evaluated
+   * speaker among them was heard in training, so its accuracy is not speaker-independent.
+   */
+  trainedOn: string[] | null;
+  /** Accuracy, UAR, macro-F1, per-class metrics, confusion and accuracy per speaker. */
+  evaluation: Evaluation;
+  /** Every clip evaluated, in scan order. */
+  clips: ClipResult[];
+  /** Clips the engine refused (speech check, decoding), each with its one-line reason. */
+  refused: { path: string; reason: string }[];
+  /** Clips left out because the model does not know their label, per label. */
+  unknownLabels: { label: string; clips: number }[];
+  /** Files the dataset scan left out (not audio, name not understood). */
+  scanSkipped: number;
+  /** What calibrated the clips (models that expect calibration), else null. */
+  calibration: CalibrationInfo | null;
+  /** Recorded with the model's run (its page lists it); null with the reason when not. */
+  recorded: { runId: string; evaluationId: number } | null;
+  notRecorded: string | null;
+  seconds: number;
+}
+
+export type EvaluateEvent =
+  | { type: 'progress'; stage: 'scan' | 'features' | 'classify'; done: number; total: number }
+  | { type: 'done'; result: FolderEvaluation }
+  | { type: 'error'; error: SerErrorData }
+  | { type: 'cancelled' };
 
 export interface ExportedFile {
   fileName: string;
@@ -261,7 +311,8 @@ export const CONTRACT = {
 
   classify: method<ClassifyResult>()(
     z.strictObject({
-      files: z.array(AudioFileSchema).min(1, 'give at least one file').max(1000),
+      /** Bytes, or a path inside an allowed folder (its entry's name is the path as given). */
+      files: z.array(AudioInputSchema).min(1, 'give at least one file').max(1000),
       /** A run id, or null / 'default' for the bundled model; omitted: the model in settings. */
       modelRunId: RunIdSchema.nullable().optional(),
       /**
@@ -269,8 +320,16 @@ export const CONTRACT = {
        * per-speaker normalisation, and each result also carries the uncalibrated prediction.
        */
       sameSpeaker: z.boolean().optional(),
-      /** Further unlabeled clips of the same speaker that calibrate the model (`ser infer --calibrate`). */
-      calibrate: z.array(AudioFileSchema).max(1000).optional(),
+      /**
+       * Further unlabeled clips of the same speaker that calibrate the model (`ser infer
+       * --calibrate`); a path may name a folder (its files, not its subfolders).
+       */
+      calibrate: z.array(AudioInputSchema).max(1000).optional(),
+      /**
+       * Refuse (ValidationError) instead of answering uncalibrated when the calibration asked for
+       * cannot be made: the model takes none, no clip is usable, or too little audio (`ser infer`).
+       */
+      requireCalibration: z.boolean().optional(),
     }),
     'Classify files with the default model or a run’s model; a bad file gets an error entry.',
   ),
@@ -283,16 +342,44 @@ export const CONTRACT = {
     z.strictObject({
       root: PathSchema,
       config: TrainConfigSchema,
-      name: z.string().trim().min(1, 'name the run').max(200),
+      /** Omitted: the run is named after its dataset and model (`ser train` without --name). */
+      name: z.string().trim().min(1, 'name the run').max(200).optional(),
       tags: z.array(z.string().min(1).max(100)).optional(),
+      /** Preferred TensorFlow.js backend (the best that loads when absent). */
+      backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
+      /** false: do not save the model folder (`ser train --no-save`). */
+      saveModel: z.boolean().optional(),
     }),
     'Start training in a worker; progress arrives as train.event.',
+  ),
+  'train.wait': method<TrainResult>()(
+    z.strictObject({ jobId: z.string().min(1) }),
+    'Wait for a job of this session to end: its result (completed, cancelled or failed).',
   ),
   'train.cancel': method<{ cancelled: boolean }>()(
     z.strictObject({ jobId: z.string().min(1) }),
     'Cancel a running job (it is recorded as cancelled).',
   ),
   'train.jobs': method<TrainJobInfo[]>()(NoArgs, 'Jobs of this session, for redrawing after a reload.'),
+
+  'evaluate.start': method<{ jobId: string }>()(
+    z.strictObject({
+      /** A run id, or null / 'default' for the bundled model. */
+      modelRunId: RunIdSchema.nullable(),
+      root: PathSchema,
+      /** Only these speakers (e.g. ['17', '18']); omitted: every speaker. */
+      speakers: z.array(z.string().trim().min(1).max(100)).max(1000).optional(),
+      /** 'speaker': each speaker's clips calibrate that speaker (models trained with it). */
+      calibrate: z.enum(['speaker', 'none']).optional(),
+      /** Chosen by the caller so it can listen for the job's events before the call returns. */
+      jobId: z.string().min(8).max(100).optional(),
+    }),
+    'Evaluate a model on a folder of labelled clips (as `ser evaluate`); progress and result arrive as evaluate.event.',
+  ),
+  'evaluate.cancel': method<{ cancelled: boolean }>()(
+    z.strictObject({ jobId: z.string().min(1).max(100) }),
+    'Cancel a running evaluation.',
+  ),
 
   'runs.list': method<RunSummary[]>()(RunFilterSchema.optional(), 'Saved runs, filtered and sorted.'),
   'runs.get': method<RunRecord>()(z.strictObject({ id: RunIdSchema }), 'One run in full.'),
@@ -365,6 +452,11 @@ export interface TrainEventMessage {
   event: TrainEvent;
 }
 
+export interface EvaluateEventMessage {
+  jobId: string;
+  event: EvaluateEvent;
+}
+
 export interface RunsChangedMessage {
   reason: 'created' | 'updated' | 'deleted' | 'imported' | 'finished';
   id: string;
@@ -373,9 +465,10 @@ export interface RunsChangedMessage {
 export interface EventMap {
   'train.event': TrainEventMessage;
   'runs.changed': RunsChangedMessage;
+  'evaluate.event': EvaluateEventMessage;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: EventName[] = ['train.event', 'runs.changed'];
+export const EVENT_NAMES: EventName[] = ['train.event', 'runs.changed', 'evaluate.event'];
 
 // ---------------------------------------------------------------------------------------------
 // Lookup (channel names live in channels.ts, the wire codec in wire.ts: both import this file,

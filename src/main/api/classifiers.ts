@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Prediction } from '../../shared/training.js';
 import type { RunStore } from '../store/index.js';
+import type { ModelMeta } from '../model/folder.js';
 import { extractFeatures } from '../features/extract.js';
 import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from '../inference/calibration.js';
 import { modelRefNeedsStore, resolveModelRef } from '../inference/model-ref.js';
@@ -14,6 +15,9 @@ import { classify, disposeClassifier, loadClassifier, type Classifier } from '..
 const KEEP = 3;
 
 export interface LoadedModel {
+  /** The model folder, and the run that saved it when it was named by a run id. */
+  dir: string;
+  runId: string | null;
   labels: string[];
   /** Rate the model's features are computed at: decode to it. */
   sampleRate: number;
@@ -28,6 +32,8 @@ export interface DefaultModelInfo {
   labels: string[];
   path: string;
   accuracy: number | null;
+  /** Trained with per-speaker normalisation. */
+  expectsCalibration: boolean;
 }
 
 /**
@@ -92,6 +98,8 @@ export class ClassifierCache {
     }
     return entry.run((c) =>
       f({
+        dir: c.dir,
+        runId: c.runId,
         labels: c.labels,
         sampleRate: c.meta.featureConfig.sampleRate,
         expectsCalibration: expectsCalibration(c.meta),
@@ -108,11 +116,12 @@ export class ClassifierCache {
 
   private async load(runId: string | null): Promise<Classifier> {
     const { store } = this.opts;
-    const { dir } = resolveModelRef(runId, {
+    const { dir, runId: resolved } = resolveModelRef(runId, {
       store: !modelRefNeedsStore(runId) ? null : typeof store === 'function' ? store() : store,
       defaultDir: this.opts.defaultModelDir,
     });
-    return loadClassifier(dir);
+    // A run's model keeps its run id (a prefix given resolves to the full id).
+    return { ...(await loadClassifier(dir)), runId: resolved };
   }
 
   private evict(): void {
@@ -140,13 +149,15 @@ export class ClassifierCache {
     this.defaultInfoCache ??= (async () => {
       const path = this.opts.defaultModelDir;
       try {
-        const meta = JSON.parse(await readFile(join(path, 'meta.json'), 'utf8')) as {
-          labels?: unknown;
-          metrics?: Record<string, unknown>;
-        };
+        const meta = JSON.parse(await readFile(join(path, 'meta.json'), 'utf8')) as ModelMeta;
         if (!Array.isArray(meta.labels)) return null;
         const acc = meta.metrics?.['accuracy'] ?? meta.metrics?.['testAccuracy'];
-        return { labels: meta.labels.map(String), path, accuracy: typeof acc === 'number' ? acc : null };
+        return {
+          labels: meta.labels.map(String),
+          path,
+          accuracy: typeof acc === 'number' ? acc : null,
+          expectsCalibration: expectsCalibration(meta),
+        };
       } catch {
         return null;
       }

@@ -5,7 +5,7 @@
  */
 import type { TrainJobInfo } from '../../shared/contract.js';
 import { SerError } from '../../shared/errors.js';
-import type { TrainEvent, TrainRequest } from '../../shared/training.js';
+import type { TrainEvent, TrainRequest, TrainResult } from '../../shared/training.js';
 import { startTrainingJob } from '../training/job.js';
 import type { EventHub } from './events.js';
 
@@ -17,7 +17,7 @@ const KEEP_FINISHED = 20;
 interface Job {
   info: TrainJobInfo;
   cancel: () => void;
-  done: Promise<unknown>;
+  done: Promise<TrainResult>;
   lastBatchAt: number;
 }
 
@@ -33,7 +33,12 @@ export class TrainJobs {
 
   constructor(private readonly opts: TrainJobsOptions) {}
 
-  start(req: Pick<TrainRequest, 'dataDir' | 'config' | 'name' | 'tags' | 'allowedRoots'>): { jobId: string } {
+  start(
+    req: Pick<
+      TrainRequest,
+      'dataDir' | 'config' | 'name' | 'tags' | 'allowedRoots' | 'backend' | 'saveModel'
+    >,
+  ): { jobId: string } {
     const { hub } = this.opts;
     // One at a time: two trainings would share the cores and each take twice as long.
     const running = [...this.jobs.values()].find((j) => j.info.status === 'running');
@@ -133,6 +138,13 @@ export class TrainJobs {
     if (!job || job.info.status !== 'running') return false;
     job.cancel();
     return true;
+  }
+
+  /** The job's result when it ends (NotFound for a job this session does not know). */
+  wait(jobId: string): Promise<TrainResult> {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new SerError('NotFound', `no training job ${jobId} in this session`);
+    return job.done;
   }
 
   list(): TrainJobInfo[] {

@@ -122,6 +122,7 @@ export function createRunMethods(opts: RunMethodsOptions) {
           labels: def.labels,
           accuracy: def.accuracy,
           split: null,
+          expectsCalibration: def.expectsCalibration,
         });
       const runs = store().listRuns({
         status: ['completed'],
@@ -130,11 +131,17 @@ export function createRunMethods(opts: RunMethodsOptions) {
         limit: MODELS_LIST_LIMIT,
       });
       for (const r of runs) {
-        const model = store()
-          .getRun(r.id)
-          .artifacts.find((a) => a.kind === 'model');
+        const run = store().getRun(r.id);
+        const model = run.artifacts.find((a) => a.kind === 'model');
         if (model && existsSync(model.path))
-          out.push({ id: r.id, name: r.name, labels: r.labels, accuracy: r.accuracy, split: r.split });
+          out.push({
+            id: r.id,
+            name: r.name,
+            labels: r.labels,
+            accuracy: r.accuracy,
+            split: r.split,
+            expectsCalibration: run.config.normalization === 'speaker',
+          });
       }
       return out;
     },

@@ -17,6 +17,7 @@ import { SerError } from '../../shared/errors.js';
 import { describeZodError } from '../../shared/zod-issues.js';
 import { openStore, type RunStore } from '../store/index.js';
 import { createAudioMethods } from './audio-methods.js';
+import { EvaluateJobs } from './evaluate-folder.js';
 import { EventHub } from './events.js';
 import { TrainJobs } from './jobs.js';
 import { presets } from '../recipe/presets.js';
@@ -67,6 +68,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const modelDir = opts.defaultModelDir ?? defaultModelDir();
   const audio = createAudioMethods({ roots, store, defaultModelDir: modelDir, settings });
   const runs = createRunMethods({ store, roots, hub, settings, defaultModelDir: modelDir, audio });
+  const evaluations = new EvaluateJobs(hub);
 
   let backendReady: Promise<unknown> | null = null;
   const ensureBackend = () => (backendReady ??= initBackend());
@@ -148,23 +150,45 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       return presets();
     },
 
-    async 'train.start'({ root, config, name, tags }) {
+    async 'train.start'({ root, config, name, tags, backend, saveModel }) {
       const real = await roots.check(root);
       // Checked here too (the worker checks again), so a bad config fails the call, not the job.
       const checked = validateTrainConfig(config);
       return jobs.start({
         dataDir: real,
         config: checked,
-        name,
+        ...(name !== undefined ? { name } : {}),
         ...(tags ? { tags } : {}),
+        ...(backend ? { backend } : {}),
+        ...(saveModel !== undefined ? { saveModel } : {}),
         ...(roots.realRoots() ? { allowedRoots: roots.realRoots() } : {}),
       });
     },
     async 'train.cancel'({ jobId }) {
       return { cancelled: jobs.cancel(jobId) };
     },
+    'train.wait': ({ jobId }) => jobs.wait(jobId),
     async 'train.jobs'() {
       return jobs.list();
+    },
+
+    async 'evaluate.start'({ modelRunId, root, speakers, calibrate, jobId }) {
+      const real = await roots.check(root);
+      await ensureBackend();
+      const scanRoots = roots.realRoots();
+      return evaluations.start(jobId, {
+        model: modelRunId,
+        root: real,
+        speakers,
+        calibrate,
+        store: store(),
+        defaultModelDir: modelDir,
+        cacheDir,
+        ...(scanRoots ? { scanRoots } : {}),
+      });
+    },
+    async 'evaluate.cancel'({ jobId }) {
+      return { cancelled: evaluations.cancel(jobId) };
     },
 
     'runs.list': (f) => runs.list(f ?? {}),
@@ -194,6 +218,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     async close() {
       if (closed) return;
       closed = true;
+      evaluations.cancelAll();
       await jobs.cancelAll();
       audio.dispose();
       opened?.close();

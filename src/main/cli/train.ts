@@ -14,13 +14,11 @@ import type {
   SplitConfig,
   TrainConfig,
   TrainEvent,
-  TrainRequest,
   TrainResult,
 } from '../../shared/training.js';
-import { scanDataset } from '../dataset/scan.js';
+import type { ArgsOf } from '../../shared/contract.js';
 import { defaultDbPath } from '../store/paths.js';
 import { buildTrainConfig } from '../recipe/recipe.js';
-import { startTrainingJob } from '../training/job.js';
 import {
   UsageError,
   reportUsageError,
@@ -31,6 +29,7 @@ import {
   parseCommandArgs,
 } from './args.js';
 import { createProgress, formatSeconds } from './progress.js';
+import { withService } from './service.js';
 import { formatEvaluation } from './text.js';
 
 const USAGE = `usage: ser train --data DIR [options]
@@ -151,7 +150,9 @@ async function speakersFor(f: TrainFlags, dataDir: string): Promise<string[]> {
   const needed =
     (kind === 'actors' && !f['test-actors']) || (kind === 'kfold-actors' && f.folds === undefined);
   if (!needed) return [];
-  const scan = await scanDataset(dataDir, f.emotions ? { labels: f.emotions } : {});
+  const scan = await withService({ db: f.db }, (s) =>
+    s.call('dataset.scan', { root: dataDir, ...(f.emotions ? { labels: f.emotions } : {}) }),
+  );
   const speakers = sortSpeakers(scan.items.map((it) => it.speaker).filter((s): s is string => s !== null));
   if (kind === 'actors' && speakers.length < 2) {
     throw new UsageError(
@@ -163,8 +164,14 @@ async function speakersFor(f: TrainFlags, dataDir: string): Promise<string[]> {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** What `ser train` asks the service for (train.start's arguments) and where the run goes. */
+interface TrainCall {
+  db: string | undefined;
+  args: ArgsOf<'train.start'>;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  let req: TrainRequest;
+  let req: TrainCall;
   let json = false;
   try {
     const { values } = parseCommandArgs(argv, OPTIONS, null);
@@ -176,13 +183,15 @@ export async function run(argv: string[]): Promise<number> {
     json = f.json ?? false;
     const config = trainConfigFromFlags(f, await speakersFor(f, resolve(f.data)));
     req = {
-      dataDir: resolve(f.data),
-      config,
-      dbPath: resolve(f.db ?? defaultDbPath()),
-      ...(f.name ? { name: f.name } : {}),
-      ...(f.tags ? { tags: f.tags } : {}),
-      ...(f.backend ? { backend: f.backend } : {}),
-      ...(f['no-save'] ? { saveModel: false } : {}),
+      db: f.db,
+      args: {
+        root: resolve(f.data),
+        config,
+        ...(f.name ? { name: f.name } : {}),
+        ...(f.tags ? { tags: f.tags } : {}),
+        ...(f.backend ? { backend: f.backend } : {}),
+        ...(f['no-save'] ? { saveModel: false } : {}),
+      },
     };
   } catch (err) {
     return reportUsageError('train', err);
@@ -248,24 +257,31 @@ export async function run(argv: string[]): Promise<number> {
     }
   };
 
-  const job = startTrainingJob(req, onEvent);
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
+  const result = await withService({ db: req.db }, async (service) => {
+    // Events may come before train.start answers: this process runs one job, so take them all.
+    const off = service.on('train.event', ({ event }) => onEvent(event));
+    let jobId: string | null = null;
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts === 1) {
+        progress.stop();
+        progress.note('cancelling after the current batch (Ctrl-C again to quit at once)');
+        if (jobId) void service.call('train.cancel', { jobId });
+      } else process.exit(130);
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      ({ jobId } = await service.call('train.start', req.args));
+      // Ctrl-C while train.start was under way: cancel now that the job has an id.
+      if (interrupts > 0) await service.call('train.cancel', { jobId });
+      return await service.call('train.wait', { jobId });
+    } finally {
+      process.off('SIGINT', onSigint);
+      off();
       progress.stop();
-      progress.note('cancelling after the current batch (Ctrl-C again to quit at once)');
-      job.cancel();
-    } else process.exit(130);
-  };
-  process.on('SIGINT', onSigint);
-  let result: TrainResult;
-  try {
-    result = await job.done;
-  } finally {
-    process.off('SIGINT', onSigint);
-    progress.stop();
-  }
+    }
+  });
   report(result, json);
   return result.status === 'completed' ? 0 : result.status === 'cancelled' ? 130 : 1;
 }
