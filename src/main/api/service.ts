@@ -5,6 +5,7 @@
  * Every call is validated against the contract's schema here (so both adapters get it), and
  * every path argument must lie inside a folder the user chose (AllowedRoots).
  */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   CONTRACT,
@@ -29,6 +30,7 @@ import { scanDataset } from '../dataset/scan.js';
 import { clipInfo } from '../dataset/clip-info.js';
 import { validateTrainConfig } from '../training/config.js';
 import { defaultModelDir } from '../inference/predict.js';
+import { modelRefNeedsStore } from '../inference/model-ref.js';
 import { backendInfo, initBackend } from '../model/backend.js';
 import { packageVersion } from '../util/package-version.js';
 
@@ -181,7 +183,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
         root: real,
         speakers,
         calibrate,
-        store: store(),
+        // Only a run id needs the store, and only an existing one records (no database is made).
+        store: modelRefNeedsStore(modelRunId) || existsSync(opts.dbPath) ? store() : null,
         defaultModelDir: modelDir,
         cacheDir,
         ...(scanRoots ? { scanRoots } : {}),
