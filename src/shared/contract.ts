@@ -17,6 +17,7 @@ import type { ClipInfo } from './dataset-map.js';
 import type { SerErrorData } from './errors.js';
 import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js';
 import type { FeatureConfig } from './features.js';
+import type { ModelExportSummary } from './model-export.js';
 import { RunFilterSchema } from './runs.js';
 import type { DeleteRunResult, RunComparison, RunRecord, RunSummary } from './runs.js';
 import type {
@@ -335,6 +336,15 @@ export const CONTRACT = {
   ),
 
   'models.list': method<ModelInfo[]>()(NoArgs, 'The default model and every run that saved one.'),
+  'models.export': method<ModelExportSummary>()(
+    z.strictObject({
+      /** A run id (or unique prefix), null / 'default' for the bundled model, or a model folder inside an allowed folder. */
+      model: z.string().min(1, 'model is empty').max(4096).nullable(),
+      /** A new or empty folder inside an allowed folder to write into; omitted: the result carries a .tar.gz. */
+      out: PathSchema.optional(),
+    }),
+    'A model as a standard TensorFlow.js LayersModel of stock layers, with ser-model.json (features, labels, normalisation) and a README: written into `out`, or returned as a .tar.gz.',
+  ),
 
   'presets.get': method<Presets>()(NoArgs, 'Model and feature presets and the default TrainConfig.'),
 

@@ -89,6 +89,13 @@ export const OptimizerConfigSchema = z.object({
   classWeights: z.boolean(),
   /** See LearningRateScheduleSchema; absent means constant. */
   schedule: LearningRateScheduleSchema.optional(),
+  /** Label smoothing: training targets are (1 - ε)·one-hot + ε/k. Absent or 0: none. */
+  labelSmoothing: z.number().min(0).lt(1).optional(),
+  /**
+   * Mixup α: each training batch is mixed with a shuffled copy of itself, inputs and targets,
+   * with a weight λ ~ Beta(α, α) drawn per batch. Absent or 0: none.
+   */
+  mixup: z.number().min(0).max(10).optional(),
 });
 
 /**

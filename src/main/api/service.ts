@@ -6,7 +6,7 @@
  * every path argument must lie inside a folder the user chose (AllowedRoots).
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import {
   CONTRACT,
   isMethodName,
@@ -15,6 +15,7 @@ import {
   type ServiceMethods,
 } from '../../shared/contract.js';
 import { SerError } from '../../shared/errors.js';
+import { looksLikeRunId } from '../../shared/runs.js';
 import { describeZodError } from '../../shared/zod-issues.js';
 import { openStore, type RunStore } from '../store/index.js';
 import { createAudioMethods } from './audio-methods.js';
@@ -23,6 +24,7 @@ import { EventHub } from './events.js';
 import { TrainJobs } from './jobs.js';
 import { presets } from '../recipe/presets.js';
 import { AllowedRoots } from './roots.js';
+import { exportModelTo } from './model-export.js';
 import { createRunMethods } from './run-methods.js';
 import { SettingsFile } from './settings-file.js';
 import type { Service, ServiceOptions } from './types.js';
@@ -148,6 +150,19 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
 
     'models.list': () => runs.modelsList(),
+    async 'models.export'({ model, out }) {
+      // A model folder must lie inside an allowed folder; so must the parent of `out` (the
+      // folder itself need not exist yet).
+      const named = model === null || model === 'default' || (!isAbsolute(model) && looksLikeRunId(model));
+      const ref = named ? model : await roots.check(model);
+      const target = out === undefined ? undefined : join(await roots.check(dirname(out)), basename(out));
+      return exportModelTo({
+        ref,
+        store: modelRefNeedsStore(ref) ? store() : null,
+        defaultDir: modelDir,
+        ...(target === undefined ? {} : { out: target }),
+      });
+    },
     async 'presets.get'() {
       return presets();
     },

@@ -136,8 +136,8 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Write model.json, weights.bin and meta.json of one model into the existing folder `dir`. */
-async function writeModelFiles(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
+/** Write model.json and weights.bin (TensorFlow.js's layers-model format) into the existing folder `dir`. */
+export async function writeLayersModelFiles(dir: string, model: tf.LayersModel): Promise<void> {
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = concatWeights(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined);
@@ -159,6 +159,11 @@ async function writeModelFiles(dir: string, model: tf.LayersModel, meta: ModelMe
       };
     }),
   );
+}
+
+/** Write model.json, weights.bin and meta.json of one model into the existing folder `dir`. */
+async function writeModelFiles(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
+  await writeLayersModelFiles(dir, model);
   await writeDurably(join(dir, MODEL_FILES.meta), JSON.stringify(meta, null, 2));
 }
 
