@@ -16,7 +16,7 @@ import type { DatasetScan } from './dataset.js';
 import type { ClipInfo } from './dataset-map.js';
 import type { SerErrorData } from './errors.js';
 import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js';
-import type { FeatureConfig } from './features.js';
+import type { FeatureConfig, FeatureLayout } from './features.js';
 import type { ModelExportSummary } from './model-export.js';
 import { RunFilterSchema } from './runs.js';
 import type { DeleteRunResult, RunComparison, RunRecord, RunSummary } from './runs.js';
@@ -116,6 +116,17 @@ export interface FeaturePreview {
   truncated: boolean;
   /** Feature name (with `d1:`/`d2:` prefixes for deltas) -> [coefficient][frame]. */
   features: Record<string, number[][]>;
+}
+
+/** One clip's features in librosa's layout, the whole clip at full precision (`ser features`). */
+export interface FeatureExtraction extends FeatureLayout {
+  /** Seconds of audio and samples at the config's rate. */
+  duration: number;
+  samples: number;
+  /** Values per frame (all features and deltas). */
+  width: number;
+  /** Decode problems of a file used anyway (e.g. truncated). */
+  warnings: string[];
 }
 
 export interface AugmentVariant {
@@ -291,6 +302,20 @@ export const CONTRACT = {
         path: ['path'],
       }),
     "One clip's features as [coefficient][frame] per feature.",
+  ),
+
+  'features.extract': method<FeatureExtraction>()(
+    z
+      .strictObject({
+        path: PathSchema.optional(),
+        file: AudioFileSchema.optional(),
+        config: FeatureConfigPatchSchema.optional(),
+      })
+      .refine((a) => (a.path === undefined) !== (a.file === undefined), {
+        message: 'give exactly one of path or file',
+        path: ['path'],
+      }),
+    "One clip's features, whole and unrounded, in librosa's layout ([coefficient][frame] per librosa key).",
   ),
 
   'augment.preview': method<AugmentPreview>()(

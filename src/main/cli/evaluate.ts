@@ -98,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
         confusion: evaluation.confusion,
         speakers,
         calibration,
+        confidence: evaluation.confidence ?? null,
         clips,
         recorded,
         skipped,
@@ -110,6 +111,14 @@ export async function run(argv: string[]): Promise<number> {
       `\naccuracy per speaker: ${speakers.map((s) => `${s.speaker} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}`,
     );
     if (calibration) console.log(formatCalibration(calibration));
+    const conf = evaluation.confidence;
+    if (conf) {
+      console.log(
+        conf.after.temperature === null
+          ? `confidence: ECE ${(100 * conf.before.ece).toFixed(1)}% (the model has no temperature)`
+          : `confidence: ECE ${(100 * conf.before.ece).toFixed(1)}% -> ${(100 * conf.after.ece).toFixed(1)}% with its temperature ${conf.after.temperature}`,
+      );
+    }
     if (recorded)
       console.log(
         `recorded with run ${recorded.runId.slice(0, 8)} (ser runs show ${recorded.runId.slice(0, 8)})`,
