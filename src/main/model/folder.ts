@@ -19,7 +19,11 @@ import { SerError } from '../../shared/errors.js';
 import { writeError } from '../util/fs-error.js';
 import { formatZodError } from '../../shared/zod-issues.js';
 import { FeatureConfigSchema } from '../../shared/feature-schema.js';
-import { ModelConfigSchema, NormalizationModeSchema } from '../../shared/train-schema.js';
+import {
+  ModelConfigSchema,
+  NormalizationModeSchema,
+  ModelTemperatureSchema,
+} from '../../shared/train-schema.js';
 import './layers.js'; // registers the custom layers tf.loadLayersModel must find
 import { tf } from './tf.js';
 
@@ -58,6 +62,13 @@ const metaSchema = z.object({
       typical: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).optional(),
     })
     .optional(),
+  /**
+   * Temperature scaling of the output (src/main/training/temperature.ts), fitted after training on
+   * the validation speakers: `single` for clips classified alone, `calibrated` (per-speaker
+   * models) for clips calibrated with their speaker's statistics. Absent: probabilities as the
+   * model gives them (older folders, runs without validation speakers).
+   */
+  temperature: ModelTemperatureSchema.optional(),
   backend: z.enum(['tensorflow', 'wasm', 'cpu']),
   /** ISO 8601. */
   createdAt: z.string(),

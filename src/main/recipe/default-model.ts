@@ -90,6 +90,8 @@ export async function makeDefaultModel(opts: {
     await trainOnScan(scan, config, {
       cacheDir: opts.cacheDir ?? null,
       modelDir: resolve(opts.outDir),
+      // The final fit has no validation speakers: it keeps the held-out run's temperature.
+      ...(held.temperature ? { temperature: held.temperature } : {}),
       onEvent: (e) => {
         finalEvents.push(e);
         opts.onEvent?.('final', e);
