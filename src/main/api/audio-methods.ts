@@ -10,6 +10,7 @@ import type {
   AugmentPreview,
   ClassifyEntry,
   ClassifyResult,
+  FeatureExtraction,
   FeaturePreview,
   ParsedArgsOf,
 } from '../../shared/contract.js';
@@ -21,7 +22,7 @@ import { decodeBuffer, decodeFile, type DecodedAudio } from '../audio/decode.js'
 import { encodeWav } from '../audio/wav-encode.js';
 import { parseFeatureConfig } from '../features/config.js';
 import { extractFeatures } from '../features/extract.js';
-import { featureBlock } from '../features/matrix.js';
+import { featureBlock, toLayout } from '../features/matrix.js';
 import type { RunStore } from '../store/index.js';
 import { augmentPreviewClip } from './augment-preview.js';
 import { ClassifierCache } from './classifiers.js';
@@ -135,6 +136,19 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
         }
       }
       return { config, frames: m.frames, duration: samples.length / audio.sampleRate, truncated, features };
+    },
+
+    async featuresExtract(a: ParsedArgsOf<'features.extract'>): Promise<FeatureExtraction> {
+      const config = parseFeatureConfig(a.config ?? {}, 'features.extract: config');
+      const audio = await decodeArg(a, config.sampleRate);
+      const m = extractFeatures(audio.samples, config);
+      return {
+        ...toLayout(m),
+        duration: audio.duration,
+        samples: audio.samples.length,
+        width: m.width,
+        warnings: audio.warnings,
+      };
     },
 
     async augmentPreview(a: ParsedArgsOf<'augment.preview'>): Promise<AugmentPreview> {

@@ -143,6 +143,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
     'audio.read': (a) => audio.read(a),
     'features.preview': (a) => audio.featuresPreview(a),
+    'features.extract': (a) => audio.featuresExtract(a),
     'augment.preview': (a) => audio.augmentPreview(a),
     async classify(a) {
       await ensureBackend();
