@@ -1,12 +1,13 @@
 /**
  * Six-emotion accuracy of the training recipe on ../shared/data/ravdess-16k (actors 1-20, 960
- * clips): the recipe is an ensemble of the CNN-LSTM and a pooled-statistics MLP whose class
- * probabilities are averaged (buildTrainConfig(), what `ser train` and the app train by default).
- * One training run per protocol and seed gives the ensemble's accuracy and each member's alone:
- *   - a random stratified 80/20 split (the seed's protocol; target >= 88%), global normalisation,
- *     no validation clips (the recipe trains a fixed cosine schedule; `ser train --split random`
- *     does the same); `--random-normalization speaker|both` for per-speaker normalisation
- *     (transductive here: each test speaker's statistics include its test clips' audio), and
+ * clips): by default DEFAULT_RECIPE (src/main/recipe/recipe.ts: what `ser train`, the app and the
+ * bundled model train), `--model ensemble` the CNN-LSTM and MLP whose class probabilities are
+ * averaged. One training run per protocol and seed gives the run's accuracy and each member's alone:
+ *   - a random stratified 80/20 split (the seed's protocol; target >= 88%), the model's own
+ *     normalisation (`--random-normalization global|speaker|both` to choose; per-speaker is
+ *     transductive here: each test speaker's statistics include its test clips' audio, as in
+ *     `ser train --split random`), no validation clips (the recipe trains a fixed cosine schedule;
+ *     `ser train --split random` does the same), and
  *   - 5-fold cross-validation by actor (actors 1-4, 5-8, ..., 17-20 held out in turn; target >= 62% mean):
  *     each fold's model is saved, loaded back and evaluated with evaluateModel like `ser
  *     evaluate`: every test clip alone (single-clip, what `ser infer` does) and, for models
@@ -23,7 +24,7 @@
  *   npm run bench:accuracy -- --json            the table, then one JSON line
  *   npm run bench:accuracy -- --protocol random --seeds 42,1,2     (split seeds; mean over them too)
  *   npm run bench:accuracy -- --protocol kfold --seeds 1,2,3    (k-fold over seeds: mean ± std of fold means)
- *   npm run bench:accuracy -- --model cnn-lstm  (one member alone: ensemble | cnn-lstm | mlp)
+ *   npm run bench:accuracy -- --model ensemble  (mlp, the default recipe | ensemble | cnn-lstm)
  *   npm run bench:accuracy -- --patch '{"optimizer":{"epochs":10}}'   (merged into the TrainConfig)
  *
  * Trains in this thread (no run store, no model saved); features are cached in
@@ -46,6 +47,7 @@ import type {
 import { createProgress, formatSeconds } from '../src/main/cli/progress.js';
 import { scanDataset } from '../src/main/dataset/scan.js';
 import { buildTrainConfig, memberName, type ModelChoice } from '../src/main/training/config.js';
+import { DEFAULT_RECIPE } from '../src/main/recipe/recipe.js';
 import {
   argmaxRows,
   evaluate,
@@ -71,10 +73,10 @@ const { values } = parseArgs({
   options: {
     json: { type: 'boolean' },
     protocol: { type: 'string', default: 'both' },
-    model: { type: 'string', default: 'ensemble' },
+    model: { type: 'string' },
     seeds: { type: 'string', default: '42' },
     patch: { type: 'string' },
-    'random-normalization': { type: 'string', default: 'global' },
+    'random-normalization': { type: 'string' },
     'kfold-normalization': { type: 'string' },
     actors: { type: 'string' },
     folds: { type: 'string', default: '5' },
@@ -88,9 +90,9 @@ if (!existsSync(DATA)) {
 
 const seeds = values.seeds.split(',').map(Number);
 if (seeds.some((x) => !Number.isInteger(x))) throw new Error(`--seeds takes integers (got ${values.seeds})`);
-const modelChoice = values.model as ModelChoice;
+const modelChoice = (values.model ?? DEFAULT_RECIPE.model) as ModelChoice;
 if (!['ensemble', 'cnn-lstm', 'mlp'].includes(modelChoice))
-  throw new Error(`--model takes ensemble, cnn-lstm or mlp (got ${values.model})`);
+  throw new Error(`--model takes mlp, ensemble or cnn-lstm (got ${values.model})`);
 const MODES = ['global', 'speaker', 'utterance'] as const;
 type Norm = (typeof MODES)[number];
 function modes(option: string, value: string): Norm[] {
@@ -259,7 +261,8 @@ function seedMeans(perSeed: Row[][]): void {
 }
 
 if (values.protocol !== 'kfold') {
-  for (const normalization of modes('random-normalization', values['random-normalization'])) {
+  const recipeMode = buildTrainConfig({ model: modelChoice }).normalization ?? 'global';
+  for (const normalization of modes('random-normalization', values['random-normalization'] ?? recipeMode)) {
     const name = `random 80/20${normalization === 'global' ? '' : `, ${normalization} norm.`}`;
     const perSeed: Row[][] = [];
     for (const seed of seeds) {
@@ -287,7 +290,7 @@ if (values.protocol !== 'kfold') {
 
 if (values.protocol !== 'random') {
   const groups = speakerFolds(scan, folds);
-  const recipeMode = buildTrainConfig().normalization ?? 'global';
+  const recipeMode = buildTrainConfig({ model: modelChoice }).normalization ?? 'global';
   for (const normalization of modes('kfold-normalization', values['kfold-normalization'] ?? recipeMode)) {
     const name = `${folds}-fold by actor${actors ? ` (actors ${values.actors})` : ''}, ${normalization} norm.`;
     const perSeed: Row[][] = [];

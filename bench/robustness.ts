@@ -7,7 +7,9 @@
  * mixed at 10 dB SNR). Shifted clips are written as WAV files at their own rate and go through
  * the same decode, features and classifier as `ser evaluate` (evaluateModel). One row per
  * condition: accuracy and UAR, each clip alone and, for models trained with per-speaker
- * normalisation, calibrated (each test speaker's shifted clips calibrate that speaker).
+ * normalisation, calibrated (each test speaker's shifted clips calibrate that speaker); and the
+ * expected calibration error (ECE) of the raw probabilities and with the temperature the model
+ * fitted on its validation actors (never the test actors).
  * For such models a second table: accuracy against how many clips of the speaker calibrate it
  * (random draws of k clips per speaker), which sets CALIBRATION_MINIMUM.
  *
@@ -131,6 +133,11 @@ interface Row {
   uar: number;
   calibratedAccuracy: number | null;
   calibratedUar: number | null;
+  /** Expected calibration error of single clips: raw probabilities, then with the model's temperature. */
+  ece: number | null;
+  eceBefore: number | null;
+  calibratedEce: number | null;
+  calibratedEceBefore: number | null;
 }
 const rows: Row[] = [];
 const work = mkdtempSync(join(tmpdir(), 'ser-robustness-'));
@@ -155,6 +162,10 @@ try {
       uar: e.plain.uar,
       calibratedAccuracy: e.calibrated?.accuracy ?? null,
       calibratedUar: e.calibrated?.uar ?? null,
+      ece: e.plain.confidence?.after.ece ?? null,
+      eceBefore: e.plain.confidence?.before.ece ?? null,
+      calibratedEce: e.calibrated?.confidence?.after.ece ?? null,
+      calibratedEceBefore: e.calibrated?.confidence?.before.ece ?? null,
     });
     progress.note(
       `${cond.name}: ${(100 * e.plain.accuracy).toFixed(1)}%${e.calibrated ? `, calibrated ${(100 * e.calibrated.accuracy).toFixed(1)}%` : ''}`,
@@ -218,15 +229,22 @@ const summary: Row = {
   uar: mean((r) => r.uar)!,
   calibratedAccuracy: mean((r) => r.calibratedAccuracy),
   calibratedUar: mean((r) => r.calibratedUar),
+  ece: mean((r) => r.ece),
+  eceBefore: mean((r) => r.eceBefore),
+  calibratedEce: mean((r) => r.calibratedEce),
+  calibratedEceBefore: mean((r) => r.calibratedEceBefore),
 };
+const temperature = c.meta.temperature ?? null;
 const seconds = (performance.now() - started) / 1000;
 const lines = [
   `train actors 1-16, test actors 17-20 (${testItems.length} clips), model ${values.model}, normalisation ${config.normalization ?? 'global'}, seed ${seed}, backend ${c.meta.backend}, ${cpus().length} cores (load ${loadavg()[0]!.toFixed(1)})`,
   '',
-  `${'condition'.padEnd(40)} ${'accuracy'.padStart(8)} ${'UAR'.padStart(7)} ${'calibrated acc.'.padStart(15)} ${'calibrated UAR'.padStart(14)}`,
+  `temperature (fitted on validation actors): single clip ${temperature?.single.temperature ?? 'none'}, calibrated ${temperature?.calibrated?.temperature ?? 'none'}`,
+  '',
+  `${'condition'.padEnd(40)} ${'accuracy'.padStart(8)} ${'UAR'.padStart(7)} ${'calibrated acc.'.padStart(15)} ${'calibrated UAR'.padStart(14)} ${'ECE raw->T'.padStart(13)} ${'cal. ECE raw->T'.padStart(15)}`,
   ...[...rows, summary].map(
     (r) =>
-      `${r.condition.padEnd(40)} ${pct(r.accuracy).padStart(8)} ${pct(r.uar).padStart(7)} ${pct(r.calibratedAccuracy).padStart(15)} ${pct(r.calibratedUar).padStart(14)}`,
+      `${r.condition.padEnd(40)} ${pct(r.accuracy).padStart(8)} ${pct(r.uar).padStart(7)} ${pct(r.calibratedAccuracy).padStart(15)} ${pct(r.calibratedUar).padStart(14)} ${`${pct(r.eceBefore)}->${pct(r.ece)}`.padStart(13)} ${`${pct(r.calibratedEceBefore)}->${pct(r.calibratedEce)}`.padStart(15)}`,
   ),
   '',
   `shifted mean vs clean: ${(100 * (summary.accuracy - rows[0]!.accuracy)).toFixed(1)} points (target: within 8)`,
@@ -246,6 +264,7 @@ if (json) {
       model: values.model,
       normalization: config.normalization ?? 'global',
       seed,
+      temperature,
       rows,
       summary,
       calibrationCurve: curve,

@@ -16,7 +16,8 @@ import type { DatasetScan } from './dataset.js';
 import type { ClipInfo } from './dataset-map.js';
 import type { SerErrorData } from './errors.js';
 import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js';
-import type { FeatureConfig } from './features.js';
+import type { FeatureConfig, FeatureLayout } from './features.js';
+import type { ModelExportSummary } from './model-export.js';
 import { RunFilterSchema } from './runs.js';
 import type { DeleteRunResult, RunComparison, RunRecord, RunSummary } from './runs.js';
 import type {
@@ -65,6 +66,11 @@ export const AudioFileSchema = z.object({
 
 const PathSchema = z.string().min(1, 'path is empty').max(4096);
 
+/** An audio file by its path inside an allowed folder (`ser infer`), read and decoded by main. */
+export const AudioPathSchema = z.strictObject({ path: PathSchema });
+/** Audio as bytes (a drop, a recording) or by path. */
+const AudioInputSchema = z.union([AudioFileSchema, AudioPathSchema]);
+
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const SettingsPatchSchema = z.strictObject({
@@ -112,6 +118,17 @@ export interface FeaturePreview {
   features: Record<string, number[][]>;
 }
 
+/** One clip's features in librosa's layout, the whole clip at full precision (`ser features`). */
+export interface FeatureExtraction extends FeatureLayout {
+  /** Seconds of audio and samples at the config's rate. */
+  duration: number;
+  samples: number;
+  /** Values per frame (all features and deltas). */
+  width: number;
+  /** Decode problems of a file used anyway (e.g. truncated). */
+  warnings: string[];
+}
+
 export interface AugmentVariant {
   kind: AugmentKind;
   /** What was done, in words ("pitch +1.7 semitones"). */
@@ -138,12 +155,15 @@ export type ClassifyEntry =
   | { ok: false; name: string; error: SerErrorData };
 
 export interface ClassifyResult {
-  model: { runId: string | null; labels: string[]; expectsCalibration: boolean };
+  /** `path`: the model folder that answered. */
+  model: { runId: string | null; path: string; labels: string[]; expectsCalibration: boolean };
   /** One entry per file, in the order given. */
   results: ClassifyEntry[];
   /** What calibrated the predictions (null: none), and why not when calibration was asked for. */
   calibration: CalibrationInfo | null;
   calibrationNote?: string;
+  /** Calibration clips that could not be used, each with why (also summed up in calibrationNote). */
+  calibrationLeftOut?: { name: string; error: SerErrorData }[];
 }
 
 export interface ModelInfo {
@@ -286,6 +306,20 @@ export const CONTRACT = {
     "One clip's features as [coefficient][frame] per feature.",
   ),
 
+  'features.extract': method<FeatureExtraction>()(
+    z
+      .strictObject({
+        path: PathSchema.optional(),
+        file: AudioFileSchema.optional(),
+        config: FeatureConfigPatchSchema.optional(),
+      })
+      .refine((a) => (a.path === undefined) !== (a.file === undefined), {
+        message: 'give exactly one of path or file',
+        path: ['path'],
+      }),
+    "One clip's features, whole and unrounded, in librosa's layout ([coefficient][frame] per librosa key).",
+  ),
+
   'augment.preview': method<AugmentPreview>()(
     z
       .strictObject({
@@ -305,7 +339,8 @@ export const CONTRACT = {
 
   classify: method<ClassifyResult>()(
     z.strictObject({
-      files: z.array(AudioFileSchema).min(1, 'give at least one file').max(1000),
+      /** Bytes, or a path inside an allowed folder (its entry's name is the path as given). */
+      files: z.array(AudioInputSchema).min(1, 'give at least one file').max(1000),
       /** A run id, or null / 'default' for the bundled model; omitted: the model in settings. */
       modelRunId: RunIdSchema.nullable().optional(),
       /**
@@ -313,13 +348,30 @@ export const CONTRACT = {
        * per-speaker normalisation, and each result also carries the uncalibrated prediction.
        */
       sameSpeaker: z.boolean().optional(),
-      /** Further unlabeled clips of the same speaker that calibrate the model (`ser infer --calibrate`). */
-      calibrate: z.array(AudioFileSchema).max(1000).optional(),
+      /**
+       * Further unlabeled clips of the same speaker that calibrate the model (`ser infer
+       * --calibrate`); a path may name a folder (its files, not its subfolders).
+       */
+      calibrate: z.array(AudioInputSchema).max(1000).optional(),
+      /**
+       * Refuse (ValidationError) instead of answering uncalibrated when the calibration asked for
+       * cannot be made: the model takes none, no clip is usable, or too little audio (`ser infer`).
+       */
+      requireCalibration: z.boolean().optional(),
     }),
     'Classify files with the default model or a run’s model; a bad file gets an error entry.',
   ),
 
   'models.list': method<ModelInfo[]>()(NoArgs, 'The default model and every run that saved one.'),
+  'models.export': method<ModelExportSummary>()(
+    z.strictObject({
+      /** A run id (or unique prefix), null / 'default' for the bundled model, or a model folder inside an allowed folder. */
+      model: z.string().min(1, 'model is empty').max(4096).nullable(),
+      /** A new or empty folder inside an allowed folder to write into; omitted: the result carries a .tar.gz. */
+      out: PathSchema.optional(),
+    }),
+    'A model as a standard TensorFlow.js LayersModel of stock layers, with ser-model.json (features, labels, normalisation) and a README: written into `out`, or returned as a .tar.gz.',
+  ),
 
   'presets.get': method<Presets>()(NoArgs, 'Model and feature presets and the default TrainConfig.'),
 

@@ -89,6 +89,13 @@ export const OptimizerConfigSchema = z.object({
   classWeights: z.boolean(),
   /** See LearningRateScheduleSchema; absent means constant. */
   schedule: LearningRateScheduleSchema.optional(),
+  /** Label smoothing: training targets are (1 - ε)·one-hot + ε/k. Absent or 0: none. */
+  labelSmoothing: z.number().min(0).lt(1).optional(),
+  /**
+   * Mixup α: each training batch is mixed with a shuffled copy of itself, inputs and targets,
+   * with a weight λ ~ Beta(α, α) drawn per batch. Absent or 0: none.
+   */
+  mixup: z.number().min(0).max(10).optional(),
 });
 
 /**
@@ -165,3 +172,39 @@ export type MaskConfig = z.infer<typeof MaskConfigSchema>;
 export type NormalizationMode = z.infer<typeof NormalizationModeSchema>;
 export type EnsembleMember = z.infer<typeof EnsembleMemberSchema>;
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+/**
+ * How well a set of predictions' probabilities match their accuracy: mean negative
+ * log-likelihood of the true class and ECE (15 bins of the top probability), under `temperature`
+ * (null: the model's raw probabilities).
+ */
+export const ConfidenceReportSchema = z.object({
+  temperature: z.number().positive().nullable(),
+  nll: z.number().min(0),
+  ece: z.number().min(0).max(1),
+});
+
+/**
+ * A temperature fitted on validation speakers' predictions (src/main/training/temperature.ts),
+ * with their NLL and ECE before (T = 1) and after; saved in a model's meta.json.
+ */
+export const TemperatureFitSchema = z.object({
+  temperature: z.number().positive(),
+  /** Validation clips it was fitted on. */
+  clips: z.number().int().positive(),
+  before: ConfidenceReportSchema,
+  after: ConfidenceReportSchema,
+});
+
+/**
+ * A model's temperatures: `single` for clips classified alone, `calibrated` (per-speaker models)
+ * for clips calibrated with their speaker's statistics.
+ */
+export const ModelTemperatureSchema = z.object({
+  single: TemperatureFitSchema,
+  calibrated: TemperatureFitSchema.optional(),
+});
+
+export type ConfidenceReport = z.infer<typeof ConfidenceReportSchema>;
+export type ModelTemperature = z.infer<typeof ModelTemperatureSchema>;
+export type TemperatureFit = z.infer<typeof TemperatureFitSchema>;

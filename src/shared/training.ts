@@ -1,6 +1,13 @@
 /** Training and evaluation configuration, progress events and results, as plain data. */
 import type { SpeakerAccuracy } from './clips.js';
-import type { AugmentConfig, OptimizerConfig, PoolingKind, TrainConfig } from './train-schema.js';
+import type {
+  AugmentConfig,
+  ConfidenceReport,
+  ModelTemperature,
+  OptimizerConfig,
+  PoolingKind,
+  TrainConfig,
+} from './train-schema.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -9,6 +16,9 @@ export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type {
   AugmentConfig,
   AugmentKind,
+  ConfidenceReport,
+  ModelTemperature,
+  TemperatureFit,
   EnsembleMember,
   LearningRateSchedule,
   MaskConfig,
@@ -87,6 +97,11 @@ export interface Evaluation {
   foldUar?: { mean: number; std: number };
   /** Accuracy on each test speaker. */
   speakers?: SpeakerAccuracy[];
+  /**
+   * Confidence of these predictions: NLL and ECE of the model's raw probabilities (`before`) and
+   * with the temperature it applies (`after`; the same when it has none). Accuracy is unchanged.
+   */
+  confidence?: { before: ConfidenceReport; after: ConfidenceReport };
 }
 
 /**
@@ -186,6 +201,8 @@ export interface TrainResult {
   skipped?: { path: string; reason: string }[];
   /** Decode warnings of clips that were used (e.g. truncated files). */
   warnings?: string[];
+  /** The temperature the saved model applies (fitted on validation speakers), when it has one. */
+  temperature?: ModelTemperature;
 }
 
 export interface Prediction {

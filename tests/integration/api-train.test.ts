@@ -37,8 +37,10 @@ async function tinyConfig(epochs: number): Promise<TrainConfig> {
     labels: ['angry', 'calm'],
     features: { ...defaults.features, features: ['mfcc'], nMfcc: 13, nMels: 40 },
     augment: { ...defaults.augment, kinds: [], copiesPerClip: 0 },
+    // A tiny CNN-LSTM (the default recipe is an MLP; this keeps the sequence model's path tested).
     model: {
       ...defaults.model,
+      kind: 'cnn-lstm',
       frames: 32,
       convFilters: [8],
       convKernels: [3],
@@ -48,8 +50,10 @@ async function tinyConfig(epochs: number): Promise<TrainConfig> {
     },
     optimizer: { ...defaults.optimizer, epochs, batchSize: 8, patience: epochs },
     split: { kind: 'random', testFraction: 0.25, valFraction: 0.2 },
+    // A model that needs no calibration (the default recipe's per-speaker one is tested in cli-calibrate).
+    normalization: 'global',
     seed: 3,
-    // One model: the default ensemble's MLP would add its own 100 epochs.
+    // One model: an ensemble's MLP would add its own 100 epochs.
     ensemble: [],
   };
 }

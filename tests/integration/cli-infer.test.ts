@@ -4,7 +4,7 @@
  * exit while the good files still print.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,28 @@ describe.skipIf(!HAVE_RAVDESS)(`ser infer with the bundled model ${HAVE_RAVDESS 
     expect(Object.values(p.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     expect(p.probabilities[p.label]).toBe(Math.max(...Object.values(p.probabilities)));
     expect(p.duration).toBeGreaterThan(3);
+  });
+
+  it("applies a model's temperature: softmax(log p / T) of the raw probabilities, same answer", () => {
+    // The bundled model folder with a temperature written into its meta.json.
+    const scaled = join(dir, 'scaled-model');
+    cpSync(join(REPO_ROOT, 'resources', 'models', 'default'), scaled, { recursive: true });
+    const meta = JSON.parse(readFileSync(join(scaled, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    const report = { temperature: null, nll: 1, ece: 0.3 };
+    const fit = { temperature: 3, clips: 96, before: report, after: { ...report, temperature: 3 } };
+    writeFileSync(join(scaled, 'meta.json'), JSON.stringify({ ...meta, temperature: { single: fit } }));
+    type Out = { results: { label: string; probabilities: Record<string, number> }[] };
+    const before = (JSON.parse(ser(['infer', '--file', ANGRY, '--json']).last) as Out).results[0]!;
+    const r = ser(['infer', '--file', ANGRY, '--model', scaled, '--json']);
+    expect(r.code).toBe(0);
+    const after = (JSON.parse(r.last) as Out).results[0]!;
+    expect(after.label).toBe(before.label);
+    const z = SEED_EMOTIONS.map((e) => Math.log(Math.max(before.probabilities[e]!, 1e-30)) / 3);
+    const sum = z.reduce((a, v) => a + Math.exp(v), 0);
+    for (const [j, e] of SEED_EMOTIONS.entries())
+      expect(after.probabilities[e]).toBeCloseTo(Math.exp(z[j]!) / sum, 4);
+    // Softer: the answer's probability goes down.
+    expect(after.probabilities[after.label]!).toBeLessThan(before.probabilities[before.label]!);
   });
 
   it('a bad file: one-line reason, non-zero exit, the good file still classified', () => {

@@ -41,6 +41,10 @@ describe.skipIf(!HAVE_RAVDESS)(`ser train / ser evaluate ${HAVE_RAVDESS ? '' : M
       'calm,angry,sad',
       '--model',
       'mlp',
+      // Global: its test evaluation and `ser evaluate` then see each clip alone (a per-speaker
+      // model's test clips are calibrated by their speakers; evaluate without --calibrate is not).
+      '--normalization',
+      'global',
       '--split',
       'actors',
       '--test-actors',
@@ -111,7 +115,52 @@ describe.skipIf(!HAVE_RAVDESS)(`ser train / ser evaluate ${HAVE_RAVDESS ? '' : M
     expect(text).toMatch(/evaluated .* \(speakers 5,6\): \d+\/48 = /);
   });
 
+  it('--seeds trains once per seed and reports accuracy and UAR mean ± std over them', () => {
+    const r = ser([
+      'train',
+      '--data',
+      data,
+      '--emotions',
+      'calm,angry,sad',
+      '--split',
+      'kfold',
+      '--folds',
+      '2',
+      '--epochs',
+      '5',
+      '--augment',
+      'none',
+      '--seeds',
+      '1,2',
+      '--no-save',
+      '--db',
+      db,
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.last) as {
+      status: string;
+      seeds: number[];
+      measure: string;
+      accuracy: { mean: number; std: number };
+      uar: { mean: number; std: number };
+      runs: { seed: number; foldAccuracy: { mean: number }; foldUar: { mean: number }; folds: unknown[] }[];
+    };
+    expect(out).toMatchObject({ status: 'completed', seeds: [1, 2], measure: 'mean over folds' });
+    expect(out.runs.map((x) => [x.seed, x.folds.length])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    const accs = out.runs.map((x) => x.foldAccuracy.mean);
+    expect(out.accuracy.mean).toBeCloseTo((accs[0]! + accs[1]!) / 2, 10);
+    expect(out.accuracy.std).toBeCloseTo(Math.abs(accs[0]! - accs[1]!) / 2, 10);
+    expect(out.uar.mean).toBeCloseTo((out.runs[0]!.foldUar.mean + out.runs[1]!.foldUar.mean) / 2, 10);
+  });
+
   it('refuses bad flags with one line and exit code 2', () => {
+    const s = ser(['train', '--data', data, '--seed', '1', '--seeds', '1,2']);
+    expect(s.code).toBe(2);
+    expect(s.stderr.split('\n')[0]).toBe('ser train: give --seed or --seeds, not both');
     const a = ser(['train', '--data', data, '--split', 'sideways']);
     expect(a.code).toBe(2);
     expect(a.stderr.split('\n')[0]).toBe('ser train: --split: takes random, actors or kfold');

@@ -111,8 +111,19 @@ describe.skipIf(!HAVE_RAVDESS)(`training job on real clips ${HAVE_RAVDESS ? '' :
       store.close();
     }
 
+    // Temperature scaling, fitted on the validation actors: it lowers their NLL, is saved with the
+    // model and reported with the test evaluation (raw and scaled), and classify applies it.
+    const t = r.temperature!.single;
+    expect(t.clips).toBeGreaterThan(0);
+    expect(t.after.nll).toBeLessThanOrEqual(t.before.nll);
+    expect(r.evaluation!.confidence!.after.temperature).toBe(t.temperature);
+    expect(
+      events.some((e) => e.type === 'log' && e.message.startsWith(`temperature ${t.temperature} fitted on`)),
+    ).toBe(true);
+
     // The saved folder alone classifies a held-out clip (features, normalisation and labels inside).
     const c = await loadClassifier(r.modelDir!);
+    expect(c.meta.temperature).toEqual(r.temperature);
     const clip = join(
       data,
       'Actor_08',

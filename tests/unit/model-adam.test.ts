@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { FusedAdam } from '../../src/main/model/adam.js';
 import { initBackend } from '../../src/main/model/backend.js';
+import { buildModel } from '../../src/main/model/build.js';
+import { MLP_BASELINE } from '../../src/main/model/presets.js';
 import { tf } from '../../src/main/model/tf.js';
 
 /** A small least-squares problem: weights [5, 3] and bias [3], fitted to fixed targets. */
@@ -64,4 +66,49 @@ describe.each(['cpu', 'wasm'] as const)('FusedAdam on %s', (backend) => {
     tf.dispose(snapshot);
     p.dispose();
   });
+
+  it.skipIf(backend === 'cpu')(
+    'trains the batch-norm MLP along the same loss curve as tf.train.adam',
+    async () => {
+      // The fast paths together: SIMD Adam (wasm), large weights on the left of the products,
+      // the sharing Identity; against tfjs's own optimizer on the same model, seed and batches.
+      expect(await initBackend(backend)).toBe(backend);
+      const cfg = { ...MLP_BASELINE, denseUnits: 256, dropout: 0.5 };
+      const x = tf.randomNormal([32, 96], 0, 1, 'float32', 3);
+      const y = tf.oneHot(
+        tf.tensor1d(
+          Array.from({ length: 32 }, (_, i) => i % 6),
+          'int32',
+        ),
+        6,
+      );
+      const curve = (opt: { minimize: FusedAdam['minimize'] } | tf.Optimizer) => {
+        const model = buildModel(cfg, { frames: 1, width: 96 }, 6, 5);
+        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+        const losses: number[] = [];
+        for (let step = 0; step < 30; step++) {
+          const loss = opt.minimize(
+            () =>
+              tf.losses.softmaxCrossEntropy(
+                y,
+                tf.log(model.apply(x, { training: true }) as tf.Tensor),
+              ) as tf.Scalar,
+            true,
+            vars,
+          )!;
+          losses.push(loss.dataSync()[0]!);
+          loss.dispose();
+        }
+        model.dispose();
+        return losses;
+      };
+      const fused = curve(new FusedAdam(1e-3));
+      const stock = tf.train.adam(1e-3);
+      const ref = curve(stock);
+      stock.dispose();
+      fused.forEach((l, i) => expect(Math.abs(l - ref[i]!)).toBeLessThan(1e-3 * Math.max(1, ref[i]!)));
+      expect(fused.at(-1)!).toBeLessThan(0.7 * fused[0]!);
+      tf.dispose([x, y]);
+    },
+  );
 });

@@ -75,6 +75,43 @@ describe('portable ops match TensorFlow.js built-ins on cpu', () => {
     mine.forEach((g, i) => expect(relErr(g, ref[i]!)).toBeLessThan(1e-6));
   });
 
+  it.each(['cpu', 'wasm'] as const)(
+    'matMulBias with a large weight (multiplied from the left while training) on %s: values and gradients',
+    async (backend) => {
+      await initBackend(backend);
+      try {
+        // 160 x 128 weights: above the size where training puts the weight on the left.
+        const [a, w, b, probe] = [rnd([6, 160], 10), rnd([160, 128], 11), rnd([128], 12), rnd([6, 128], 13)];
+        const ref = (p: Tensor, q: Tensor, r: Tensor) => tf.add(tf.matMul(p, q), r);
+        const loss = (f: typeof ref) => (p: Tensor, q: Tensor, r: Tensor) =>
+          tf.sum(tf.mul(f(p, q, r), probe));
+        const mine = tf.grads(loss(matMulBias))([a, w, b]);
+        const theirs = tf.grads(loss(ref))([a, w, b]);
+        mine.forEach((g, i) => expect(relErr(g, theirs[i]!)).toBeLessThan(1e-5));
+        // The forward value inside a gradient (left product) and outside it (plain product).
+        const { value } = tf.valueAndGrad((q: Tensor) => tf.sum(tf.mul(matMulBias(a, q, b), probe)))(w);
+        expect(relErr(value, tf.sum(tf.mul(ref(a, w, b), probe)))).toBeLessThan(1e-5);
+        expect(relErr(matMulBias(a, w, b), ref(a, w, b))).toBeLessThan(1e-5);
+      } finally {
+        await initBackend('cpu');
+      }
+    },
+  );
+
+  it('the wasm Identity shares the buffer: a clone survives its source and reads the same values', async () => {
+    await initBackend('wasm');
+    try {
+      const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+      const y = tf.clone(x);
+      x.dispose();
+      expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
+      expect(Array.from(tf.add(y, 1).dataSync())).toEqual([2, 3, 4, 5]);
+      y.dispose();
+    } finally {
+      await initBackend('cpu');
+    }
+  });
+
   it.each([false, true])('lstm equals tf.layers.lstm (sigmoid gates), returnSequences=%s', (seq) => {
     const layer = tf.layers.lstm({
       units: 5,

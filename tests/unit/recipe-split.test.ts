@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { trainConfigFromFlags } from '../../src/main/cli/train.js';
+import { defaultModelConfig } from '../../src/main/recipe/default-model.js';
 import { presets } from '../../src/main/recipe/presets.js';
+import { DEFAULT_RECIPE } from '../../src/main/recipe/recipe.js';
 import { defaultSplit, defaultTestSpeakers } from '../../src/shared/split-defaults.js';
 import type { TrainConfig } from '../../src/shared/training.js';
 import { applyModelPreset, applySplitKind } from '../../src/shared/wizard-config.js';
@@ -43,7 +45,7 @@ describe('split defaults', () => {
 
 describe('the CLI and the wizard', () => {
   for (const kind of ['actors', 'random', 'kfold-actors'] as const) {
-    for (const preset of [undefined, 'fast', 'seed', 'best'] as const) {
+    for (const preset of [undefined, 'default', 'fast', 'seed', 'best'] as const) {
       it(`build the same TrainConfig: split ${kind}, preset ${preset ?? '(default)'}`, () => {
         const cli = trainConfigFromFlags(
           { data: '/data', split: FLAG_KIND[kind], ...(preset ? { preset } : {}) },
@@ -53,6 +55,22 @@ describe('the CLI and the wizard', () => {
       });
     }
   }
+
+  it("start from the one default recipe, which is also the wizard's first preset and the bundled model's", () => {
+    const cli = trainConfigFromFlags({ data: '/data' }, RAVDESS_20);
+    expect(cli).toMatchObject({
+      model: { kind: 'mlp', pooling: 'summary' },
+      normalization: DEFAULT_RECIPE.normalization,
+      augment: { kinds: DEFAULT_RECIPE.augment, copiesPerClip: DEFAULT_RECIPE.copies },
+    });
+    expect(presets().model[0]).toMatchObject({ id: 'default', config: presets().defaults });
+    const bundled = defaultModelConfig(cli.split);
+    expect({ ...bundled, labels: cli.labels }).toEqual(cli);
+    // The CNN-LSTM ensemble stays a named preset, measured with global normalisation.
+    const ens = trainConfigFromFlags({ data: '/data', model: 'ensemble' }, RAVDESS_20);
+    expect(ens).toMatchObject({ model: { kind: 'cnn-lstm' }, normalization: 'global' });
+    expect(ens.ensemble?.map((m) => m.model.kind)).toEqual(['mlp']);
+  });
 
   it('start from the same split kind (actors) when nothing is chosen', () => {
     const cli = trainConfigFromFlags({ data: '/data' }, RAVDESS_20);

@@ -10,22 +10,28 @@ import type {
   AugmentPreview,
   ClassifyEntry,
   ClassifyResult,
+  FeatureExtraction,
   FeaturePreview,
   ParsedArgsOf,
 } from '../../shared/contract.js';
 import { MAX_UPLOAD_BYTES } from '../../shared/contract.js';
-import { SerError, toErrorData } from '../../shared/errors.js';
+import { SerError, toErrorData, type SerErrorData } from '../../shared/errors.js';
 import { DEFAULT_FEATURE_CONFIG, type FeatureName } from '../../shared/features.js';
 import { DEFAULT_AUGMENT_CONFIG } from '../../shared/training.js';
 import { decodeBuffer, decodeFile, type DecodedAudio } from '../audio/decode.js';
 import { encodeWav } from '../audio/wav-encode.js';
 import { parseFeatureConfig } from '../features/config.js';
 import { extractFeatures } from '../features/extract.js';
-import { featureBlock } from '../features/matrix.js';
+import { featureBlock, toLayout } from '../features/matrix.js';
 import type { RunStore } from '../store/index.js';
 import { augmentPreviewClip } from './augment-preview.js';
 import { ClassifierCache } from './classifiers.js';
-import { calibrationInfo, checkCalibration, type SpeakerCalibration } from '../inference/calibration.js';
+import {
+  calibrationFiles,
+  calibrationInfo,
+  checkCalibration,
+  type SpeakerCalibration,
+} from '../inference/calibration.js';
 import type { AllowedRoots } from './roots.js';
 import type { SettingsFile } from './settings-file.js';
 
@@ -42,6 +48,11 @@ export interface AudioMethodsOptions {
   defaultModelDir: string;
 }
 
+type AudioInput = ParsedArgsOf<'classify'>['files'][number];
+
+/** The name a file's entry carries: its name, or the path as given. */
+const inputName = (file: AudioInput): string => ('path' in file ? file.path : file.name);
+
 function round(x: number): number {
   return Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : 0;
 }
@@ -57,6 +68,37 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
     if (a.path !== undefined) return decodeFile(await roots.check(a.path), { targetRate, maxSeconds: 1800 });
     if (a.file) return decodeBuffer(a.file.bytes, a.file.name, { targetRate, maxSeconds: 1800 });
     throw new SerError('ValidationError', 'give a path or a file');
+  }
+
+  /**
+   * A file to classify (bytes, or a path inside an allowed folder), decoded at the model's rate.
+   * A silent file to classify is refused by the engine's speech check (NoSpeech, the same answer
+   * for every route); a silent calibration clip is refused here (`allowSilent: false`).
+   */
+  async function decodeInput(
+    file: AudioInput,
+    targetRate: number,
+    allowSilent = true,
+  ): Promise<DecodedAudio> {
+    const limits = { targetRate, maxSeconds: CLASSIFY_MAX_SECONDS, allowSilent };
+    return 'path' in file
+      ? decodeFile(await roots.check(file.path), limits)
+      : decodeBuffer(file.bytes, file.name, limits);
+  }
+
+  /** Calibration clips: a path naming a folder stands for its files (calibrationFiles). */
+  async function calibrationInputs(inputs: AudioInput[]): Promise<AudioInput[]> {
+    const out: AudioInput[] = [];
+    for (const file of inputs) {
+      if (!('path' in file)) out.push(file);
+      else {
+        const real = await roots.check(file.path);
+        const files = await calibrationFiles([real]);
+        // A file keeps the path as given; a folder's files are named by their real paths.
+        out.push(...(files.length === 1 && files[0] === real ? [file] : files.map((path) => ({ path }))));
+      }
+    }
+    return out;
   }
 
   function clip(samples: Float32Array, sampleRate: number): { samples: Float32Array; truncated: boolean } {
@@ -96,6 +138,19 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
       return { config, frames: m.frames, duration: samples.length / audio.sampleRate, truncated, features };
     },
 
+    async featuresExtract(a: ParsedArgsOf<'features.extract'>): Promise<FeatureExtraction> {
+      const config = parseFeatureConfig(a.config ?? {}, 'features.extract: config');
+      const audio = await decodeArg(a, config.sampleRate);
+      const m = extractFeatures(audio.samples, config);
+      return {
+        ...toLayout(m),
+        duration: audio.duration,
+        samples: audio.samples.length,
+        width: m.width,
+        warnings: audio.warnings,
+      };
+    },
+
     async augmentPreview(a: ParsedArgsOf<'augment.preview'>): Promise<AugmentPreview> {
       const rate = a.sampleRate ?? DEFAULT_FEATURE_CONFIG.sampleRate;
       const audio = await decodeArg(a, rate);
@@ -118,53 +173,53 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
         const results: ClassifyEntry[] = new Array<ClassifyEntry>(a.files.length);
         const decoded: { i: number; name: string; samples: Float32Array; warnings: string[] }[] = [];
         for (const [i, file] of a.files.entries()) {
+          const name = inputName(file);
           try {
-            const audio = await decodeBuffer(file.bytes, file.name, {
-              targetRate: model.sampleRate,
-              maxSeconds: CLASSIFY_MAX_SECONDS,
-              allowSilent: false,
-            });
-            decoded.push({ i, name: file.name, samples: audio.samples, warnings: audio.warnings });
+            const audio = await decodeInput(file, model.sampleRate);
+            decoded.push({ i, name, samples: audio.samples, warnings: audio.warnings });
           } catch (err) {
-            results[i] = { ok: false, name: file.name, error: toErrorData(err) };
+            results[i] = { ok: false, name, error: toErrorData(err) };
           }
         }
         // One speaker's files (and any further clips of theirs) calibrate the model with their
         // own unlabeled audio; a calibration clip that does not decode is left out and named.
         let calibration: SpeakerCalibration | null = null;
         let calibrationNote: string | undefined;
+        const leftOut: { name: string; error: SerErrorData }[] = [];
         const asked = a.sameSpeaker === true || (a.calibrate?.length ?? 0) > 0;
         if (asked && !model.expectsCalibration) {
           calibrationNote =
-            'this model was trained without per-speaker normalisation and takes no calibration';
+            'this model was trained without per-speaker normalisation and takes no calibration (train with --normalization speaker)';
+          if (a.requireCalibration) throw new SerError('ValidationError', `calibration: ${calibrationNote}`);
         } else if (asked) {
           const clips = a.sameSpeaker ? decoded.map((d) => d.samples) : [];
-          const left: string[] = [];
-          for (const file of a.calibrate ?? []) {
+          const inputs = await calibrationInputs(a.calibrate ?? []);
+          for (const file of inputs) {
             try {
-              const audio = await decodeBuffer(file.bytes, file.name, {
-                targetRate: model.sampleRate,
-                maxSeconds: CLASSIFY_MAX_SECONDS,
-                allowSilent: false,
-              });
-              clips.push(audio.samples);
+              clips.push((await decodeInput(file, model.sampleRate, false)).samples);
             } catch (err) {
-              left.push(`${file.name} (${toErrorData(err).message})`);
+              leftOut.push({ name: inputName(file), error: toErrorData(err) });
             }
           }
           if (clips.length === 0) {
             calibrationNote = 'calibration: no usable clips';
+            if (a.requireCalibration)
+              throw new SerError(
+                'ValidationError',
+                `calibration: none of the ${inputs.length} files could be used`,
+              );
           } else {
             const cal = model.calibrate(clips);
             try {
               checkCalibration(cal, 'calibration');
               calibration = cal;
             } catch (err) {
+              if (a.requireCalibration) throw err;
               calibrationNote = toErrorData(err).message;
             }
           }
-          if (left.length) {
-            const note = `calibration clips left out: ${left.join('; ')}`;
+          if (leftOut.length) {
+            const note = `calibration clips left out: ${leftOut.map((l) => `${l.name} (${l.error.message})`).join('; ')}`;
             calibrationNote = calibrationNote ? `${calibrationNote}; ${note}` : note;
           }
         }
@@ -180,10 +235,16 @@ export function createAudioMethods(opts: AudioMethodsOptions) {
           }
         }
         return {
-          model: { runId: runId ?? null, labels: model.labels, expectsCalibration: model.expectsCalibration },
+          model: {
+            runId: model.runId,
+            path: model.dir,
+            labels: model.labels,
+            expectsCalibration: model.expectsCalibration,
+          },
           results,
           calibration: model.expectsCalibration ? calibrationInfo(calibration) : null,
           ...(calibrationNote ? { calibrationNote } : {}),
+          ...(leftOut.length ? { calibrationLeftOut: leftOut } : {}),
         };
       });
     },

@@ -15,6 +15,9 @@ import { classify, disposeClassifier, loadClassifier, type Classifier } from '..
 const KEEP = 3;
 
 export interface LoadedModel {
+  /** The model folder, and the run that saved it when it was named by a run id. */
+  dir: string;
+  runId: string | null;
   labels: string[];
   /** Rate the model's features are computed at: decode to it. */
   sampleRate: number;
@@ -95,6 +98,8 @@ export class ClassifierCache {
     }
     return entry.run((c) =>
       f({
+        dir: c.dir,
+        runId: c.runId,
         labels: c.labels,
         sampleRate: c.meta.featureConfig.sampleRate,
         expectsCalibration: expectsCalibration(c.meta),
@@ -111,11 +116,12 @@ export class ClassifierCache {
 
   private async load(runId: string | null): Promise<Classifier> {
     const { store } = this.opts;
-    const { dir } = resolveModelRef(runId, {
+    const { dir, runId: resolved } = resolveModelRef(runId, {
       store: !modelRefNeedsStore(runId) ? null : typeof store === 'function' ? store() : store,
       defaultDir: this.opts.defaultModelDir,
     });
-    return loadClassifier(dir);
+    // A run's model keeps its run id (a prefix given resolves to the full id).
+    return { ...(await loadClassifier(dir)), runId: resolved };
   }
 
   private evict(): void {

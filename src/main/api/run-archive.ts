@@ -16,7 +16,8 @@ import { packDir, unpackInto } from './tar.js';
 
 export const EXPORT_SUFFIX = '.ser-run.tar.gz';
 
-function slug(s: string): string {
+/** A file-name-safe short form of a name (lowercase, dashes, at most 60 characters). */
+export function slug(s: string): string {
   return (
     s
       .toLowerCase()

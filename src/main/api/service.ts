@@ -5,7 +5,8 @@
  * Every call is validated against the contract's schema here (so both adapters get it), and
  * every path argument must lie inside a folder the user chose (AllowedRoots).
  */
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import {
   CONTRACT,
   isMethodName,
@@ -14,6 +15,7 @@ import {
   type ServiceMethods,
 } from '../../shared/contract.js';
 import { SerError } from '../../shared/errors.js';
+import { looksLikeRunId } from '../../shared/runs.js';
 import { describeZodError } from '../../shared/zod-issues.js';
 import { openStore, type RunStore } from '../store/index.js';
 import { createAudioMethods } from './audio-methods.js';
@@ -22,6 +24,7 @@ import { EventHub } from './events.js';
 import { TrainJobs } from './jobs.js';
 import { presets } from '../recipe/presets.js';
 import { AllowedRoots } from './roots.js';
+import { exportModelTo } from './model-export.js';
 import { createRunMethods } from './run-methods.js';
 import { SettingsFile } from './settings-file.js';
 import type { Service, ServiceOptions } from './types.js';
@@ -29,6 +32,7 @@ import { scanDataset } from '../dataset/scan.js';
 import { clipInfo } from '../dataset/clip-info.js';
 import { validateTrainConfig } from '../training/config.js';
 import { defaultModelDir } from '../inference/predict.js';
+import { modelRefNeedsStore } from '../inference/model-ref.js';
 import { backendInfo, initBackend } from '../model/backend.js';
 import { packageVersion } from '../util/package-version.js';
 
@@ -139,6 +143,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
     'audio.read': (a) => audio.read(a),
     'features.preview': (a) => audio.featuresPreview(a),
+    'features.extract': (a) => audio.featuresExtract(a),
     'augment.preview': (a) => audio.augmentPreview(a),
     async classify(a) {
       await ensureBackend();
@@ -146,6 +151,19 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
 
     'models.list': () => runs.modelsList(),
+    async 'models.export'({ model, out }) {
+      // A model folder must lie inside an allowed folder; so must the parent of `out` (the
+      // folder itself need not exist yet).
+      const named = model === null || model === 'default' || (!isAbsolute(model) && looksLikeRunId(model));
+      const ref = named ? model : await roots.check(model);
+      const target = out === undefined ? undefined : join(await roots.check(dirname(out)), basename(out));
+      return exportModelTo({
+        ref,
+        store: modelRefNeedsStore(ref) ? store() : null,
+        defaultDir: modelDir,
+        ...(target === undefined ? {} : { out: target }),
+      });
+    },
     async 'presets.get'() {
       return presets();
     },
@@ -181,7 +199,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
         root: real,
         speakers,
         calibrate,
-        store: store(),
+        // Only a run id needs the store, and only an existing one records (no database is made).
+        store: modelRefNeedsStore(modelRunId) || existsSync(opts.dbPath) ? store() : null,
         defaultModelDir: modelDir,
         cacheDir,
         ...(scanRoots ? { scanRoots } : {}),

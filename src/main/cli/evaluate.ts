@@ -8,22 +8,17 @@
  * When the model is a run's (a run id, or a run's model folder) the evaluation is recorded with
  * that run, clip by clip, so `ser runs show` and the app list it beside the run's own test.
  */
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { speakerAccuracy, type ClipEvaluationInput } from '../../shared/clips.js';
-import { scanDataset } from '../dataset/scan.js';
-import { defaultDbPath } from '../store/paths.js';
-import { openStore, type RunStore } from '../store/run-store.js';
+import { speakerAccuracy } from '../../shared/clips.js';
+import type { EvaluateEvent, FolderEvaluation } from '../../shared/contract.js';
 import { SerError } from '../../shared/errors.js';
 import type { CalibrationInfo } from '../../shared/training.js';
-import { expectsCalibration } from '../inference/calibration.js';
-import { evaluateModel } from '../inference/evaluate-model.js';
-import { modelRefNeedsStore } from '../inference/model-ref.js';
-import { disposeClassifier, loadClassifier } from '../inference/predict.js';
-import { defaultCacheDir } from '../training/run-request.js';
+import { defaultDbPath } from '../store/paths.js';
 import { reportUsageError, flagsOrThrow, parseActors, parseCommandArgs } from './args.js';
 import { createProgress } from './progress.js';
+import { withService, type CliService } from './service.js';
 import { formatEvaluation } from './text.js';
 
 const USAGE = `usage: ser evaluate --model PATH|RUN_ID --data DIR [options]
@@ -55,8 +50,10 @@ const flagSchema = z.object({
   json: z.boolean().optional(),
 });
 
+type EvaluateFlags = z.infer<typeof flagSchema>;
+
 export async function run(argv: string[]): Promise<number> {
-  let f: z.infer<typeof flagSchema>;
+  let f: EvaluateFlags;
   try {
     const { values } = parseCommandArgs(argv, OPTIONS, null);
     if (values.help) {
@@ -67,94 +64,114 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return reportUsageError('evaluate', err);
   }
-  const dbPath = resolve(f.db ?? defaultDbPath());
-  let store: RunStore | null = null;
   const progress = createProgress({ quiet: f.json });
-  try {
-    if (modelRefNeedsStore(f.model) || existsSync(dbPath)) store = openStore(dbPath);
-    const c = await loadClassifier(f.model, store);
-    const runOf = c.runId ?? (typeof c.meta.metrics?.runId === 'string' ? c.meta.metrics.runId : null);
-    try {
-      const scan = await scanDataset(resolve(f.data), { labels: c.labels, minClasses: 1 });
-      progress.start('features', scan.items.length);
-      const t0 = performance.now();
-      if (f.calibrate === 'speaker' && !expectsCalibration(c.meta)) {
-        throw new SerError(
-          'ValidationError',
-          '--calibrate speaker: this model was trained without per-speaker normalisation and takes no calibration',
-        );
+  let barStarted = false;
+  const r = await withService({ db: f.db }, (service) =>
+    evaluateThroughService(service, f, (e) => {
+      if (e.stage !== 'features') return;
+      if (e.done === 0 || !barStarted) {
+        barStarted = true;
+        progress.start('features', e.total);
       }
-      const { evaluation, clips, skipped, calibration } = await evaluateModel(c, scan, {
-        speakers: f.actors,
-        calibrate: f.calibrate ?? 'none',
-        cacheDir: defaultCacheDir(dbPath),
-        onProgress: (d) => progress.update(d),
-      });
-      progress.stop();
-      const seconds = (performance.now() - t0) / 1000;
-      for (const s of skipped.filter((s) => !s.reason.startsWith('label ')).slice(0, 20)) {
-        progress.note(`skipped ${s.path}: ${s.reason}`);
-      }
-      const recorded = record(store, runOf, {
-        kind: 'evaluate',
-        fold: null,
-        dataRoot: scan.root,
-        labels: c.labels,
-        clips,
-      });
-      if (!recorded.ok) progress.note(`not recorded with a run: ${recorded.why}`);
-      const speakers = speakerAccuracy(clips);
-      if (f.json) {
-        console.log(
-          JSON.stringify({
-            model: { path: c.dir, runId: c.runId },
-            labels: evaluation.labels,
-            n: evaluation.n,
-            accuracy: evaluation.accuracy,
-            macroF1: evaluation.macroF1,
-            uar: evaluation.uar,
-            perClass: evaluation.perClass,
-            confusion: evaluation.confusion,
-            speakers,
-            calibration: calibration ?? null,
-            clips,
-            recorded: recorded.ok ? { runId: runOf, evaluationId: recorded.id } : null,
-            skipped: skipped.length,
-            seconds: Number(seconds.toFixed(2)),
-          }),
-        );
-      } else {
-        console.log(formatEvaluation(evaluation));
-        console.log(
-          `\naccuracy per speaker: ${speakers.map((s) => `${s.speaker} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}`,
-        );
-        if (calibration) console.log(formatCalibration(calibration));
-        if (recorded.ok)
-          console.log(`recorded with run ${runOf!.slice(0, 8)} (ser runs show ${runOf!.slice(0, 8)})`);
-        console.log(`\nmodel ${c.dir}${skipped.length ? `; ${skipped.length} clips skipped` : ''}`);
-      }
-      return 0;
-    } finally {
-      disposeClassifier(c);
-    }
-  } finally {
-    progress.stop();
-    store?.close();
+      progress.update(e.done);
+    }),
+  ).finally(() => progress.stop());
+  if (r === 'cancelled') {
+    console.error('ser evaluate: cancelled');
+    return 130;
   }
+  for (const s of r.refused.slice(0, 20)) progress.note(`skipped ${s.path}: ${s.reason}`);
+  if (r.notRecorded !== null) progress.note(`not recorded with a run: ${r.notRecorded}`);
+  const { evaluation, clips, calibration, recorded } = r;
+  const speakers = speakerAccuracy(clips);
+  const skipped = r.refused.length;
+  if (f.json) {
+    console.log(
+      JSON.stringify({
+        model: { path: r.model.dir, runId: r.model.runId },
+        labels: evaluation.labels,
+        n: evaluation.n,
+        accuracy: evaluation.accuracy,
+        macroF1: evaluation.macroF1,
+        uar: evaluation.uar,
+        perClass: evaluation.perClass,
+        confusion: evaluation.confusion,
+        speakers,
+        calibration,
+        confidence: evaluation.confidence ?? null,
+        clips,
+        recorded,
+        skipped,
+        seconds: r.seconds,
+      }),
+    );
+  } else {
+    console.log(formatEvaluation(evaluation));
+    console.log(
+      `\naccuracy per speaker: ${speakers.map((s) => `${s.speaker} ${(100 * s.accuracy).toFixed(1)}%`).join(', ')}`,
+    );
+    if (calibration) console.log(formatCalibration(calibration));
+    const conf = evaluation.confidence;
+    if (conf) {
+      console.log(
+        conf.after.temperature === null
+          ? `confidence: ECE ${(100 * conf.before.ece).toFixed(1)}% (the model has no temperature)`
+          : `confidence: ECE ${(100 * conf.before.ece).toFixed(1)}% -> ${(100 * conf.after.ece).toFixed(1)}% with its temperature ${conf.after.temperature}`,
+      );
+    }
+    if (recorded)
+      console.log(
+        `recorded with run ${recorded.runId.slice(0, 8)} (ser runs show ${recorded.runId.slice(0, 8)})`,
+      );
+    console.log(`\nmodel ${r.model.dir}${skipped ? `; ${skipped} clips skipped` : ''}`);
+  }
+  return 0;
 }
 
-function record(
-  store: RunStore | null,
-  runId: string | null,
-  input: ClipEvaluationInput,
-): { ok: true; id: number } | { ok: false; why: string } {
-  if (!runId) return { ok: false, why: 'the model is not from a recorded run' };
-  if (!store) return { ok: false, why: 'no run database' };
-  if (store.readonly) return { ok: false, why: `the database is read-only (${store.readonlyReason})` };
+/**
+ * evaluate.start, its progress and result as evaluate.event; Ctrl-C cancels (evaluate.cancel),
+ * a second Ctrl-C quits at once.
+ */
+async function evaluateThroughService(
+  service: CliService,
+  f: EvaluateFlags,
+  onProgress: (e: Extract<EvaluateEvent, { type: 'progress' }>) => void,
+): Promise<FolderEvaluation | 'cancelled'> {
+  const jobId = randomUUID();
+  let settle: (e: EvaluateEvent) => void = () => undefined;
+  const ended = new Promise<EvaluateEvent>((resolveEnd) => (settle = resolveEnd));
+  // Listening before the call, under a job id chosen here, so no event is missed.
+  const off = service.on('evaluate.event', (m) => {
+    if (m.jobId !== jobId) return;
+    if (m.event.type === 'progress') onProgress(m.event);
+    else settle(m.event);
+  });
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130);
+    void service.call('evaluate.cancel', { jobId });
+  };
+  process.on('SIGINT', onSigint);
   try {
-    return { ok: true, id: store.addEvaluation(runId, input).id };
-  } catch (err) {
-    return { ok: false, why: err instanceof Error ? err.message : String(err) };
+    await service.call('evaluate.start', {
+      jobId,
+      modelRunId: f.model,
+      root: resolve(f.data),
+      ...(f.actors ? { speakers: f.actors } : {}),
+      ...(f.calibrate ? { calibrate: f.calibrate } : {}),
+    });
+    const end = await ended;
+    if (end.type === 'done') return end.result;
+    if (end.type === 'cancelled') return 'cancelled';
+    if (end.type === 'error') {
+      // The service names the choice in words; here it is the --calibrate flag.
+      const message = end.error.message.replace(/^calibrate per speaker: /, '--calibrate speaker: ');
+      throw new SerError(end.error.code, message, end.error.path);
+    }
+    throw new SerError('InternalError', `unexpected evaluate event ${end.type}`);
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
   }
 }
 

@@ -4,14 +4,12 @@
  * keys as in ../shared/reference/librosa-features.json), so anyone can diff against librosa.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import { ALL_FEATURES, type FeatureConfig } from '../../shared/features.js';
-import { decodeFile } from '../audio/decode.js';
 import { parseFeatureConfig } from '../features/config.js';
-import { extractFeatures } from '../features/extract.js';
-import { toLayout } from '../features/matrix.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { withService } from './service.js';
 import { exitQuietlyOnClosedPipe, textTable } from './text.js';
 
 const USAGE = `usage: ser features --file PATH [--config FILE.json] [--json]
@@ -47,34 +45,41 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = values.config
     ? loadConfig(values.config)
     : { ...parseFeatureConfig({}), features: [...ALL_FEATURES] };
-  const audio = await decodeFile(values.file, { targetRate: cfg.sampleRate });
-  const m = extractFeatures(audio.samples, cfg);
-  const layout = toLayout(m, values.file);
+  const file = values.file;
+  const x = await withService({}, (s) => s.call('features.extract', { path: resolve(file), config: cfg }));
 
   if (values.json) {
     exitQuietlyOnClosedPipe();
+    // librosa's layout, the file as given: { config, file, n_frames, features, warnings }.
+    const layout = {
+      config: x.config,
+      file,
+      n_frames: x.n_frames,
+      features: x.features,
+      warnings: x.warnings,
+    };
     process.stdout.write(
-      `${JSON.stringify({ ...layout, warnings: audio.warnings }, (_k, v: unknown) => (typeof v === 'number' ? shortFloat32(v) : v))}\n`,
+      `${JSON.stringify(layout, (_k, v: unknown) => (typeof v === 'number' ? shortFloat32(v) : v))}\n`,
     );
     return 0;
   }
   const lines = [
-    `${basename(values.file)}: ${audio.duration.toFixed(3)} s, ${audio.samples.length} samples at ${cfg.sampleRate} Hz`,
+    `${basename(file)}: ${x.duration.toFixed(3)} s, ${x.samples} samples at ${cfg.sampleRate} Hz`,
     `config: ${JSON.stringify(cfg)}`,
-    `frames: ${m.frames} (hop ${cfg.hopLength}, n_fft ${cfg.nFft}, centred); frame width ${m.width}`,
+    `frames: ${x.n_frames} (hop ${cfg.hopLength}, n_fft ${cfg.nFft}, centred); frame width ${x.width}`,
     '',
     textTable(
       [
         ['feature', 'shape', 'min', 'max', 'mean'],
-        ...Object.entries(layout.features).map(([key, rows]) => {
+        ...Object.entries(x.features).map(([key, rows]) => {
           const { min, max, mean } = range(rows);
-          return [key, `${rows.length} x ${m.frames}`, fmt(min), fmt(max), fmt(mean)];
+          return [key, `${rows.length} x ${x.n_frames}`, fmt(min), fmt(max), fmt(mean)];
         }),
       ],
       (column) => column > 0,
     ),
   ];
-  for (const w of audio.warnings) lines.push(`warning: ${w}`);
+  for (const w of x.warnings) lines.push(`warning: ${w}`);
   console.log(lines.join('\n'));
   return 0;
 }

@@ -26,6 +26,10 @@ const COMMANDS: Record<string, Subcommand> = {
     summary: 'classify audio files (the bundled model, or --model PATH|RUN_ID)',
     load: () => import('./infer.js'),
   },
+  'export-model': {
+    summary: 'a model as a standard TensorFlow.js LayersModel (stock layers) with its features and README',
+    load: () => import('./export-model.js'),
+  },
   runs: {
     summary: 'list, show, compare, tag, delete, export and import experiment runs',
     load: () => import('./runs.js'),
@@ -37,7 +41,7 @@ const COMMANDS: Record<string, Subcommand> = {
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
   return ['usage: ser <command> [options]   (ser <command> --help for its options)', '', ...lines].join('\n');
 }
 

@@ -7,22 +7,12 @@
  */
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
-import { SerError, toErrorData, type SerErrorData } from '../../shared/errors.js';
+import { SerError } from '../../shared/errors.js';
 import type { Prediction } from '../../shared/training.js';
 import { defaultDbPath } from '../store/paths.js';
-import { openStore, type RunStore } from '../store/run-store.js';
-import { backendInfo } from '../model/backend.js';
-import {
-  CALIBRATION_MINIMUM,
-  calibrateFromFiles,
-  calibrationInfo,
-  checkCalibration,
-  expectsCalibration,
-  type SpeakerCalibration,
-} from '../inference/calibration.js';
-import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
+import { CALIBRATION_MINIMUM } from '../inference/calibration.js';
 import { reportUsageError, flagsOrThrow, parseCommandArgs } from './args.js';
-import { modelRefNeedsStore } from '../inference/model-ref.js';
+import { withService } from './service.js';
 import { printable } from './text.js';
 
 const USAGE = `usage: ser infer --file PATH [--file PATH ...] [options]   (or: ser infer [options] FILE...)
@@ -52,8 +42,6 @@ const flagSchema = z.object({
   json: z.boolean().optional(),
 });
 
-type Entry = { ok: true; prediction: Prediction } | { ok: false; path: string; error: SerErrorData };
-
 export async function run(argv: string[]): Promise<number> {
   let f: z.infer<typeof flagSchema>;
   try {
@@ -67,97 +55,86 @@ export async function run(argv: string[]): Promise<number> {
     return reportUsageError('infer', err);
   }
 
-  // A run id needs the store; a folder or the default model does not.
-  let store: RunStore | null = null;
-  const ref = f.model ?? 'default';
-  try {
-    if (modelRefNeedsStore(ref)) store = openStore(resolve(f.db ?? defaultDbPath()), { readonly: true });
-    const c = await loadClassifier(ref, store);
-    const entries: Entry[] = [];
-    const backend = backendInfo();
-    let calibration: SpeakerCalibration | null = null;
-    // On a terminal, say which model and backend answered (stderr, so stdout stays one line per
-    // file); scripts get the same in the --json object.
-    if (!f.json && process.stderr.isTTY) {
-      console.error(`model: ${c.runId ?? c.dir} (${c.labels.join(', ')}); backend: ${backend.summary}`);
-    }
-    try {
-      calibration = f.calibrate ? await calibrate(c, f.calibrate, !f.json) : null;
-      if (!f.calibrate && expectsCalibration(c.meta) && !f.json && process.stderr.isTTY) {
-        console.error(
-          `ser infer: uncalibrated: this model expects calibration with clips of the speaker (--calibrate, at least ${CALIBRATION_MINIMUM.clips} clips and ${CALIBRATION_MINIMUM.seconds} s); answering with a typical speaker's statistics`,
-        );
-      }
-      for (const file of f.file) {
-        try {
-          const p = await classify(c, resolve(file), calibration);
-          const prediction = { ...p, path: file };
-          entries.push({ ok: true, prediction });
-          if (!f.json) {
-            console.log(formatPrediction(prediction));
-            for (const w of p.warnings ?? []) console.error(`warning: ${printable(w)}`);
-          }
-        } catch (err) {
-          const error = toErrorData(err);
-          entries.push({ ok: false, path: file, error });
-          console.error(`ser infer: ${printable(file)}: ${error.code}: ${printable(error.message)}`);
-        }
-      }
-    } finally {
-      disposeClassifier(c);
-    }
-    const calibrationJson = expectsCalibration(c.meta) ? calibrationInfo(calibration) : null;
-    if (f.json) {
-      console.log(
-        JSON.stringify({
-          model: {
-            path: c.dir,
-            runId: c.runId,
-            labels: c.labels,
-            expectsCalibration: expectsCalibration(c.meta),
-          },
-          calibration: calibrationJson,
-          backend: backend.name,
-          results: entries.map((e) =>
-            e.ok
-              ? { ok: true, ...e.prediction, warnings: e.prediction.warnings ?? [] }
-              : { ok: false, path: e.path, error: e.error },
-          ),
-          warnings: entries.flatMap((e) => (e.ok ? (e.prediction.warnings ?? []) : [])),
-        }),
-      );
-    }
-    return entries.every((e) => e.ok) ? 0 : 1;
-  } finally {
-    store?.close();
-  }
-}
+  // Looking up a run's model writes nothing: the store (opened only for a run id) is read-only.
+  const res = await withService({ db: f.db, readonlyStore: true }, async (service) => {
+    const result = await service
+      .call('classify', {
+        files: f.file.map((file) => ({ path: resolve(file) })),
+        modelRunId: f.model ?? 'default',
+        ...(f.calibrate
+          ? { calibrate: f.calibrate.map((p) => ({ path: resolve(p) })), requireCalibration: true }
+          : {}),
+      })
+      .catch((err: unknown) => {
+        // The service names calibration 'calibration'; here it is the --calibrate flag.
+        if (
+          err instanceof SerError &&
+          err.code === 'ValidationError' &&
+          err.message.startsWith('calibration: ')
+        )
+          throw new SerError(err.code, `--calibrate: ${err.message.slice('calibration: '.length)}`);
+        throw err;
+      });
+    const info = await service.call('app.info');
+    return { result, backend: info.backend, backendDetail: info.backendDetail };
+  });
+  const { result, backend, backendDetail } = res;
+  const { model } = result;
 
-/**
- * The speaker's calibration from --calibrate; refuses (ValidationError) a model that takes none
- * and a calibration below CALIBRATION_MINIMUM, and says what it used.
- */
-async function calibrate(c: Classifier, paths: string[], say: boolean): Promise<SpeakerCalibration> {
-  if (!expectsCalibration(c.meta)) {
-    throw new SerError(
-      'ValidationError',
-      `--calibrate: this model was trained without per-speaker normalisation and takes no calibration (train with --normalization speaker)`,
-    );
-  }
-  const { calibration, used, skipped } = await calibrateFromFiles(
-    paths.map((p) => resolve(p)),
-    c.meta.featureConfig,
-  );
-  for (const s of skipped) console.error(`ser infer: calibration clip ${s.path}: ${s.reason} (left out)`);
-  if (!calibration)
-    throw new SerError('ValidationError', `--calibrate: none of the ${skipped.length} files could be used`);
-  checkCalibration(calibration, '--calibrate');
-  if (say) {
+  // On a terminal, say which model and backend answered (stderr, so stdout stays one line per
+  // file); scripts get the same in the --json object.
+  if (!f.json && process.stderr.isTTY) {
     console.error(
-      `calibrated with ${used.length} clip${used.length === 1 ? '' : 's'}, ${calibration.seconds.toFixed(1)} s of audio`,
+      `model: ${model.runId ?? model.path} (${model.labels.join(', ')}); backend: ${backendDetail}`,
     );
   }
-  return calibration;
+  for (const l of result.calibrationLeftOut ?? [])
+    console.error(`ser infer: calibration clip ${l.name}: ${l.error.code}: ${l.error.message} (left out)`);
+  const calibration = f.calibrate ? result.calibration : null;
+  if (calibration && !f.json) {
+    console.error(
+      `calibrated with ${calibration.clips} clip${calibration.clips === 1 ? '' : 's'}, ${calibration.seconds.toFixed(1)} s of audio`,
+    );
+  }
+  if (!f.calibrate && model.expectsCalibration && !f.json && process.stderr.isTTY) {
+    console.error(
+      `ser infer: uncalibrated: this model expects calibration with clips of the speaker (--calibrate, at least ${CALIBRATION_MINIMUM.clips} clips and ${CALIBRATION_MINIMUM.seconds} s); answering with a typical speaker's statistics`,
+    );
+  }
+  // Each entry with the path as the user gave it.
+  const entries = result.results.map((e, i) => {
+    const path = f.file[i]!;
+    return e.ok ? { ...e, prediction: { ...e.prediction, path } } : { ...e, path };
+  });
+  for (const e of entries) {
+    if (e.ok) {
+      if (!f.json) {
+        console.log(formatPrediction(e.prediction));
+        for (const w of e.prediction.warnings ?? []) console.error(`warning: ${printable(w)}`);
+      }
+    } else console.error(`ser infer: ${printable(e.path)}: ${e.error.code}: ${printable(e.error.message)}`);
+  }
+  if (f.json) {
+    console.log(
+      JSON.stringify({
+        model: {
+          path: model.path,
+          runId: model.runId,
+          labels: model.labels,
+          expectsCalibration: model.expectsCalibration,
+        },
+        calibration: model.expectsCalibration ? result.calibration : null,
+        backend,
+        results: entries.map((e) =>
+          e.ok
+            ? { ok: true, ...e.prediction, warnings: e.prediction.warnings ?? [] }
+            : { ok: false, path: e.path, error: e.error },
+        ),
+        warnings: entries.flatMap((e) => (e.ok ? (e.prediction.warnings ?? []) : [])),
+      }),
+    );
+  }
+  return entries.every((e) => e.ok) ? 0 : 1;
 }
 
 function formatPrediction(p: Prediction): string {

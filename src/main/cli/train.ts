@@ -18,7 +18,8 @@ import type {
 } from '../../shared/training.js';
 import type { ArgsOf } from '../../shared/contract.js';
 import { defaultDbPath } from '../store/paths.js';
-import { buildTrainConfig } from '../recipe/recipe.js';
+import { buildTrainConfig, DEFAULT_RECIPE } from '../recipe/recipe.js';
+import { meanStd } from '../training/metrics.js';
 import {
   UsageError,
   reportUsageError,
@@ -41,12 +42,17 @@ const USAGE = `usage: ser train --data DIR [options]
   --folds K             folds for --split kfold (default 5, or one per speaker when fewer)
   --epochs N            maximum epochs (early stopping on validation loss)
   --seed S              seed of the split, augmentation and initial weights (default 42)
-  --augment LIST        pitch,stretch,noise, or none (default all three)
-  --copies N            augmented copies per training clip (default 2)
-  --model KIND          ensemble (default: the CNN-LSTM and a pooled-statistics MLP, their
-                        probabilities averaged) | cnn-lstm | mlp (the pooled-statistics baseline)
-  --preset NAME         the CNN-LSTM's preset: fast | seed | best (default: best, docs/BENCHMARKS.md)
-  --normalization MODE  global | speaker (per-speaker, calibrated at use time) | utterance (per clip)
+  --seeds LIST          one run per seed, e.g. 1,2,3; prints accuracy and UAR mean ± std over
+                        the seeds (of the fold means for --split kfold)
+  --augment LIST        ${AugmentKindSchema.options.join(',')}, or none (default ${DEFAULT_RECIPE.augment.join(',')})
+  --copies N            augmented copies per training clip (default ${DEFAULT_RECIPE.copies})
+  --model KIND          mlp (default: the recipe for new voices, an MLP over pooled feature
+                        statistics) | ensemble (a CNN-LSTM and that MLP, their probabilities
+                        averaged: best on a random split) | cnn-lstm
+  --preset NAME         default | fast | seed | best: the recipe, or a CNN-LSTM preset (with the
+                        MLP unless --model cnn-lstm); docs/BENCHMARKS.md
+  --normalization MODE  speaker (default for mlp: per-speaker, calibrated at use time) |
+                        global (default for the CNN-LSTM) | utterance (per clip)
   --name NAME  --tags a,b
   --db FILE             run store (default: $SER_DB, else ${defaultDbPath()})
   --backend NAME        tensorflow | wasm | cpu (default: the best that loads)
@@ -63,6 +69,7 @@ const OPTIONS = {
   folds: { type: 'string' },
   epochs: { type: 'string' },
   seed: { type: 'string' },
+  seeds: { type: 'string' },
   augment: { type: 'string' },
   copies: { type: 'string' },
   preset: { type: 'string' },
@@ -86,6 +93,12 @@ const flagSchema = z.object({
   folds: intFlag('folds', 2, 100).optional(),
   epochs: intFlag('epochs', 1, 100_000).optional(),
   seed: intFlag('seed', 0, 2 ** 31 - 1).optional(),
+  seeds: z
+    .string()
+    .transform(listOf)
+    .pipe(z.array(intFlag('seeds', 0, 2 ** 31 - 1)).min(1, 'takes a list of seeds, e.g. 1,2,3'))
+    .refine((xs) => new Set(xs).size === xs.length, 'must not repeat a seed')
+    .optional(),
   augment: z
     .string()
     .transform((s) => (s.trim() === 'none' ? [] : listOf(s)))
@@ -96,8 +109,10 @@ const flagSchema = z.object({
     )
     .optional(),
   copies: intFlag('copies', 0, 50).optional(),
-  preset: z.enum(['fast', 'seed', 'best'], { error: 'takes fast, seed or best' }).optional(),
-  model: z.enum(['ensemble', 'cnn-lstm', 'mlp'], { error: 'takes ensemble, cnn-lstm or mlp' }).optional(),
+  preset: z
+    .enum(['default', 'fast', 'seed', 'best'], { error: 'takes default, fast, seed or best' })
+    .optional(),
+  model: z.enum(['mlp', 'ensemble', 'cnn-lstm'], { error: 'takes mlp, ensemble or cnn-lstm' }).optional(),
   normalization: z
     .enum(['global', 'speaker', 'utterance'], { error: 'takes global, speaker or utterance' })
     .optional(),
@@ -171,7 +186,7 @@ interface TrainCall {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let req: TrainCall;
+  let calls: TrainCall[];
   let json = false;
   try {
     const { values } = parseCommandArgs(argv, OPTIONS, null);
@@ -181,23 +196,40 @@ export async function run(argv: string[]): Promise<number> {
     }
     const f = flagsOrThrow(flagSchema, values);
     json = f.json ?? false;
+    if (f.seed !== undefined && f.seeds) throw new UsageError('give --seed or --seeds, not both');
     const config = trainConfigFromFlags(f, await speakersFor(f, resolve(f.data)));
-    req = {
+    const seeds = f.seeds ?? [config.seed];
+    calls = seeds.map((seed) => ({
       db: f.db,
       args: {
         root: resolve(f.data),
-        config,
-        ...(f.name ? { name: f.name } : {}),
+        config: { ...config, seed },
+        ...(f.name ? { name: seeds.length > 1 ? `${f.name} seed ${seed}` : f.name } : {}),
         ...(f.tags ? { tags: f.tags } : {}),
         ...(f.backend ? { backend: f.backend } : {}),
         ...(f['no-save'] ? { saveModel: false } : {}),
       },
-    };
+    }));
   } catch (err) {
     return reportUsageError('train', err);
   }
 
-  const progress = createProgress({ quiet: json });
+  const results: TrainResult[] = [];
+  for (const [i, call] of calls.entries()) {
+    if (calls.length > 1 && !json)
+      console.log(`${i > 0 ? '\n' : ''}seed ${call.args.config.seed} (${i + 1} of ${calls.length})`);
+    const r = await trainOne(call, json && calls.length === 1, json);
+    results.push(r);
+    if (r.status !== 'completed') break;
+  }
+  if (calls.length > 1) reportSeeds(results, calls, json);
+  const last = results.at(-1)!;
+  return last.status === 'completed' ? 0 : last.status === 'cancelled' ? 130 : 1;
+}
+
+/** One run through the service with progress on the terminal; Ctrl-C cancels it. */
+async function trainOne(req: TrainCall, jsonLine: boolean, quiet: boolean): Promise<TrainResult> {
+  const progress = createProgress({ quiet });
   let barFor = '';
   const onEvent = (e: TrainEvent) => {
     switch (e.type) {
@@ -282,46 +314,98 @@ export async function run(argv: string[]): Promise<number> {
       progress.stop();
     }
   });
-  report(result, json);
-  return result.status === 'completed' ? 0 : result.status === 'cancelled' ? 130 : 1;
+  report(result, jsonLine, quiet, req.args.config.normalization === 'speaker');
+  return result;
 }
 
-function report(r: TrainResult, json: boolean): void {
+/** The result that counts for a seed: the mean over folds (k-fold) or the test evaluation. */
+function seedScores(r: TrainResult): { accuracy: number; uar: number } | null {
   const e = r.evaluation;
+  if (!e) return null;
+  return { accuracy: e.foldAccuracy?.mean ?? e.accuracy, uar: e.foldUar?.mean ?? e.uar };
+}
+
+/** With --seeds: each seed's accuracy and UAR, and their mean ± std over the seeds. */
+function reportSeeds(results: TrainResult[], calls: TrainCall[], json: boolean): void {
+  const scored = results.map((r, i) => ({ seed: calls[i]!.args.config.seed, r, s: seedScores(r) }));
+  const done = scored.filter((x) => x.s !== null);
+  const acc = meanStd(done.map((x) => x.s!.accuracy));
+  const uar = meanStd(done.map((x) => x.s!.uar));
+  const kfold = calls[0]!.args.config.split.kind === 'kfold-actors';
   if (json) {
     console.log(
       JSON.stringify({
-        status: r.status,
-        runId: r.runId,
-        labels: r.labels,
-        testAccuracy: e ? e.accuracy : null,
-        macroF1: e ? e.macroF1 : null,
-        uar: e ? e.uar : null,
-        confusion: e ? e.confusion : null,
-        perClass: e ? e.perClass : null,
-        n: e ? e.n : null,
-        ...(e?.folds
-          ? {
-              foldAccuracy: e.foldAccuracy,
-              folds: e.folds.map((f) => ({
-                fold: f.fold,
-                testSpeakers: f.testSpeakers,
-                accuracy: f.evaluation.accuracy,
-                macroF1: f.evaluation.macroF1,
-                epochs: f.epochs,
-              })),
-            }
-          : {}),
-        backend: r.backend,
-        seconds: Number(r.seconds.toFixed(2)),
-        modelDir: r.modelDir,
-        skipped: r.skipped ?? [],
-        warnings: r.warnings ?? [],
-        ...(r.error ? { error: r.error } : {}),
+        status: results.at(-1)!.status,
+        seeds: calls.map((c) => c.args.config.seed),
+        measure: kfold ? 'mean over folds' : 'test split',
+        accuracy: done.length ? acc : null,
+        uar: done.length ? uar : null,
+        runs: scored.map((x) => ({ ...resultJson(x.r), seed: x.seed })),
       }),
     );
     return;
   }
+  const lines = [
+    '',
+    `over ${done.length} seed${done.length === 1 ? '' : 's'}${kfold ? ' (each the mean over its folds)' : ''}:`,
+    ...done.map(
+      (x) =>
+        `  seed ${x.seed}: accuracy ${pct(x.s!.accuracy)}, UAR ${pct(x.s!.uar)} (run ${x.r.runId ?? '-'})`,
+    ),
+    `  mean ± std: accuracy ${pct(acc.mean)} ± ${pct(acc.std)}, UAR ${pct(uar.mean)} ± ${pct(uar.std)}`,
+  ];
+  if (done.length < results.length)
+    lines.push(`  stopped: seed ${scored.at(-1)!.seed} ${results.at(-1)!.status}`);
+  console.log(lines.join('\n'));
+}
+
+/** The JSON object `ser train --json` prints for one run. */
+function resultJson(r: TrainResult): Record<string, unknown> {
+  const e = r.evaluation;
+  return {
+    status: r.status,
+    runId: r.runId,
+    labels: r.labels,
+    testAccuracy: e ? e.accuracy : null,
+    macroF1: e ? e.macroF1 : null,
+    uar: e ? e.uar : null,
+    confusion: e ? e.confusion : null,
+    perClass: e ? e.perClass : null,
+    n: e ? e.n : null,
+    ...(e?.folds
+      ? {
+          foldAccuracy: e.foldAccuracy,
+          foldUar: e.foldUar,
+          folds: e.folds.map((f) => ({
+            fold: f.fold,
+            testSpeakers: f.testSpeakers,
+            accuracy: f.evaluation.accuracy,
+            uar: f.evaluation.uar,
+            macroF1: f.evaluation.macroF1,
+            epochs: f.epochs,
+          })),
+        }
+      : {}),
+    backend: r.backend,
+    seconds: Number(r.seconds.toFixed(2)),
+    modelDir: r.modelDir,
+    skipped: r.skipped ?? [],
+    warnings: r.warnings ?? [],
+    ...(r.error ? { error: r.error } : {}),
+  };
+}
+
+/**
+ * One run's result: its JSON line (`jsonLine`), nothing else when `quiet`, or the text report.
+ * `perSpeaker`: the model normalises per speaker, so its test clips were calibrated by their speakers.
+ */
+function report(r: TrainResult, jsonLine: boolean, quiet: boolean, perSpeaker: boolean): void {
+  if (jsonLine) {
+    console.log(JSON.stringify(resultJson(r)));
+    return;
+  }
+  if (quiet) return;
+  const e = r.evaluation;
   if (r.status === 'failed') {
     console.error(`ser train: ${r.error?.code ?? 'TrainingError'}: ${r.error?.message ?? 'failed'}`);
     return;
@@ -331,6 +415,10 @@ function report(r: TrainResult, json: boolean): void {
     return;
   }
   if (e) console.log(formatEvaluation(e));
+  if (e && perSpeaker)
+    console.log(
+      '\ntest clips calibrated per speaker (each test speaker standardised by its own unlabeled clips); one clip alone scores lower: `ser evaluate --model RUN --data DIR` without --calibrate',
+    );
   // The progress log already listed them one by one; the count stays visible at the end.
   if (r.skipped?.length)
     console.log(`\nskipped ${r.skipped.length} clip${r.skipped.length === 1 ? '' : 's'} (see above)`);

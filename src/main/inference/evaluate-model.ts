@@ -13,7 +13,8 @@ import { extractMany, isExtractError } from '../features/worker-pool.js';
 import { argmaxRows, evaluate } from '../training/metrics.js';
 import { matchSpeakers, sortSpeakers } from '../training/splits.js';
 import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from './calibration.js';
-import { classifyMatrices, type Classifier } from './predict.js';
+import { confidenceOf } from '../training/temperature.js';
+import { classifyMatrices, scaleByTemperature, temperatureFor, type Classifier } from './predict.js';
 
 export interface ModelEvaluation {
   evaluation: Evaluation;
@@ -102,7 +103,8 @@ export async function evaluateModel(
       };
     }
   }
-  const probs = await classifyMatrices(c, mats, calibration);
+  const raw = await classifyMatrices(c, mats, calibration, { temperature: false });
+  const probs = scaleByTemperature(c.meta, raw, calibration);
   const y = Int32Array.from(used, (it) => c.labels.indexOf(it.label));
   const k = c.labels.length;
   const predicted = argmaxRows(probs, k);
@@ -113,6 +115,12 @@ export async function evaluateModel(
     predicted: c.labels[predicted[i]!]!,
     probabilities: Array.from(probs.subarray(i * k, (i + 1) * k)),
   }));
-  const evaluation = { ...evaluate(y, predicted, c.labels), speakers: speakerAccuracy(clips) };
+  const applied = c.meta.temperature ? temperatureFor(c.meta, calibration?.some(Boolean) ?? false) : null;
+  const evaluation = {
+    ...evaluate(y, predicted, c.labels),
+    speakers: speakerAccuracy(clips),
+    // What the model's temperature did to the confidence of these clips (ECE and NLL).
+    confidence: { before: confidenceOf(raw, k, y, null), after: confidenceOf(probs, k, y, applied) },
+  };
   return { evaluation, clips, skipped, ...(info ? { calibration: info } : {}) };
 }

@@ -11,15 +11,14 @@ import type { Prediction } from '../../shared/training.js';
 import { decodeFile } from '../audio/decode.js';
 import { assertSpeech } from '../audio/speech.js';
 import { extractFeatures } from '../features/extract.js';
-import { poolMatrix } from '../features/matrix.js';
 import { resolveModelRef } from './model-ref.js';
 import { initBackend } from '../model/backend.js';
 import { loadModelParts, type ModelMeta, type ModelPart } from '../model/folder.js';
 import type { LayersModel } from '../model/tf.js';
 import type { RunStore } from '../store/run-store.js';
-import { predictClips, vectorSet, type SequenceSource } from '../training/examples.js';
-import { predictSet } from '../training/loop.js';
 import { meanProbs } from '../training/metrics.js';
+import { modelProbs } from '../training/model-probs.js';
+import { applyTemperature } from '../training/temperature.js';
 import { applyNormalization, fitNormalization, preNormalize } from '../training/normalise.js';
 import { calibrationInfo, expectsCalibration, inputMode, type SpeakerCalibration } from './calibration.js';
 
@@ -50,16 +49,47 @@ export async function loadClassifier(ref: string = 'default', store?: RunStore |
 /**
  * Class probabilities for feature matrices, row-major [n x k]. For a model that expects
  * calibration, `calibration[i]` (clip i's speaker statistics) is applied first; a clip without
- * one is standardised like a typical training speaker (uncalibrated).
+ * one is standardised like a typical training speaker (uncalibrated). The model's temperature
+ * (meta.temperature, fitted on validation speakers) scales the result unless `temperature` is
+ * false (the raw probabilities, for reporting what it changed).
  */
 export async function classifyMatrices(
   c: Classifier,
   mats: FeatureMatrix[],
   calibration?: readonly (SpeakerCalibration | null)[],
+  opts: { temperature?: boolean } = {},
 ): Promise<Float32Array> {
   const all: Float32Array[] = [];
   for (const m of c.members) all.push(await memberProbs(m, mats, calibration));
-  return meanProbs(all);
+  const probs = meanProbs(all);
+  return opts.temperature === false ? probs : scaleByTemperature(c.meta, probs, calibration);
+}
+
+/**
+ * The temperature each clip's probabilities get: a calibrated clip the one fitted on calibrated
+ * validation clips (when the model has one), any other the single-clip one; 1 for models saved
+ * without a temperature.
+ */
+export function temperatureFor(meta: ModelMeta, calibrated: boolean): number {
+  const t = meta.temperature;
+  if (!t) return 1;
+  return calibrated && t.calibrated ? t.calibrated.temperature : t.single.temperature;
+}
+
+/** Raw probabilities [n x k] scaled by the model's temperature (temperatureFor each clip). */
+export function scaleByTemperature(
+  meta: ModelMeta,
+  probs: Float32Array,
+  calibration?: readonly (SpeakerCalibration | null)[],
+): Float32Array {
+  if (!meta.temperature) return probs;
+  const k = meta.labels.length;
+  const out = new Float32Array(probs.length);
+  for (let i = 0; i * k < probs.length; i++) {
+    const row = probs.subarray(i * k, (i + 1) * k);
+    out.set(applyTemperature(row, k, temperatureFor(meta, Boolean(calibration?.[i]))), i * k);
+  }
+  return out;
 }
 
 /** One model's class probabilities [n x k] for feature matrices. */
@@ -68,30 +98,17 @@ async function memberProbs(
   mats: FeatureMatrix[],
   calibration?: readonly (SpeakerCalibration | null)[],
 ): Promise<Float32Array> {
-  const k = meta.labels.length;
-  const width = mats[0]?.width ?? 0;
   const mode = inputMode(meta);
   const typical = meta.inputNormalization?.typical ?? null;
-  const pre = mats.map((m, i) =>
-    mode === 'speaker'
-      ? // Older speaker-normalised folders have no typical speaker: the clip's own statistics.
-        applyNormalization(m.data, calibration?.[i]?.stats ?? typical ?? fitNormalization([m]))
-      : preNormalize(m.data, m.width, mode, null),
-  );
-  if (meta.input.pooled) {
-    const vecs = mats.map((m, i) =>
-      applyNormalization(poolMatrix({ ...m, data: pre[i]! }, meta.modelConfig.pooling), meta.normalization),
-    );
-    return predictSet(model, vectorSet(vecs, new Int32Array(vecs.length), meta.input.width));
-  }
-  if (width !== meta.input.width) {
-    throw new SerError('ModelError', `features are ${width} wide but the model expects ${meta.input.width}`);
-  }
-  const sources: SequenceSource[] = mats.map((m, i) => ({
-    data: applyNormalization(pre[i]!, meta.normalization),
-    frames: m.frames,
+  const pre = mats.map((m, i) => ({
+    ...m,
+    data:
+      mode === 'speaker'
+        ? // Older speaker-normalised folders have no typical speaker: the clip's own statistics.
+          applyNormalization(m.data, calibration?.[i]?.stats ?? typical ?? fitNormalization([m]))
+        : preNormalize(m.data, m.width, mode, null),
   }));
-  return predictClips(sources, meta.input.frames, meta.input.width, k, (s) => predictSet(model, s));
+  return modelProbs(model, meta, meta.labels.length, pre);
 }
 
 export interface AudioInput {

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import type { BackendName } from '../../shared/training.js';
 import { tf } from './tf.js';
+import { installSharedWasmIdentity } from './wasm-identity-kernel.js';
 import { installFastWasmSlice } from './wasm-slice-kernel.js';
 
 export type { BackendName };
@@ -104,6 +105,7 @@ async function trySet(name: BackendName): Promise<string | null> {
   }
   if (name === 'wasm') {
     installFastWasmSlice();
+    installSharedWasmIdentity();
     const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     const threads = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
     wasmDetails = { simd, threads };

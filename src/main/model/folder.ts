@@ -19,7 +19,11 @@ import { SerError } from '../../shared/errors.js';
 import { writeError } from '../util/fs-error.js';
 import { formatZodError } from '../../shared/zod-issues.js';
 import { FeatureConfigSchema } from '../../shared/feature-schema.js';
-import { ModelConfigSchema, NormalizationModeSchema } from '../../shared/train-schema.js';
+import {
+  ModelConfigSchema,
+  NormalizationModeSchema,
+  ModelTemperatureSchema,
+} from '../../shared/train-schema.js';
 import './layers.js'; // registers the custom layers tf.loadLayersModel must find
 import { tf } from './tf.js';
 
@@ -58,6 +62,13 @@ const metaSchema = z.object({
       typical: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).optional(),
     })
     .optional(),
+  /**
+   * Temperature scaling of the output (src/main/training/temperature.ts), fitted after training on
+   * the validation speakers: `single` for clips classified alone, `calibrated` (per-speaker
+   * models) for clips calibrated with their speaker's statistics. Absent: probabilities as the
+   * model gives them (older folders, runs without validation speakers).
+   */
+  temperature: ModelTemperatureSchema.optional(),
   backend: z.enum(['tensorflow', 'wasm', 'cpu']),
   /** ISO 8601. */
   createdAt: z.string(),
@@ -125,8 +136,8 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Write model.json, weights.bin and meta.json of one model into the existing folder `dir`. */
-async function writeModelFiles(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
+/** Write model.json and weights.bin (TensorFlow.js's layers-model format) into the existing folder `dir`. */
+export async function writeLayersModelFiles(dir: string, model: tf.LayersModel): Promise<void> {
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = concatWeights(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined);
@@ -148,6 +159,11 @@ async function writeModelFiles(dir: string, model: tf.LayersModel, meta: ModelMe
       };
     }),
   );
+}
+
+/** Write model.json, weights.bin and meta.json of one model into the existing folder `dir`. */
+async function writeModelFiles(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
+  await writeLayersModelFiles(dir, model);
   await writeDurably(join(dir, MODEL_FILES.meta), JSON.stringify(meta, null, 2));
 }
 

@@ -1,7 +1,8 @@
 /**
  * Named model + optimizer settings. Speeds (ms per sample per epoch, wasm, 128 x 187 default
  * features) and accuracies are from docs/BENCHMARKS.md ("Training speed"): fast 0.8 ms, seed 1.5 ms,
- * best 1.7 ms. `best` is the training pipeline's default.
+ * best 1.7 ms. `best` is the CNN-LSTM of `--model ensemble`; the default recipe (src/main/recipe/recipe.ts)
+ * trains no CNN-LSTM.
  */
 import type { ModelConfig, OptimizerConfig } from '../../shared/training.js';
 
@@ -51,7 +52,7 @@ export const MODEL_PRESETS: Record<PresetName, ModelPreset> = {
   best: {
     name: 'best',
     description:
-      'The seed model with batch norm and a dense layer on a cosine schedule, averaged with a pooled-statistics MLP: the recipe `ser train` uses by default (89% on a random split, docs/BENCHMARKS.md).',
+      'The seed model with batch norm and a dense layer on a cosine schedule, averaged with a pooled-statistics MLP (`ser train --model ensemble`): 89% on a random split, where it has heard the test voices; below the default recipe on new voices (docs/BENCHMARKS.md).',
     // With random crops, masking and augmented copies regularising, dropout 0.2 at lr 2e-3 converges
     // in fewer epochs than the seed's 0.3 at 1e-3, which was still underfitting when early stopping ended it.
     // The cosine schedule ends each run converged (validation loss noisy at a constant rate made early

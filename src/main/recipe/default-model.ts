@@ -9,34 +9,21 @@
  */
 import { resolve } from 'node:path';
 import { SEED_EMOTIONS } from '../../shared/dataset.js';
-import type { AugmentKind, Evaluation, TrainConfig, TrainEvent, TrainResult } from '../../shared/training.js';
+import type { Evaluation, TrainConfig, TrainEvent, TrainResult } from '../../shared/training.js';
 import { scanDataset } from '../dataset/scan.js';
-import { buildTrainConfig } from '../training/config.js';
+import { buildTrainConfig } from './recipe.js';
 import { trainOnScan } from '../training/trainer.js';
 
 export const DEFAULT_MODEL_TEST_ACTORS = ['17', '18', '19', '20'];
 
 /**
- * The default model's TrainConfig for a split: the recipe that does best on speakers it never
- * heard (docs/BENCHMARKS.md, "Accuracy"), not the one that wins the random split: the
- * pooled-statistics MLP alone, per-speaker normalisation (so users can calibrate it with a few
- * clips of a speaker; a single clip is standardised like a typical training speaker), and
- * augmented copies that vary speed (tempo and pitch together) and the recording channel (telephone band, EQ, room, level
- * and clipping, sample rate).
+ * The default model's TrainConfig for a split: the default recipe (DEFAULT_RECIPE in
+ * src/main/recipe/recipe.ts, what `ser train` trains with no flags), the seed's six emotions and
+ * seed 42. Nothing is chosen here, so the bundled model and `ser train` cannot drift apart.
  */
 export function defaultModelConfig(split: TrainConfig['split']): TrainConfig {
-  return buildTrainConfig({
-    labels: [...SEED_EMOTIONS],
-    split,
-    seed: 42,
-    model: 'mlp',
-    normalization: 'speaker',
-    augment: DEFAULT_MODEL_AUGMENT,
-  });
+  return buildTrainConfig({ labels: [...SEED_EMOTIONS], split, seed: 42 });
 }
-
-/** Speed and channel copies, in turn (two per clip): speed beat pitch and stretch on unheard speakers. */
-export const DEFAULT_MODEL_AUGMENT: AugmentKind[] = ['speed', 'channel'];
 
 export interface DefaultModelReport {
   heldOut: {
@@ -103,6 +90,8 @@ export async function makeDefaultModel(opts: {
     await trainOnScan(scan, config, {
       cacheDir: opts.cacheDir ?? null,
       modelDir: resolve(opts.outDir),
+      // The final fit has no validation speakers: it keeps the held-out run's temperature.
+      ...(held.temperature ? { temperature: held.temperature } : {}),
       onEvent: (e) => {
         finalEvents.push(e);
         opts.onEvent?.('final', e);

@@ -118,6 +118,8 @@ export async function trainFold(
       learningRate: config.optimizer.learningRate,
       patience: config.optimizer.patience,
       schedule: config.optimizer.schedule ?? 'constant',
+      labelSmoothing: config.optimizer.labelSmoothing ?? 0,
+      mixup: config.optimizer.mixup ?? 0,
       classWeights: config.optimizer.classWeights ? balancedClassWeights(yTrain, k) : null,
       seed,
       ...cb,

@@ -8,7 +8,7 @@ import type { EpochMetrics, LearningRateSchedule } from '../../shared/training.j
 import { FusedAdam } from '../model/adam.js';
 import { tf, type LayersModel, type Tensor } from '../model/tf.js';
 import type { ExampleSet } from './examples.js';
-import { seededRng, shuffle, type Rng } from '../util/rng.js';
+import { makeRng, seededRng, shuffle, subSeed, type Rng } from '../util/rng.js';
 
 export interface FitOptions {
   epochs: number;
@@ -18,6 +18,10 @@ export interface FitOptions {
   schedule?: LearningRateSchedule;
   /** Early stopping patience on validation loss (ignored without a validation set). */
   patience: number;
+  /** See OptimizerConfig.labelSmoothing (0: none). */
+  labelSmoothing?: number;
+  /** See OptimizerConfig.mixup (0: none). */
+  mixup?: number;
   /** Per-class loss weights (balanced class weights), or null for none. */
   classWeights: Float32Array | null;
   seed: number;
@@ -57,11 +61,42 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 /** Let queued messages (a cancel from the parent thread) run between batches. */
 const yieldToEvents = () => new Promise<void>((r) => setImmediate(r));
 
-/** Mean cross-entropy of softmax outputs `probs` against integer labels, weighted per sample. */
-function crossEntropy(probs: Tensor, labels: Tensor, k: number, weights: Tensor | null): Tensor {
-  const oneHot = tf.oneHot(labels as tf.Tensor1D, k);
-  const ce = tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(probs, 1e-7, 1))), -1));
+/** Mean cross-entropy of softmax outputs `probs` against target distributions [n x k], weighted per sample. */
+function crossEntropy(probs: Tensor, targets: Tensor, weights: Tensor | null): Tensor {
+  const ce = tf.neg(tf.sum(tf.mul(targets, tf.log(tf.clipByValue(probs, 1e-7, 1))), -1));
   return weights ? tf.mean(tf.mul(ce, weights)) : tf.mean(ce);
+}
+
+/** One-hot targets of `labels`, smoothed towards uniform by `eps`. */
+function smoothTargets(labels: Int32Array, k: number, eps: number): Float32Array {
+  const t = new Float32Array(labels.length * k).fill(eps / k);
+  labels.forEach((y, i) => (t[i * k + y] = 1 - eps + eps / k));
+  return t;
+}
+
+/** Gamma(a, 1) by Marsaglia and Tsang (a < 1 through a + 1 and U^(1/a)). */
+function gamma(a: number, rng: Rng): number {
+  if (a < 1) return gamma(a + 1, rng) * Math.pow(Math.max(rng(), 1e-12), 1 / a);
+  const d = a - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-12))) * Math.cos(2 * Math.PI * rng());
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = rng();
+    if (Math.log(Math.max(u, 1e-12)) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** λ ~ Beta(α, α). */
+export function betaSample(alpha: number, rng: Rng): number {
+  const x = gamma(alpha, rng);
+  const y = gamma(alpha, rng);
+  return x + y > 0 ? x / (x + y) : 0.5;
 }
 
 /** Softmax outputs for every example of `set` (evaluation mode, centre crops), row-major [n x k]. */
@@ -130,6 +165,10 @@ export async function fitModel(
   let batchesRun = 0;
   const order = Array.from({ length: train.size }, (_, i) => i);
   const classW = opts.classWeights;
+  const eps = opts.labelSmoothing ?? 0;
+  const alpha = opts.mixup ?? 0;
+  // Its own stream, so runs without mixup keep their batch order and weights.
+  const mixRng = makeRng(subSeed(opts.seed, 0x6d17));
 
   try {
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
@@ -148,16 +187,34 @@ export async function fitModel(
           opts.epochs * batches,
         );
         const idx = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
-        const x = batchTensor(train, idx, rng);
+        let x = batchTensor(train, idx, rng);
         const yIdx = Int32Array.from(idx, (i) => train.labels[i]!);
-        const y = tf.tensor1d(yIdx, 'int32');
-        const w = classW ? tf.tensor1d(Float32Array.from(yIdx, (c) => classW[c]!)) : null;
+        const sw = classW ? Float32Array.from(yIdx, (c) => classW[c]!) : null;
+        let tArr = smoothTargets(yIdx, k, eps);
+        if (alpha > 0 && idx.length > 1) {
+          // Mixup: each example with another of the batch, inputs, targets and class weights alike.
+          const lam = betaSample(alpha, mixRng);
+          const perm = Array.from({ length: idx.length }, (_, j) => j);
+          shuffle(perm, mixRng);
+          const permT = tf.tensor1d(perm, 'int32');
+          const mixed = tf.tidy(() => tf.add(tf.mul(x, lam), tf.mul(tf.gather(x, permT), 1 - lam)));
+          tf.dispose([x, permT]);
+          x = mixed;
+          const t2 = new Float32Array(tArr.length);
+          perm.forEach((p, j) => {
+            for (let c = 0; c < k; c++) t2[j * k + c] = lam * tArr[j * k + c]! + (1 - lam) * tArr[p * k + c]!;
+            if (sw) sw[j] = lam * classW![yIdx[j]!]! + (1 - lam) * classW![yIdx[p]!]!;
+          });
+          tArr = t2;
+        }
+        const y = tf.tensor2d(tArr, [idx.length, k]);
+        const w = sw ? tf.tensor1d(sw) : null;
         let pred: Tensor | null = null;
         const cost = optimizer.minimize(
           () => {
             const probs = model.apply(x, { training: true }) as Tensor;
             pred = tf.keep(tf.argMax(probs, -1));
-            return crossEntropy(probs, y, k, w) as tf.Scalar;
+            return crossEntropy(probs, y, w) as tf.Scalar;
           },
           true,
           vars,

@@ -37,6 +37,7 @@ import type {
   CurveFit,
   Evaluation,
   FoldResult,
+  ModelTemperature,
   TrainConfig,
   TrainEvent,
   TrainResult,
@@ -51,6 +52,7 @@ import { poolFolds } from './kfold.js';
 import { MemberLoop } from './members.js';
 import { argmaxRows, evaluate, meanProbs } from './metrics.js';
 import { fitCurves } from './polyfit.js';
+import { applyTemperature, confidenceOf, fitModelTemperature } from './temperature.js';
 import { NO_RECORDER, recorderFor, type RunRecorder } from './recorder.js';
 import { fingerprint, prepareRunData, selectItems } from './run-data.js';
 
@@ -69,6 +71,11 @@ export interface TrainerOptions {
   modelsDir?: string | null;
   /** Save to exactly this folder instead (the bundled default model). */
   modelDir?: string;
+  /**
+   * The temperature to save with a model whose run has no validation clips to fit one (a final
+   * fit on every speaker reusing the one its held-out run fitted on validation speakers).
+   */
+  temperature?: ModelTemperature;
   name?: string;
   tags?: string[];
   backend?: BackendName;
@@ -117,6 +124,10 @@ export async function trainOnScan(
     });
     emit({ type: 'started', runId, backend, labels: cfg.labels, clips: items.length });
     const outcome = await runPipeline(scan, items, cfg, backend, opts, emit, recorder);
+    if (outcome.final && !outcome.final.meta.temperature && opts.temperature) {
+      outcome.final.meta.temperature = opts.temperature;
+    }
+    const temperature = outcome.final?.meta.temperature;
 
     let modelDir: string | null = null;
     const save = outcome.final && opts.saveModel !== false;
@@ -169,6 +180,7 @@ export async function trainOnScan(
       labels: cfg.labels,
       skipped: outcome.skipped,
       warnings: outcome.warnings,
+      ...(temperature ? { temperature } : {}),
     };
     if (outcome.evaluation) {
       emit({
@@ -261,7 +273,7 @@ async function runPipeline(
     stage: 'scan',
     message: `${allItems.length} clips, ${cfg.labels.length} emotions (${cfg.labels.join(', ')}), ${speakers.size} speakers; backend ${backend}`,
   });
-  const { items, y, folds, data, typical, skipped, warnings } = await prepareRunData(
+  const { items, y, folds, data, typical, uncalibratedVal, skipped, warnings } = await prepareRunData(
     scan,
     allItems,
     cfg,
@@ -360,6 +372,45 @@ async function runPipeline(
   }
 
   const width = data.width;
+  // Temperature scaling, fitted on the validation speakers only (never the test speakers).
+  const valIdx = folds[0]!.split.val;
+  const own = valIdx.map((i) => data.matrices[i]!);
+  const temperature = await fitModelTemperature(
+    last.map((o, mi) => ({
+      model: o.model,
+      spec: {
+        modelConfig: members[mi]!.model,
+        input: modelInput(members[mi]!.model, width),
+        normalization: o.normalization,
+      },
+    })),
+    k,
+    Int32Array.from(valIdx, (i) => y[i]!),
+    uncalibratedVal ?? own,
+    uncalibratedVal ? own : null,
+  );
+  if (temperature) {
+    const t = temperature.single;
+    emit({
+      type: 'log',
+      level: 'info',
+      message: `temperature ${t.temperature} fitted on ${t.clips} validation clips: NLL ${t.before.nll} -> ${t.after.nll}, ECE ${t.before.ece} -> ${t.after.ece}${temperature.calibrated ? ` (calibrated clips: temperature ${temperature.calibrated.temperature})` : ''}`,
+    });
+    if (evaluation && last[0]!.test.indices.length) {
+      // The test clips here are standardised like calibrated ones when the model is per speaker.
+      const tTest = (temperature.calibrated ?? temperature.single).temperature;
+      const testIdx = last[0]!.test.indices;
+      const yTest = Int32Array.from(testIdx, (i) => y[i]!);
+      const raw = meanProbs(last.map((o) => o.test.probs));
+      evaluation = {
+        ...evaluation,
+        confidence: {
+          before: confidenceOf(raw, k, yTest, null),
+          after: confidenceOf(applyTemperature(raw, k, tTest), k, yTest, tTest),
+        },
+      };
+    }
+  }
   const meta: ModelMeta = {
     formatVersion: 1,
     labels: cfg.labels,
@@ -371,6 +422,7 @@ async function runPipeline(
       mode: cfg.normalization ?? 'global',
       ...(typical ? { typical } : {}),
     },
+    ...(temperature ? { temperature } : {}),
     backend,
     createdAt: new Date().toISOString(),
     seed: cfg.seed,
