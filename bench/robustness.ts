@@ -16,11 +16,10 @@
  *   npm run bench:robustness [-- --json] [--normalization global|speaker|utterance]
  *                            [--model ensemble|cnn-lstm|mlp] [--patch JSON] [--seed N]
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { SEED_EMOTIONS, type DatasetItem } from '../src/shared/dataset.js';
 import type { NormalizationMode, TrainConfig } from '../src/shared/training.js';
 import { centreCut, gainDb, hardClip, mixAt, reverb, telephone } from '../src/main/audio/channel.js';
@@ -43,9 +42,8 @@ import {
   trainHeldOut,
   type Json,
 } from './held-out.js';
+import { DATA, skipWithoutData } from './setup.js';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean' },
@@ -56,10 +54,7 @@ const { values } = parseArgs({
   },
 });
 const json = values.json ?? false;
-if (!existsSync(DATA)) {
-  console.log(`bench:robustness skipped: ${DATA} not found (put the shared data beside the repo)`);
-  process.exit(0);
-}
+skipWithoutData('robustness');
 
 const seed = Number(values.seed);
 const normalization = values.normalization as NormalizationMode | undefined;

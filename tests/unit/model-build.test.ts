@@ -3,7 +3,9 @@ import type { ModelConfig } from '../../src/shared/training.js';
 import { backendInfo, initBackend } from '../../src/main/model/backend.js';
 import { buildModel, framesAfterPooling, modelInput } from '../../src/main/model/build.js';
 import { MLP_BASELINE, MODEL_PRESETS } from '../../src/main/model/presets.js';
+import { SerDropout } from '../../src/main/model/layers.js';
 import { tf, type Tensor } from '../../src/main/model/tf.js';
+import { makeRng } from '../../src/main/util/rng.js';
 
 /** The reference CNN-LSTM (conv 64 k5, pool 2, conv 128 k3, pool 4, LSTM 64) on a smaller input. */
 const REFERENCE: ModelConfig = { ...MODEL_PRESETS.seed.model, frames: 48 };
@@ -125,6 +127,17 @@ describe('buildModel', () => {
     const [first, second] = run();
     expect(first).not.toEqual(second);
     expect(run()).toEqual([first, second]);
+  });
+
+  it('dropout masks are makeRng(seed) draws in order, across calls (the generator inlined in the layer)', async () => {
+    await initBackend('cpu');
+    const layer = new SerDropout({ rate: 0.3, seed: 1234 });
+    const next = makeRng(1234);
+    for (let call = 0; call < 3; call++) {
+      const y = layer.apply(tf.ones([5, 7]), { training: true }) as Tensor;
+      const want = Array.from({ length: 35 }, () => (next() < 0.7 ? 1 / 0.7 : 0));
+      expect(Array.from(y.dataSync())).toEqual(Array.from(Float32Array.from(want)));
+    }
   });
 
   it('builds and trains the pooled-statistics MLP', async () => {

@@ -34,13 +34,26 @@ export interface FoldTask {
   };
 }
 
+/** At most this many training workers by default (each holds its own TensorFlow.js engine). */
+const MAX_DEFAULT_WORKERS = 8;
+
 /**
- * Worker threads for `tasks` models: `requested` (default one per core, os.availableParallelism),
- * at most one per task, and no more than free memory holds.
+ * Worker threads for `tasks` models. Asked for (`--workers N`): N, at most one per task. By
+ * default every task gets its own thread when there are more tasks than cores (up to
+ * MAX_DEFAULT_WORKERS): the cores are then shared by all of them and equal models finish
+ * together, where one thread per core leaves cores idle in the last round (5 folds on 2 cores:
+ * 2.5 model-times instead of 3); with fewer tasks than cores, one per task. Always bounded by
+ * free memory.
  */
-export function trainingWorkers(tasks: number, requested = availableParallelism()): number {
-  const byMemory = Math.max(1, Math.floor(freemem() / WORKER_MEMORY_BYTES));
-  return Math.max(1, Math.min(requested, tasks, byMemory));
+export function trainingWorkers(
+  tasks: number,
+  requested?: number,
+  cores = availableParallelism(),
+  free = freemem(),
+): number {
+  const byMemory = Math.max(1, Math.floor(free / WORKER_MEMORY_BYTES));
+  const wanted = requested ?? (tasks > cores ? Math.min(tasks, MAX_DEFAULT_WORKERS) : cores);
+  return Math.max(1, Math.min(wanted, tasks, byMemory));
 }
 
 // ---- shared features ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
  * The member loop: on each fold's split, train the run's main model and each further ensemble
  * member (config.ensemble) with the same features and augmented copies, side by side in worker
- * threads (fold-pool.ts; cfg.workers, one per core by default). Streams batches and epochs (tagged with fold and member), keeps an ETA over all the
+ * threads (fold-pool.ts; cfg.workers, by default one per core, or one per model when there are more models than cores). Streams batches and epochs (tagged with fold and member), keeps an ETA over all the
  * (fold, member) work of the run, and numbers the main model's epochs consecutively across folds
  * (those are the run's recorded curves; further members' epochs are shown live only).
  */
@@ -32,6 +32,11 @@ export interface MemberLoopOptions {
   onMainEpoch: (m: EpochMetrics) => void;
   /** The backend the worker threads use (the run's). */
   backend: BackendName;
+  /**
+   * Whether cfg.workers was chosen (--workers, the config) rather than defaulted to the cores:
+   * by default, more models than cores each get a thread (fold-pool.ts, trainingWorkers).
+   */
+  workersChosen?: boolean;
 }
 
 export class MemberLoop {
@@ -40,7 +45,7 @@ export class MemberLoop {
   readonly histories: EpochMetrics[][] = [];
   /** Batches of each (fold, member), in training order, for the ETA. */
   private readonly work: number[];
-  /** Worker threads the models train in: cfg.workers, at most one per model, bounded by memory. */
+  /** Worker threads the models train in (fold-pool.ts, trainingWorkers). */
   readonly workers: number;
 
   constructor(
@@ -53,7 +58,7 @@ export class MemberLoop {
     const batchesOf = (f: Fold, m: TrainConfig) =>
       Math.ceil(trainingExampleCount(f.split, data.augmented) / m.optimizer.batchSize) * m.optimizer.epochs;
     this.work = folds.flatMap((f) => this.members.map((m) => batchesOf(f, m)));
-    this.workers = trainingWorkers(this.work.length, cfg.workers);
+    this.workers = trainingWorkers(this.work.length, opts.workersChosen === false ? undefined : cfg.workers);
   }
 
   /** One line for the 'train' stage: what is trained on how many examples, in how many threads. */

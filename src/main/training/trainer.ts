@@ -123,7 +123,9 @@ export async function trainOnScan(
       tags: opts.tags ?? [],
     });
     emit({ type: 'started', runId, backend, labels: cfg.labels, clips: items.length });
-    const outcome = await runPipeline(scan, items, cfg, backend, opts, emit, recorder);
+    // opts.workers stays unset when nobody chose a count: the models may then share the cores.
+    const chosen = { ...opts, workers: opts.workers ?? validated.workers };
+    const outcome = await runPipeline(scan, items, cfg, backend, chosen, emit, recorder);
     if (outcome.final && !outcome.final.meta.temperature && opts.temperature) {
       outcome.final.meta.temperature = opts.temperature;
     }
@@ -285,6 +287,7 @@ async function runPipeline(
     emit,
     onMainEpoch: (m) => recorder.epoch(m),
     backend,
+    workersChosen: opts.workers !== undefined,
   });
   const members = loop.members;
   emit({ type: 'stage', stage: 'train', message: loop.describe() });
