@@ -212,6 +212,8 @@ export interface TrainJobInfo {
   startedAt: string;
   status: 'running' | 'done' | 'failed' | 'cancelled';
   runId: string | null;
+  /** The job's configuration (a page opened later shows its planned epochs and members). */
+  config: TrainConfig;
   /** Every event so far except batches (enough to redraw the curves after a reload). */
   events: TrainEvent[];
 }

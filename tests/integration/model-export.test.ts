@@ -288,6 +288,8 @@ describe.skipIf(!HAVE_RAVDESS)(
       ]);
       expect(manifest.members[0]!.layers).toContain('Dense');
       expect(manifest.combine).toBe('mean');
+      // A run with validation speakers saves temperatures: the plain script applies them as the README says.
+      expect(manifest.temperature?.single).toBeGreaterThan(0);
       const out = plain(dir, manifest, true);
       expectClose(
         out.results.map((r) => r.probabilities),
