@@ -30,11 +30,9 @@
  * Trains in this thread (no run store, no model saved); features are cached in
  * $SER_CACHE_DIR or <tmp>/ser-feature-cache, so a second run skips extraction.
  */
-import { existsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import type { SpeakerAccuracy } from '../src/shared/clips.js';
 import { SEED_EMOTIONS } from '../src/shared/dataset.js';
 import type {
@@ -66,9 +64,8 @@ import {
   mergePatch as merge,
   type Json,
 } from './held-out.js';
+import { DATA, skipWithoutData } from './setup.js';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean' },
@@ -83,10 +80,7 @@ const { values } = parseArgs({
   },
 });
 const json = values.json ?? false;
-if (!existsSync(DATA)) {
-  console.log(`bench:accuracy skipped: ${DATA} not found (put the shared data beside the repo)`);
-  process.exit(0);
-}
+skipWithoutData('accuracy');
 
 const seeds = values.seeds.split(',').map(Number);
 if (seeds.some((x) => !Number.isInteger(x))) throw new Error(`--seeds takes integers (got ${values.seeds})`);

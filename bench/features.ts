@@ -12,40 +12,27 @@
  * workers, no cache (wall clock, worker start-up included, and after the first result), then
  * with a cache, cold and warm.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../src/shared/features.js';
 import { decodeFile } from '../src/main/audio/decode.js';
 import { createProgress } from '../src/main/cli/progress.js';
 import { extractFeatures } from '../src/main/features/extract.js';
 import { extractMany, isExtractError } from '../src/main/features/worker-pool.js';
 import { startAnchor } from './anchors/python.js';
+import { DATA, ROOT, ravdessFiles, skipWithoutData } from './setup.js';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');
 const REFERENCE = resolve(ROOT, '..', 'shared', 'reference', 'librosa-features.json');
 const TARGET_MS = 8;
 const json = process.argv.includes('--json');
 const withMeyda = process.argv.includes('--meyda');
 const cfg: FeatureConfig = DEFAULT_FEATURE_CONFIG;
 
-if (!existsSync(DATA)) {
-  console.log(`bench:features skipped: ${DATA} not found (put the shared data beside the repo)`);
-  process.exit(0);
-}
+skipWithoutData('features');
 
-const files = readdirSync(DATA)
-  .filter((d) => d.startsWith('Actor_'))
-  .sort()
-  .flatMap((d) =>
-    readdirSync(join(DATA, d))
-      .filter((f) => f.endsWith('.wav'))
-      .sort()
-      .map((f) => join(DATA, d, f)),
-  );
+const files = ravdessFiles();
 const progress = createProgress({ quiet: json && !process.stderr.isTTY });
 
 const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => (b.user - a.user + b.system - a.system) / 1000;

@@ -11,11 +11,10 @@
  * two members in PyTorch, one thread), run clip by clip alternately with ours when
  * /usr/bin/python3 has torch; librosa is not installed here, so it stands in for librosa + PyTorch.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { decodeFile } from '../src/main/audio/decode.js';
 import { extractFeatures } from '../src/main/features/extract.js';
 import { backendInfo } from '../src/main/model/backend.js';
@@ -26,9 +25,8 @@ import {
   defaultModelDir,
   loadClassifier,
 } from '../src/main/inference/predict.js';
+import { ravdessFiles, skipWithoutData } from './setup.js';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');
 const TARGET_MS = 50;
 const { values } = parseArgs({
   options: {
@@ -40,10 +38,7 @@ const { values } = parseArgs({
 });
 const json = values.json ?? false;
 const log = (s: string) => (json ? process.stderr : process.stdout).write(`${s}\n`);
-if (!existsSync(DATA)) {
-  console.log(`bench:infer skipped: ${DATA} not found (put the shared data beside the repo)`);
-  process.exit(0);
-}
+skipWithoutData('infer');
 const modelDir = values.model ? resolve(values.model) : defaultModelDir();
 if (!existsSync(modelDir)) {
   console.log(
@@ -53,14 +48,7 @@ if (!existsSync(modelDir)) {
 }
 
 // Clips of 3.8-4.2 s from every actor, so "a clip" means about 4 seconds of speech.
-const all = readdirSync(DATA)
-  .filter((d) => d.startsWith('Actor_'))
-  .sort()
-  .flatMap((d) =>
-    readdirSync(join(DATA, d))
-      .sort()
-      .map((f) => join(DATA, d, f)),
-  );
+const all = ravdessFiles();
 const picked: { path: string; seconds: number }[] = [];
 for (const p of all) {
   if (picked.length >= Number(values.clips)) break;

@@ -18,17 +18,15 @@
 import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { decodeBuffer, decodeFile } from '../src/main/audio/decode.js';
 import { classify, loadClassifier } from '../src/main/inference/predict.js';
 import { LIVE_WINDOW_SECONDS } from '../src/shared/live.js';
 import { encodeWav } from '../src/shared/wav-encode.js';
 import { fakeMicrophone, startApp, WEB_DIR } from '../tests/e2e/harness.js';
+import { DATA, ROOT, skipWithoutData } from './setup.js';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const DATA = resolve(ROOT, '..', 'shared', 'data', 'ravdess-16k');
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean' },
@@ -38,10 +36,7 @@ const { values } = parseArgs({
 });
 const json = values.json ?? false;
 const log = (s: string) => (json ? process.stderr : process.stdout).write(`${s}\n`);
-if (!existsSync(DATA)) {
-  console.log(`bench:live skipped: ${DATA} not found (put the shared data beside the repo)`);
-  process.exit(0);
-}
+skipWithoutData('live');
 if (!existsSync(join(WEB_DIR, 'index.html'))) {
   console.log('bench:live needs the web build: run `npm run build:web` first');
   process.exit(1);

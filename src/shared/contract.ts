@@ -71,6 +71,17 @@ export const AudioPathSchema = z.strictObject({ path: PathSchema });
 /** Audio as bytes (a drop, a recording) or by path. */
 const AudioInputSchema = z.union([AudioFileSchema, AudioPathSchema]);
 
+/** A file given exactly one way, by `path` (inside an allowed folder) or as bytes (`file`), and `more`. */
+function oneClip<S extends z.ZodRawShape>(more: S) {
+  return z.strictObject({ path: PathSchema.optional(), file: AudioFileSchema.optional(), ...more }).refine(
+    (a) => {
+      const given = a as { path?: string; file?: AudioFile };
+      return (given.path === undefined) !== (given.file === undefined);
+    },
+    { message: 'give exactly one of path or file', path: ['path'] },
+  );
+}
+
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const SettingsPatchSchema = z.strictObject({
@@ -201,6 +212,8 @@ export interface TrainJobInfo {
   startedAt: string;
   status: 'running' | 'done' | 'failed' | 'cancelled';
   runId: string | null;
+  /** The job's configuration (a page opened later shows its planned epochs and members). */
+  config: TrainConfig;
   /** Every event so far except batches (enough to redraw the curves after a reload). */
   events: TrainEvent[];
 }
@@ -291,47 +304,22 @@ export const CONTRACT = {
   ),
 
   'features.preview': method<FeaturePreview>()(
-    z
-      .strictObject({
-        path: PathSchema.optional(),
-        file: AudioFileSchema.optional(),
-        config: FeatureConfigPatchSchema.optional(),
-      })
-      .refine((a) => (a.path === undefined) !== (a.file === undefined), {
-        message: 'give exactly one of path or file',
-        path: ['path'],
-      }),
+    oneClip({ config: FeatureConfigPatchSchema.optional() }),
     "One clip's features as [coefficient][frame] per feature.",
   ),
 
   'features.extract': method<FeatureExtraction>()(
-    z
-      .strictObject({
-        path: PathSchema.optional(),
-        file: AudioFileSchema.optional(),
-        config: FeatureConfigPatchSchema.optional(),
-      })
-      .refine((a) => (a.path === undefined) !== (a.file === undefined), {
-        message: 'give exactly one of path or file',
-        path: ['path'],
-      }),
+    oneClip({ config: FeatureConfigPatchSchema.optional() }),
     "One clip's features, whole and unrounded, in librosa's layout ([coefficient][frame] per librosa key).",
   ),
 
   'augment.preview': method<AugmentPreview>()(
-    z
-      .strictObject({
-        path: PathSchema.optional(),
-        file: AudioFileSchema.optional(),
-        kinds: z.array(AugmentKindSchema).min(1, 'choose at least one augmentation'),
-        seed: z.number().int(),
-        augment: AugmentConfigSchema.partial().optional(),
-        sampleRate: SampleRateSchema.optional(),
-      })
-      .refine((a) => (a.path === undefined) !== (a.file === undefined), {
-        message: 'give exactly one of path or file',
-        path: ['path'],
-      }),
+    oneClip({
+      kinds: z.array(AugmentKindSchema).min(1, 'choose at least one augmentation'),
+      seed: z.number().int(),
+      augment: AugmentConfigSchema.partial().optional(),
+      sampleRate: SampleRateSchema.optional(),
+    }),
     'The clip and one augmented version per kind, as WAV bytes.',
   ),
 
@@ -448,16 +436,8 @@ export const CONTRACT = {
     'A .tar.gz with run.json and the model folder (unpack with `tar -xzf`, or import elsewhere).',
   ),
   'runs.import': method<RunSummary>()(
-    z
-      .strictObject({
-        file: AudioFileSchema.optional(),
-        /** An exported archive, or the folder it unpacks to, inside an allowed folder. */
-        path: PathSchema.optional(),
-      })
-      .refine((a) => (a.path === undefined) !== (a.file === undefined), {
-        message: 'give exactly one of path or file',
-        path: ['path'],
-      }),
+    /** `path`: an exported archive, or the folder it unpacks to, inside an allowed folder. */
+    oneClip({}),
     'Import a file made by runs.export (or the folder it unpacks to).',
   ),
 } as const;

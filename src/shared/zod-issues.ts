@@ -38,3 +38,32 @@ export function formatZodError(err: z.ZodError, opts: ZodIssueFormat = {}): stri
 export function describeZodError(method: string, err: z.ZodError): string {
   return `${method}: ${formatZodError(err, { rootField: '(arguments)' })}`;
 }
+
+/**
+ * One issue's problem in words for a form field, without its path (the field shows it): "enter a
+ * number", "must be at least 1", "must be a whole number". Messages a schema wrote itself are kept.
+ */
+export function fieldProblem(issue: z.core.$ZodIssue): string {
+  const generic = /^(Invalid input|Too small|Too big|Invalid)\b/.test(issue.message);
+  if (!generic) return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.expected === 'int') return 'must be a whole number';
+      if (issue.expected === 'number') return 'enter a number';
+      return `expected ${issue.expected}`;
+    case 'too_small': {
+      const m = String(issue.minimum);
+      if (issue.origin === 'array') return `choose at least ${m}`;
+      if (issue.origin === 'string') return Number(m) <= 1 ? 'must not be empty' : `at least ${m} characters`;
+      return issue.inclusive ? `must be at least ${m}` : `must be more than ${m}`;
+    }
+    case 'too_big': {
+      const m = String(issue.maximum);
+      if (issue.origin === 'array') return `choose at most ${m}`;
+      if (issue.origin === 'string') return `at most ${m} characters`;
+      return issue.inclusive ? `must be at most ${m}` : `must be less than ${m}`;
+    }
+    default:
+      return issue.message;
+  }
+}

@@ -107,6 +107,9 @@ export async function startApp(opts: StartAppOptions = {}): Promise<App> {
     });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(host.url);
+    // Startup done (app info, the model, a running job picked up): a job a test starts after this
+    // is not one the page opened on, so the Train tab does not jump to it.
+    await page.locator('.app[data-started="true"]').waitFor({ timeout: 60_000 });
     const b = browser;
     return {
       url: host.url,

@@ -31,14 +31,12 @@ describe.skipIf(!HAVE_RAVDESS)(`ser train / ser evaluate ${HAVE_RAVDESS ? '' : M
     db = join(root, 'runs.sqlite');
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
+  /** `ser train` on the three emotions of the linked subset. */
+  const trainOnThree = () => ['train', '--data', data, '--emotions', 'calm,angry,sad'];
 
   it('trains the MLP baseline and prints the result as the last JSON line; evaluate reads the run back', () => {
     const r = ser([
-      'train',
-      '--data',
-      data,
-      '--emotions',
-      'calm,angry,sad',
+      ...trainOnThree(),
       '--model',
       'mlp',
       // Global: its test evaluation and `ser evaluate` then see each clip alone (a per-speaker
@@ -117,11 +115,7 @@ describe.skipIf(!HAVE_RAVDESS)(`ser train / ser evaluate ${HAVE_RAVDESS ? '' : M
 
   it('--seeds trains once per seed and reports accuracy and UAR mean ± std over them', () => {
     const r = ser([
-      'train',
-      '--data',
-      data,
-      '--emotions',
-      'calm,angry,sad',
+      ...trainOnThree(),
       '--split',
       'kfold',
       '--folds',
@@ -181,11 +175,7 @@ describe.skipIf(!HAVE_RAVDESS)(`ser train / ser evaluate ${HAVE_RAVDESS ? '' : M
       process.execPath,
       [
         SER,
-        'train',
-        '--data',
-        data,
-        '--emotions',
-        'calm,angry,sad',
+        ...trainOnThree(),
         '--preset',
         'fast',
         '--split',

@@ -6,7 +6,9 @@
  * the bundled model (MLP over pooled statistics, per-speaker normalisation, with and without
  * calibration), a CNN-LSTM alone (per-utterance normalisation) and the default ensemble
  * (CNN-LSTM with batch norm and a dense layer, plus an MLP member in members/1), on RAVDESS clips
- * shorter and longer than the CNN-LSTM's 128 frames.
+ * shorter and longer than the CNN-LSTM's 128 frames. Where a Python with librosa is at hand
+ * (SER_LIBROSA_PYTHON, else python3), the README's own librosa code is run as written to make the
+ * features instead of `ser features`, and must give the same probabilities.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -33,6 +35,10 @@ import {
 } from '../helpers/shared-data.js';
 
 const SER = join(REPO_ROOT, 'bin', 'ser.mjs');
+const README_LIBROSA = join(REPO_ROOT, 'tests', 'fixtures', 'readme-librosa-features.py');
+/** A Python with librosa runs the README's own feature code (SER_LIBROSA_PYTHON, else python3). */
+const PYTHON = process.env.SER_LIBROSA_PYTHON ?? 'python3';
+const HAVE_LIBROSA = spawnSync(PYTHON, ['-c', 'import librosa'], { encoding: 'utf8' }).status === 0;
 const PLAIN = join(REPO_ROOT, 'tests', 'fixtures', 'tfjs-plain-predict.mjs');
 /** The tolerance the issue sets on probabilities. */
 const TOLERANCE = 1e-4;
@@ -87,6 +93,8 @@ describe.skipIf(!HAVE_RAVDESS)(
     let data: string;
     let db: string;
     const featureFiles = new Map<string, string>();
+    /** The ensemble's export, for the librosa test after it. */
+    let ensemble: { dir: string; manifest: ModelExportManifest; runId: string } | null = null;
 
     beforeAll(() => {
       root = mkdtempSync(join(tmpdir(), 'ser-model-export-'));
@@ -140,15 +148,29 @@ describe.skipIf(!HAVE_RAVDESS)(
       return { dir, manifest };
     }
 
-    /** The plain script's probabilities for CLIPS (and calibrated by CALIBRATION when asked). */
-    function plain(dir: string, manifest: ModelExportManifest, calibrate: boolean): PlainResult {
-      const job = join(dir, '..', `${manifest.source.runId ?? 'default'}-job.json`);
+    /**
+     * The plain script's probabilities for CLIPS (and calibrated by CALIBRATION when asked), from
+     * `ser features` output, or from `given` feature files (the README's librosa code).
+     */
+    function plain(
+      dir: string,
+      manifest: ModelExportManifest,
+      calibrate: boolean,
+      given?: { clips: string[]; calibration: string[] },
+    ): PlainResult {
+      const job = join(
+        dir,
+        '..',
+        `${manifest.source.runId ?? 'default'}-${given ? 'librosa' : 'ser'}-job.json`,
+      );
       writeFileSync(
         job,
-        JSON.stringify({
-          clips: CLIPS.map((c) => features(c, manifest)),
-          calibration: calibrate ? CALIBRATION.map((c) => features(c, manifest)) : null,
-        }),
+        JSON.stringify(
+          given ?? {
+            clips: CLIPS.map((c) => features(c, manifest)),
+            calibration: calibrate ? CALIBRATION.map((c) => features(c, manifest)) : null,
+          },
+        ),
       );
       const r = spawnSync(process.execPath, [PLAIN, dir, job], {
         encoding: 'utf8',
@@ -259,12 +281,15 @@ describe.skipIf(!HAVE_RAVDESS)(
     it('the default ensemble (CNN-LSTM + MLP in members/1, per speaker): the mean of both members, calibrated or not', () => {
       const runId = trainRun(['--preset', 'best', '--normalization', 'speaker'], 'ensemble');
       const { manifest, dir } = exportModel(runId, 'ensemble');
+      ensemble = { dir, manifest, runId };
       expect(manifest.members.map((m) => [m.modelJson, m.architecture])).toEqual([
         ['model.json', 'cnn-lstm'],
         ['members/1/model.json', 'mlp'],
       ]);
       expect(manifest.members[0]!.layers).toContain('Dense');
       expect(manifest.combine).toBe('mean');
+      // A run with validation speakers saves temperatures: the plain script applies them as the README says.
+      expect(manifest.temperature?.single).toBeGreaterThan(0);
       const out = plain(dir, manifest, true);
       expectClose(
         out.results.map((r) => r.probabilities),
@@ -275,6 +300,38 @@ describe.skipIf(!HAVE_RAVDESS)(
         infer(runId, manifest.labels, true),
       );
     }, 300_000);
+
+    it.skipIf(!HAVE_LIBROSA)(
+      `the README's librosa code (run as written) gives the same probabilities${HAVE_LIBROSA ? '' : ` (skipped: ${PYTHON} cannot import librosa; set SER_LIBROSA_PYTHON to a Python with librosa)`}`,
+      () => {
+        expect(ensemble, 'the ensemble test exports the model this one reads').not.toBeNull();
+        const { dir, manifest, runId } = ensemble!;
+        const lib = (files: string[], prefix: string): string[] => {
+          const r = spawnSync(
+            PYTHON,
+            [README_LIBROSA, join(dir, 'README.md'), join(root, prefix), ...files],
+            {
+              encoding: 'utf8',
+            },
+          );
+          expect(r.status, r.stderr).toBe(0);
+          return files.map((_, i) => join(root, `${prefix}${i}.json`));
+        };
+        const out = plain(dir, manifest, true, {
+          clips: lib(CLIPS, 'librosa-clip-'),
+          calibration: lib(CALIBRATION, 'librosa-cal-'),
+        });
+        expectClose(
+          out.results.map((r) => r.probabilities),
+          infer(runId, manifest.labels, false),
+        );
+        expectClose(
+          out.results.map((r) => r.calibrated!),
+          infer(runId, manifest.labels, true),
+        );
+      },
+      300_000,
+    );
 
     it('ser export-model: usage errors exit 2 before any work', () => {
       const full = join(root, 'full');

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CLIP_OVER_DB,
+  GAIN_DB,
   bandLimit,
   centreCut,
   gainDb,
@@ -62,12 +63,20 @@ describe('channel effects', () => {
     expect(db(rms(x), rms(added))).toBeCloseTo(10, 3);
   });
 
-  it('the random channel includes hard clipping (3-15 dB over full scale) and gain', () => {
+  it('the random channel includes hard clipping (3-15 dB over full scale) and a 16-bit take at another level', () => {
     const x = tone(300, 0.5);
     const seen = new Map<string, number>();
     for (let s = 0; s < 120; s++) {
       const { samples, draw } = randomChannel(x, SR, makeRng(s));
       seen.set(draw.effect, (seen.get(draw.effect) ?? 0) + 1);
+      if (draw.effect === 'gain') {
+        // A take at another level through a 16-bit converter: quantised and within full scale.
+        expect(draw.value).toBeGreaterThanOrEqual(GAIN_DB[0]);
+        expect(draw.value).toBeLessThanOrEqual(GAIN_DB[1]);
+        expect(
+          samples.every((v) => Math.abs(v * 32767 - Math.round(v * 32767)) < 1e-3 && Math.abs(v) <= 1),
+        ).toBe(true);
+      }
       if (draw.effect === 'clip') {
         expect(draw.value).toBeGreaterThanOrEqual(CLIP_OVER_DB[0]);
         expect(draw.value).toBeLessThanOrEqual(CLIP_OVER_DB[1]);

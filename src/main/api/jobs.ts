@@ -75,6 +75,7 @@ export class TrainJobs {
         startedAt: new Date().toISOString(),
         status: 'running',
         runId: null,
+        config: req.config,
         events: [],
       },
       cancel: () => handle.cancel(),

@@ -12,6 +12,13 @@ import { randomChannel, type ChannelDraw } from './channel.js';
 export { timeStretch } from './stretch.js';
 export { makeRng, deriveSeed, type Rng } from '../util/rng.js';
 
+/**
+ * Bumped whenever a change alters the copies made for the same config and seed (cached copies
+ * are keyed by it). 2: kinds drawn so every kind is used (drawKinds), channel hard clipping.
+ * 3: the channel's level change goes through a 16-bit converter.
+ */
+export const AUGMENT_VERSION = 3;
+
 /** Shift pitch by `semitones` (may be fractional or negative), keeping the length. */
 export function pitchShift(x: Float32Array, sr: number, semitones: number): Float32Array {
   if (!Number.isFinite(semitones)) throw new RangeError(`semitones must be finite (got ${semitones})`);

@@ -174,13 +174,21 @@ export interface ChannelDraw {
   value: number;
 }
 
+/** The level change of a 'gain' training copy, in dB. */
+export const GAIN_DB = [-30, 6] as const;
+
+/** Through a 16-bit converter: clipped to full scale and rounded to 1/32768. */
+export function quantise16(x: Float32Array): Float32Array {
+  return Float32Array.from(x, (v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767) / 32767);
+}
+
 /** How far hard clipping drives a training copy's peak over full scale, in dB. */
 export const CLIP_OVER_DB = [3, 15] as const;
 
 /**
  * One random channel, as training augmentation: a telephone band (back at `sr`), a random
- * band-limit with a peaking EQ, reverberation (RT60 0.2-0.8 s), a level change of -25..+6 dB with
- * clipping of what goes over full scale, hard clipping (the peak driven 3-15 dB over full scale,
+ * band-limit with a peaking EQ, reverberation (RT60 0.2-0.8 s), a level change of -30..+6 dB through
+ * a 16-bit converter (quantised, clipped at full scale), hard clipping (the peak driven 3-15 dB over full scale,
  * an overloaded input), or a round trip through 8/22.05/44.1 kHz; each equally likely.
  */
 export function randomChannel(
@@ -210,10 +218,10 @@ export function randomChannel(
     return { samples: reverb(x, sr, rt60, rng), draw: { effect: 'reverb', value: rt60 } };
   }
   if (pick === 3) {
-    const db = uniform(rng, -25, 6);
-    const y = gainDb(x, db);
-    for (let i = 0; i < y.length; i++) y[i] = Math.max(-1, Math.min(1, y[i]!));
-    return { samples: y, draw: { effect: 'gain', value: db } };
+    // Recorded at another level through a 16-bit converter: loudness normalisation undoes the
+    // gain itself, not the quantisation floor of a quiet take or the clipping of a loud one.
+    const db = uniform(rng, GAIN_DB[0], GAIN_DB[1]);
+    return { samples: quantise16(gainDb(x, db)), draw: { effect: 'gain', value: db } };
   }
   if (pick === 4) {
     const over = uniform(rng, CLIP_OVER_DB[0], CLIP_OVER_DB[1]);

@@ -3,6 +3,26 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
 import { formatZodError } from '../../shared/zod-issues.js';
+import { defaultDbPath } from '../store/paths.js';
+
+/** Options every command takes: --json and --help / -h. */
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--db FILE` and `--json` of the commands that use the run store: options, flag schema, usage. */
+export const STORE_OPTIONS = { db: { type: 'string' }, ...COMMON_OPTIONS } as const;
+export const STORE_FLAGS = { db: z.string().optional(), json: z.boolean().optional() };
+export const storeUsage = (what = 'run store for run ids'): string =>
+  `  --db FILE          ${what} (default: $SER_DB, else ${defaultDbPath()})
+  --json             print one JSON object as the last stdout line`;
+
+/** A flag the command cannot run without: its value, or a UsageError followed by the usage. */
+export function requiredFlag(value: string | undefined, name: string, usage: string): string {
+  if (!value) throw new UsageError(`--${name} is required\n\n${usage}`);
+  return value;
+}
 
 /** Thrown for bad flags; `ser train`, `evaluate` and `infer` print it as one line and exit 2. */
 export class UsageError extends SerError {

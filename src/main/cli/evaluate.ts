@@ -15,8 +15,15 @@ import { speakerAccuracy } from '../../shared/clips.js';
 import type { EvaluateEvent, FolderEvaluation } from '../../shared/contract.js';
 import { SerError } from '../../shared/errors.js';
 import type { CalibrationInfo } from '../../shared/training.js';
-import { defaultDbPath } from '../store/paths.js';
-import { reportUsageError, flagsOrThrow, parseActors, parseCommandArgs } from './args.js';
+import {
+  STORE_FLAGS,
+  STORE_OPTIONS,
+  reportUsageError,
+  flagsOrThrow,
+  parseActors,
+  parseCommandArgs,
+  storeUsage,
+} from './args.js';
 import { createProgress } from './progress.js';
 import { withService, type CliService } from './service.js';
 import { formatEvaluation } from './text.js';
@@ -28,17 +35,14 @@ const USAGE = `usage: ser evaluate --model PATH|RUN_ID --data DIR [options]
   --actors LIST      only these speakers, e.g. 17-20 or 1,2
   --calibrate MODE   speaker: each speaker's clips calibrate that speaker (models trained with
                      --normalization speaker); none (default): every clip alone
-  --db FILE          run store for run ids (default: $SER_DB, else ${defaultDbPath()})
-  --json             print one JSON object as the last stdout line`;
+${storeUsage()}`;
 
 const OPTIONS = {
   model: { type: 'string' },
   data: { type: 'string' },
   actors: { type: 'string' },
   calibrate: { type: 'string' },
-  db: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...STORE_OPTIONS,
 } as const;
 
 const flagSchema = z.object({
@@ -46,8 +50,7 @@ const flagSchema = z.object({
   data: z.string({ error: 'is required (the folder of clips)' }).min(1),
   actors: z.string().transform(parseActors).optional(),
   calibrate: z.enum(['speaker', 'none'], { error: 'takes speaker or none' }).optional(),
-  db: z.string().optional(),
-  json: z.boolean().optional(),
+  ...STORE_FLAGS,
 });
 
 type EvaluateFlags = z.infer<typeof flagSchema>;

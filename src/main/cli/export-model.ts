@@ -8,8 +8,15 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { MODEL_EXPORT_MANIFEST, type ModelExportSummary } from '../../shared/model-export.js';
-import { defaultDbPath } from '../store/paths.js';
-import { UsageError, flagsOrThrow, parseCommandArgs, reportUsageError } from './args.js';
+import {
+  STORE_FLAGS,
+  STORE_OPTIONS,
+  UsageError,
+  flagsOrThrow,
+  parseCommandArgs,
+  reportUsageError,
+  storeUsage,
+} from './args.js';
 import { withService } from './service.js';
 import { printable } from './text.js';
 
@@ -18,22 +25,18 @@ const USAGE = `usage: ser export-model --model PATH|RUN_ID --out DIR [options]
   --model PATH|ID    a model folder, a run id, or 'default' (the bundled model; the default)
   --out DIR          a new or empty folder: model.json + weights.bin (stock TensorFlow.js layers;
                      an ensemble's further members in members/N/), ${MODEL_EXPORT_MANIFEST}, README.md
-  --db FILE          run store for run ids (default: $SER_DB, else ${defaultDbPath()})
-  --json             print one JSON object as the last stdout line`;
+${storeUsage()}`;
 
 const OPTIONS = {
   model: { type: 'string' },
   out: { type: 'string' },
-  db: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...STORE_OPTIONS,
 } as const;
 
 const flagSchema = z.object({
   model: z.string().min(1).default('default'),
   out: z.string({ error: 'is required (a new or empty folder)' }).min(1),
-  db: z.string().optional(),
-  json: z.boolean().optional(),
+  ...STORE_FLAGS,
 });
 
 /** --out must be new or an empty folder (checked before any work, as a usage error). */

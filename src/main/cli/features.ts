@@ -8,7 +8,7 @@ import { basename, resolve } from 'node:path';
 import { SerError } from '../../shared/errors.js';
 import { ALL_FEATURES, type FeatureConfig } from '../../shared/features.js';
 import { parseFeatureConfig } from '../features/config.js';
-import { parseCommandArgs, UsageError } from './args.js';
+import { COMMON_OPTIONS, parseCommandArgs, requiredFlag } from './args.js';
 import { withService } from './service.js';
 import { exitQuietlyOnClosedPipe, textTable } from './text.js';
 
@@ -31,8 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       file: { type: 'string' },
       config: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+      ...COMMON_OPTIONS,
     },
     USAGE,
   );
@@ -40,12 +39,11 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!values.file) throw new UsageError(`--file is required\n\n${USAGE}`);
+  const file = requiredFlag(values.file, 'file', USAGE);
 
   const cfg = values.config
     ? loadConfig(values.config)
     : { ...parseFeatureConfig({}), features: [...ALL_FEATURES] };
-  const file = values.file;
   const x = await withService({}, (s) => s.call('features.extract', { path: resolve(file), config: cfg }));
 
   if (values.json) {

@@ -9,9 +9,15 @@ import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
 import type { Prediction } from '../../shared/training.js';
-import { defaultDbPath } from '../store/paths.js';
 import { CALIBRATION_MINIMUM } from '../inference/calibration.js';
-import { reportUsageError, flagsOrThrow, parseCommandArgs } from './args.js';
+import {
+  STORE_FLAGS,
+  STORE_OPTIONS,
+  reportUsageError,
+  flagsOrThrow,
+  parseCommandArgs,
+  storeUsage,
+} from './args.js';
 import { withService } from './service.js';
 import { printable } from './text.js';
 
@@ -22,24 +28,20 @@ const USAGE = `usage: ser infer --file PATH [--file PATH ...] [options]   (or: s
   --calibrate PATH   clips of the same speaker (files or a folder; repeat for several), no labels
                      needed: calibrates a model trained with per-speaker normalisation
                      (at least ${CALIBRATION_MINIMUM.clips} clips and ${CALIBRATION_MINIMUM.seconds} s; the files classified may be among them)
-  --db FILE          run store for run ids (default: $SER_DB, else ${defaultDbPath()})
-  --json             print one JSON object as the last stdout line`;
+${storeUsage()}`;
 
 const OPTIONS = {
   file: { type: 'string', multiple: true },
   model: { type: 'string' },
   calibrate: { type: 'string', multiple: true },
-  db: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...STORE_OPTIONS,
 } as const;
 
 const flagSchema = z.object({
   file: z.array(z.string().min(1)).min(1, 'give at least one audio file'),
   model: z.string().min(1).optional(),
   calibrate: z.array(z.string().min(1)).optional(),
-  db: z.string().optional(),
-  json: z.boolean().optional(),
+  ...STORE_FLAGS,
 });
 
 export async function run(argv: string[]): Promise<number> {

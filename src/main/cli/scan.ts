@@ -6,7 +6,7 @@ import { relative, resolve } from 'node:path';
 import { z } from 'zod';
 import type { DatasetScan, SkipKind } from '../../shared/dataset.js';
 import { formatZodError } from '../../shared/zod-issues.js';
-import { UsageError, parseCommandArgs } from './args.js';
+import { COMMON_OPTIONS, UsageError, parseCommandArgs, requiredFlag } from './args.js';
 import { withService } from './service.js';
 import { exitQuietlyOnClosedPipe, textTable } from './text.js';
 
@@ -31,8 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       data: { type: 'string' },
       emotions: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+      ...COMMON_OPTIONS,
     },
     USAGE,
   );
@@ -40,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!values.data) throw new UsageError(`--data is required\n\n${USAGE}`);
+  const data = requiredFlag(values.data, 'data', USAGE);
   let labels: string[] | undefined;
   if (values.emotions !== undefined) {
     const parsed = Emotions.safeParse(values.emotions.replace(/,+$/, ''));
@@ -50,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     labels = parsed.data.filter(Boolean);
   }
 
-  const root = resolve(values.data);
+  const root = resolve(data);
   const scan = await withService({}, (s) => s.call('dataset.scan', { root, ...(labels ? { labels } : {}) }));
   exitQuietlyOnClosedPipe();
   if (values.json) {

@@ -21,6 +21,8 @@ import { defaultDbPath } from '../store/paths.js';
 import { buildTrainConfig, DEFAULT_RECIPE } from '../recipe/recipe.js';
 import { meanStd } from '../training/metrics.js';
 import {
+  STORE_FLAGS,
+  STORE_OPTIONS,
   UsageError,
   reportUsageError,
   flagsOrThrow,
@@ -77,12 +79,10 @@ const OPTIONS = {
   normalization: { type: 'string' },
   name: { type: 'string' },
   tags: { type: 'string' },
-  db: { type: 'string' },
   backend: { type: 'string' },
   workers: { type: 'string' },
   'no-save': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...STORE_OPTIONS,
 } as const;
 
 const flagSchema = z.object({
@@ -118,11 +118,10 @@ const flagSchema = z.object({
     .optional(),
   name: z.string().optional(),
   tags: z.string().transform(listOf).optional(),
-  db: z.string().optional(),
   backend: z.enum(['tensorflow', 'wasm', 'cpu'], { error: 'takes tensorflow, wasm or cpu' }).optional(),
   workers: intFlag('workers', 1, 64).optional(),
   'no-save': z.boolean().optional(),
-  json: z.boolean().optional(),
+  ...STORE_FLAGS,
 });
 
 type TrainFlags = z.infer<typeof flagSchema>;

@@ -16,6 +16,18 @@ export interface ModelPreset {
   optimizer: OptimizerConfig;
 }
 
+/** The seed project's CNN-LSTM, which `best` extends. */
+const SEED_CNN_LSTM: ModelConfig = {
+  kind: 'cnn-lstm',
+  frames: 128,
+  convFilters: [64, 128],
+  convKernels: [5, 3],
+  poolSizes: [2, 4],
+  lstmUnits: 64,
+  denseUnits: 0,
+  dropout: 0.3,
+};
+
 export const MODEL_PRESETS: Record<PresetName, ModelPreset> = {
   fast: {
     name: 'fast',
@@ -37,16 +49,7 @@ export const MODEL_PRESETS: Record<PresetName, ModelPreset> = {
   seed: {
     name: 'seed',
     description: "The seed project's CNN-LSTM: conv 64 k5, pool 2, conv 128 k3, pool 4, LSTM 64.",
-    model: {
-      kind: 'cnn-lstm',
-      frames: 128,
-      convFilters: [64, 128],
-      convKernels: [5, 3],
-      poolSizes: [2, 4],
-      lstmUnits: 64,
-      denseUnits: 0,
-      dropout: 0.3,
-    },
+    model: SEED_CNN_LSTM,
     optimizer: { learningRate: 1e-3, batchSize: 32, epochs: 60, patience: 10, classWeights: true },
   },
   best: {
@@ -58,18 +61,7 @@ export const MODEL_PRESETS: Record<PresetName, ModelPreset> = {
     // The cosine schedule ends each run converged (validation loss noisy at a constant rate made early
     // stopping pick a premature epoch: 66% against 73% on the random split, docs/BENCHMARKS.md), so the
     // run goes its 60 epochs and patience only restores the best validation epoch when there is one.
-    model: {
-      kind: 'cnn-lstm',
-      frames: 128,
-      convFilters: [64, 128],
-      convKernels: [5, 3],
-      poolSizes: [2, 4],
-      lstmUnits: 64,
-      denseUnits: 64,
-      dropout: 0.2,
-      batchNorm: true,
-      convDropout: 'element',
-    },
+    model: { ...SEED_CNN_LSTM, denseUnits: 64, dropout: 0.2, batchNorm: true, convDropout: 'element' },
     optimizer: {
       learningRate: 2e-3,
       batchSize: 32,

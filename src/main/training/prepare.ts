@@ -10,7 +10,7 @@ import type { DatasetItem } from '../../shared/dataset.js';
 import { featureColumns, type FeatureConfig, type FeatureMatrix } from '../../shared/features.js';
 import type { AugmentConfig } from '../../shared/training.js';
 import { decodeFile } from '../audio/decode.js';
-import { augmentClip } from '../audio/augment.js';
+import { AUGMENT_VERSION, augmentClip } from '../audio/augment.js';
 import { cacheKey, contentHash, readCached, writeCached } from '../features/cache.js';
 import { extractFeatures } from '../features/extract.js';
 import { extractMany, isExtractError } from '../features/worker-pool.js';
@@ -152,7 +152,8 @@ export async function augmentItems(
   const copies = augmentCopies(augment);
   const out = new Map<number, FeatureMatrix[]>();
   if (copies === 0) return out;
-  const recipe = JSON.stringify({ augment, seed });
+  // The algorithm's version too: copies cached before a change to augmentation are not reused.
+  const recipe = JSON.stringify({ augment, seed, version: AUGMENT_VERSION });
   const keysOf = (i: number) =>
     Array.from({ length: copies }, (_, c) =>
       cacheKey(contentHash(Buffer.from(`${hashes[i]}:${recipe}:${c}`)), features),

@@ -29,7 +29,7 @@ export class TrainingJob {
   readonly name: string;
   readonly root: string;
   readonly startedAt: number;
-  /** Known when this window started the job; null after a reload. */
+  /** The job's config (from train.jobs after a reload); null where unknown. */
   readonly config: TrainConfig | null;
 
   status = $state<JobStatus>('running');
@@ -75,7 +75,7 @@ export class TrainingJob {
       jobId: info.jobId,
       name: info.name,
       root: info.root,
-      config: null,
+      config: info.config,
       startedAt: Date.parse(info.startedAt) || Date.now(),
     });
     for (const e of info.events) job.apply(e);
