@@ -62,15 +62,23 @@ describe.skipIf(!HAVE_RAVDESS)(`ser infer with the bundled model ${HAVE_RAVDESS 
   });
 
   it("applies a model's temperature: softmax(log p / T) of the raw probabilities, same answer", () => {
-    // The bundled model folder with a temperature written into its meta.json.
-    const scaled = join(dir, 'scaled-model');
-    cpSync(join(REPO_ROOT, 'resources', 'models', 'default'), scaled, { recursive: true });
-    const meta = JSON.parse(readFileSync(join(scaled, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    // The bundled model folder twice: without a temperature (raw probabilities) and with T = 3
+    // written into its meta.json (the bundled model has a fitted temperature of its own).
+    const copy = (name: string, temperature: unknown): string => {
+      const to = join(dir, name);
+      cpSync(join(REPO_ROOT, 'resources', 'models', 'default'), to, { recursive: true });
+      const meta = JSON.parse(readFileSync(join(to, 'meta.json'), 'utf8')) as Record<string, unknown>;
+      delete meta.temperature;
+      writeFileSync(join(to, 'meta.json'), JSON.stringify(temperature ? { ...meta, temperature } : meta));
+      return to;
+    };
     const report = { temperature: null, nll: 1, ece: 0.3 };
     const fit = { temperature: 3, clips: 96, before: report, after: { ...report, temperature: 3 } };
-    writeFileSync(join(scaled, 'meta.json'), JSON.stringify({ ...meta, temperature: { single: fit } }));
+    const raw = copy('raw-model', null);
+    const scaled = copy('scaled-model', { single: fit });
     type Out = { results: { label: string; probabilities: Record<string, number> }[] };
-    const before = (JSON.parse(ser(['infer', '--file', ANGRY, '--json']).last) as Out).results[0]!;
+    const before = (JSON.parse(ser(['infer', '--file', ANGRY, '--model', raw, '--json']).last) as Out)
+      .results[0]!;
     const r = ser(['infer', '--file', ANGRY, '--model', scaled, '--json']);
     expect(r.code).toBe(0);
     const after = (JSON.parse(r.last) as Out).results[0]!;

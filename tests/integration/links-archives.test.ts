@@ -153,6 +153,22 @@ describe('archives are inflated as streams, with caps', () => {
     expect(e.message).toMatch(/more than 32 MB/);
   });
 
+  it('unpacks an archive whose end-of-archive blocks are followed by more padding than one gzip chunk', async () => {
+    // tar pads to 10 KiB records (GNU tar and others may add more): reading stops at the end
+    // blocks, leaving gzip data unread; that is a complete archive, not one that cannot decompress.
+    const dir = mkdtempSync(join(tmpdir(), 'ser-pad-'));
+    try {
+      mkdirSync(join(dir, 'src'));
+      writeFileSync(join(dir, 'src', 'a.bin'), Buffer.alloc(5000, 7));
+      const tar = gunzipSync(packDir(join(dir, 'src'), 'top'));
+      const padded = gzipSync(Buffer.concat([tar, Buffer.alloc(256 * 1024)]));
+      expect(await unpackInto(padded, join(dir, 'out'))).toContain('top/a.bin');
+      expect(readFileSync(join(dir, 'out', 'top', 'a.bin'))).toEqual(Buffer.alloc(5000, 7));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it(`refuses more than ${MAX_ENTRIES} entries`, async () => {
     const parts: Buffer[] = [];
     for (let i = 0; i <= MAX_ENTRIES; i++) parts.push(tarHeader(`x/d${i}/`, 0, '5'));

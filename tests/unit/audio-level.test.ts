@@ -83,10 +83,12 @@ describe('loudness normalisation', () => {
   );
 
   it('configs and model folders without levelDbfs keep their features and cache keys', () => {
-    // The bundled model was saved before the field existed.
-    const meta = parseModelMeta(
-      JSON.parse(readFileSync(resolve(REPO_ROOT, 'resources/models/default/meta.json'), 'utf8')),
-    );
+    // A model folder saved before the field existed: the bundled model's meta.json without it.
+    const saved = JSON.parse(
+      readFileSync(resolve(REPO_ROOT, 'resources/models/default/meta.json'), 'utf8'),
+    ) as { featureConfig: Record<string, unknown> };
+    delete saved.featureConfig.levelDbfs;
+    const meta = parseModelMeta(saved);
     expect(meta.featureConfig.levelDbfs ?? null).toBeNull();
     const { levelDbfs: _, ...withoutField } = DEFAULT_FEATURE_CONFIG;
     expect(configKey(withoutField)).toBe(configKey(DEFAULT_FEATURE_CONFIG));

@@ -12,7 +12,8 @@ import { initBackend } from '../../src/main/model/backend.js';
 import { buildModel } from '../../src/main/model/build.js';
 import { MLP_BASELINE } from '../../src/main/model/presets.js';
 import { vectorSet, type ExampleSet } from '../../src/main/training/examples.js';
-import { fitModel, lossAndAccuracy } from '../../src/main/training/loop.js';
+import { betaSample, fitModel, lossAndAccuracy } from '../../src/main/training/loop.js';
+import { makeRng } from '../../src/main/util/rng.js';
 import { applyNormalization, fitNormalization } from '../../src/main/training/normalise.js';
 import { DEFAULT_FEATURE_CONFIG } from '../../src/shared/features.js';
 import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K } from '../helpers/shared-data.js';
@@ -82,6 +83,27 @@ describe.skipIf(!HAVE_RAVDESS)(`training loop on real clips ${HAVE_RAVDESS ? '' 
     b.dispose();
   });
 
+  it('trains with label smoothing and mixup, repeatably for a seed, and still learns', async () => {
+    const run = async () => {
+      const m = model(5);
+      const r = await fitModel(m, train, val, {
+        ...opts,
+        epochs: 6,
+        patience: 6,
+        labelSmoothing: 0.1,
+        mixup: 0.4,
+      });
+      const acc = (await lossAndAccuracy(m, val)).accuracy;
+      m.dispose();
+      return { losses: r.history.map((h) => h.trainLoss), acc };
+    };
+    const a = await run();
+    const b = await run();
+    expect(a.losses).toEqual(b.losses);
+    expect(a.losses.every(Number.isFinite)).toBe(true);
+    expect(a.acc).toBeGreaterThan(0.7);
+  });
+
   it('stops between batches when cancelled, reporting batches and ETA until then', async () => {
     const m = model(2);
     const ac = new AbortController();
@@ -102,5 +124,20 @@ describe.skipIf(!HAVE_RAVDESS)(`training loop on real clips ${HAVE_RAVDESS ? '' 
     expect(seen.length).toBe(batchesPerEpoch + 1);
     expect(seen.every((s) => s >= 0 && Number.isFinite(s))).toBe(true);
     m.dispose();
+  });
+});
+
+describe('mixup weights', () => {
+  it('are drawn from Beta(α, α): in [0, 1], mean 1/2, spread as the distribution says', () => {
+    const rng = makeRng(11);
+    for (const alpha of [0.2, 1, 4]) {
+      const xs = Array.from({ length: 4000 }, () => betaSample(alpha, rng));
+      expect(xs.every((x) => x >= 0 && x <= 1)).toBe(true);
+      const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+      const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;
+      expect(mean).toBeCloseTo(0.5, 1);
+      // Var Beta(α, α) = 1 / (4 (2α + 1)).
+      expect(variance).toBeCloseTo(1 / (4 * (2 * alpha + 1)), 1);
+    }
   });
 });
