@@ -155,6 +155,7 @@ describe.skipIf(!HAVE_RAVDESS)(`evaluate a folder ${HAVE_RAVDESS ? '' : MISSING_
     await panel.getByText('How well does evaluated run do').waitFor();
     const calibrate = panel.getByRole('checkbox', { name: /Calibrate per speaker/ });
     expect(await calibrate.isDisabled()).toBe(true);
+    expect(await calibrate.isChecked()).toBe(false);
     await panel.getByText('takes no calibration').waitFor();
 
     await panel.getByLabel('Folder of labelled clips').fill(folder);
@@ -164,6 +165,7 @@ describe.skipIf(!HAVE_RAVDESS)(`evaluate a folder ${HAVE_RAVDESS ? '' : MISSING_
     // Actor 17 trained this model; 18 did not.
     await report.getByText("Speaker 17 was in the model's training data").waitFor();
     await report.getByText('speaker 18 was not').waitFor();
+    await shootBothSizes(app, 'classify-evaluate-run-model');
     expect(await report.locator('dt', { hasText: 'Clips' }).locator('xpath=../dd').innerText()).toBe('12');
 
     const evals = await app.service.call('runs.clips', { id: runId });
