@@ -95,6 +95,11 @@ export const SettingsPatchSchema = z.strictObject({
 
 /** A run id, or (like git) a unique prefix of at least 4 characters. */
 const RunIdSchema = z.string().min(1, 'run id is empty').max(200);
+/**
+ * A model reference: a run id (or unique prefix), null / 'default' for the bundled model, or a
+ * model folder. The service checks a folder against the allowed folders like any other path.
+ */
+const ModelRefSchema = z.string().min(1, 'model is empty').max(4096);
 const NoArgs = z.strictObject({}).optional();
 
 // ---------------------------------------------------------------------------------------------
@@ -327,8 +332,11 @@ export const CONTRACT = {
     z.strictObject({
       /** Bytes, or a path inside an allowed folder (its entry's name is the path as given). */
       files: z.array(AudioInputSchema).min(1, 'give at least one file').max(1000),
-      /** A run id, or null / 'default' for the bundled model; omitted: the model in settings. */
-      modelRunId: RunIdSchema.nullable().optional(),
+      /**
+       * A run id, null / 'default' for the bundled model, or a model folder inside an allowed
+       * folder; omitted: the model in settings.
+       */
+      modelRunId: ModelRefSchema.nullable().optional(),
       /**
        * The files are one speaker's: their unlabeled audio calibrates a model trained with
        * per-speaker normalisation, and each result also carries the uncalibrated prediction.
@@ -352,7 +360,7 @@ export const CONTRACT = {
   'models.export': method<ModelExportSummary>()(
     z.strictObject({
       /** A run id (or unique prefix), null / 'default' for the bundled model, or a model folder inside an allowed folder. */
-      model: z.string().min(1, 'model is empty').max(4096).nullable(),
+      model: ModelRefSchema.nullable(),
       /** A new or empty folder inside an allowed folder to write into; omitted: the result carries a .tar.gz. */
       out: PathSchema.optional(),
     }),
@@ -387,8 +395,8 @@ export const CONTRACT = {
 
   'evaluate.start': method<{ jobId: string }>()(
     z.strictObject({
-      /** A run id, or null / 'default' for the bundled model. */
-      modelRunId: RunIdSchema.nullable(),
+      /** A run id, null / 'default' for the bundled model, or a model folder inside an allowed folder. */
+      modelRunId: ModelRefSchema.nullable(),
       root: PathSchema,
       /** Only these speakers (e.g. ['17', '18']); omitted: every speaker. */
       speakers: z.array(z.string().trim().min(1).max(100)).max(1000).optional(),

@@ -3,7 +3,7 @@
  * SQLite store: previews, dataset scan, presets, settings, runs export/import and delete.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { SerError } from '../../src/shared/errors.js';
 import { createService } from '../../src/main/api/service.js';
 import type { Service } from '../../src/main/api/types.js';
 import { decodeBuffer } from '../../src/main/audio/decode.js';
+import { defaultModelDir } from '../../src/main/inference/model-ref.js';
 import { openStore } from '../../src/main/store/index.js';
 import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K, ravdessClip } from '../helpers/shared-data.js';
 
@@ -173,6 +174,26 @@ describe.skipIf(!HAVE_RAVDESS)(
     it('audio.read returns the file bytes', async () => {
       const f = await service.call('audio.read', { path: clip() });
       expect(Buffer.from(f.bytes).equals(readFileSync(clip()))).toBe(true);
+    });
+
+    it('loads a model folder only from inside the allowed folders (classify, evaluate, export)', async () => {
+      // The bundled model copied to a folder nobody allowed, and into an allowed one.
+      const outside = join(dir, 'not-allowed', 'model');
+      const inside = join(dir, 'empty', 'model');
+      for (const to of [outside, inside]) cpSync(defaultModelDir(), to, { recursive: true });
+      const files = [{ name: 'x.wav', bytes: new Uint8Array(readFileSync(clip())) }];
+      for (const call of [
+        service.call('classify', { files, modelRunId: outside }),
+        service.call('evaluate.start', { modelRunId: outside, root: join(RAVDESS_16K, 'Actor_01') }),
+        service.call('models.export', { model: outside }),
+      ]) {
+        const e = await rejection(call);
+        expect(e.message).toMatch(/^path outside the folders you chose: /);
+      }
+      const ok = await service.call('classify', { files, modelRunId: inside });
+      expect(ok.model.path).toBe(inside);
+      expect(ok.results[0]!.ok).toBe(true);
+      rmSync(inside, { recursive: true });
     });
 
     it('dataset.scan of an empty allowed folder gives a clear error', async () => {

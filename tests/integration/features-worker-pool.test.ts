@@ -87,14 +87,13 @@ describe.skipIf(!HAVE_RAVDESS)(`extractMany ${HAVE_RAVDESS ? '' : MISSING_DATA}`
   it('cancels promptly and rejects with Cancelled', async () => {
     const paths = Array.from({ length: 40 }, () => clips(30)).flat();
     const ac = new AbortController();
+    /** Two workers over `paths`, reporting how many clips are done. */
+    const extractAll = (signal: AbortSignal, onDone: (done: number) => void) =>
+      extractMany(paths, cfg, { workers: 2, signal, onProgress: (d) => onDone(d) });
     let done = 0;
-    const run = extractMany(paths, cfg, {
-      workers: 2,
-      signal: ac.signal,
-      onProgress: (d) => {
-        done = d;
-        if (d === 5) ac.abort();
-      },
+    const run = extractAll(ac.signal, (d) => {
+      done = d;
+      if (d === 5) ac.abort();
     });
     // Promptly, whatever the machine's load: no clip is reported after the abort (not even the two
     // the workers were in the middle of), and the workers are gone, so nothing more comes later.
@@ -106,12 +105,8 @@ describe.skipIf(!HAVE_RAVDESS)(`extractMany ${HAVE_RAVDESS ? '' : MISSING_DATA}`
     // Aborting from outside while the workers are mid-clip.
     const ac2 = new AbortController();
     let done2 = 0;
-    const run2 = extractMany(paths, cfg, {
-      workers: 2,
-      signal: ac2.signal,
-      onProgress: (d) => {
-        done2 = d;
-      },
+    const run2 = extractAll(ac2.signal, (d) => {
+      done2 = d;
     });
     const waitFrom = performance.now();
     while (done2 === 0 && performance.now() - waitFrom < 30_000) await new Promise((r) => setTimeout(r, 20));

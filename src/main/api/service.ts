@@ -70,6 +70,18 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   const cacheDir = opts.cacheDir === undefined ? join(dirname(opts.dbPath), 'feature-cache') : opts.cacheDir;
   const jobs = new TrainJobs({ dbPath: opts.dbPath, modelsDir: opts.modelsDir, cacheDir, hub });
   const modelDir = opts.defaultModelDir ?? defaultModelDir();
+  /**
+   * A model reference as a caller gave it: the bundled model and run ids pass as they are; anything
+   * else names a folder, which must lie inside an allowed folder like every other path (a web page
+   * holding the token must not load a "model" from anywhere on disk). A run-id-like name that is
+   * also a folder here counts as a folder, since that is what model-ref would load.
+   */
+  async function checkModelRef<T extends string | null | undefined>(model: T): Promise<T | string> {
+    if (model == null || model === 'default') return model;
+    if (!isAbsolute(model) && looksLikeRunId(model) && !existsSync(model)) return model;
+    return roots.check(model);
+  }
+
   const audio = createAudioMethods({ roots, store, defaultModelDir: modelDir, settings });
   const runs = createRunMethods({ store, roots, hub, settings, defaultModelDir: modelDir, audio });
   const evaluations = new EvaluateJobs(hub);
@@ -146,16 +158,16 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     'features.extract': (a) => audio.featuresExtract(a),
     'augment.preview': (a) => audio.augmentPreview(a),
     async classify(a) {
+      const modelRunId = await checkModelRef(a.modelRunId);
       await ensureBackend();
-      return audio.classify(a);
+      return audio.classify(modelRunId === undefined ? a : { ...a, modelRunId });
     },
 
     'models.list': () => runs.modelsList(),
     async 'models.export'({ model, out }) {
       // A model folder must lie inside an allowed folder; so must the parent of `out` (the
       // folder itself need not exist yet).
-      const named = model === null || model === 'default' || (!isAbsolute(model) && looksLikeRunId(model));
-      const ref = named ? model : await roots.check(model);
+      const ref = await checkModelRef(model);
       const target = out === undefined ? undefined : join(await roots.check(dirname(out)), basename(out));
       return exportModelTo({
         ref,
@@ -190,7 +202,8 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       return jobs.list();
     },
 
-    async 'evaluate.start'({ modelRunId, root, speakers, calibrate, jobId }) {
+    async 'evaluate.start'({ modelRunId: given, root, speakers, calibrate, jobId }) {
+      const modelRunId = await checkModelRef(given);
       const real = await roots.check(root);
       await ensureBackend();
       const scanRoots = roots.realRoots();

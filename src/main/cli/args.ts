@@ -73,6 +73,37 @@ export function parseCommandArgs<
   }
 }
 
+/**
+ * A command's flags, parsed and checked against `schema` (`input` maps the parsed values and
+ * positionals to what it checks; `check` adds checks of its own). A number is the exit code
+ * when there is nothing to run: 0 after --help printed the usage, 2 after a usage error.
+ */
+export function commandFlags<T>(
+  command: string,
+  argv: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  schema: z.ZodType<T>,
+  usage: string,
+  more: {
+    positionals?: boolean;
+    input?: (values: Record<string, unknown>, positionals: string[]) => unknown;
+    check?: (flags: T) => void;
+  } = {},
+): T | number {
+  try {
+    const { values, positionals } = parseCommandArgs(argv, options, null, more.positionals ?? false);
+    if (values.help) {
+      console.log(usage);
+      return 0;
+    }
+    const f = flagsOrThrow(schema, more.input ? more.input(values, positionals) : values);
+    more.check?.(f);
+    return f;
+  } catch (err) {
+    return reportUsageError(command, err);
+  }
+}
+
 /** Parsed flag values checked against `schema`, or a UsageError naming the first bad flag. */
 export function flagsOrThrow<T>(schema: z.ZodType<T>, values: unknown): T {
   const r = schema.safeParse(values);

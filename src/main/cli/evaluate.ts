@@ -15,15 +15,7 @@ import { speakerAccuracy } from '../../shared/clips.js';
 import type { EvaluateEvent, FolderEvaluation } from '../../shared/contract.js';
 import { SerError } from '../../shared/errors.js';
 import type { CalibrationInfo } from '../../shared/training.js';
-import {
-  STORE_FLAGS,
-  STORE_OPTIONS,
-  reportUsageError,
-  flagsOrThrow,
-  parseActors,
-  parseCommandArgs,
-  storeUsage,
-} from './args.js';
+import { STORE_FLAGS, STORE_OPTIONS, parseActors, storeUsage, commandFlags } from './args.js';
 import { createProgress } from './progress.js';
 import { withService, type CliService } from './service.js';
 import { formatEvaluation } from './text.js';
@@ -56,17 +48,8 @@ const flagSchema = z.object({
 type EvaluateFlags = z.infer<typeof flagSchema>;
 
 export async function run(argv: string[]): Promise<number> {
-  let f: EvaluateFlags;
-  try {
-    const { values } = parseCommandArgs(argv, OPTIONS, null);
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    f = flagsOrThrow(flagSchema, values);
-  } catch (err) {
-    return reportUsageError('evaluate', err);
-  }
+  const f = commandFlags('evaluate', argv, OPTIONS, flagSchema, USAGE);
+  if (typeof f === 'number') return f;
   const progress = createProgress({ quiet: f.json });
   let barStarted = false;
   const r = await withService({ db: f.db }, (service) =>

@@ -8,15 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { MODEL_EXPORT_MANIFEST, type ModelExportSummary } from '../../shared/model-export.js';
-import {
-  STORE_FLAGS,
-  STORE_OPTIONS,
-  UsageError,
-  flagsOrThrow,
-  parseCommandArgs,
-  reportUsageError,
-  storeUsage,
-} from './args.js';
+import { STORE_FLAGS, STORE_OPTIONS, UsageError, storeUsage, commandFlags } from './args.js';
 import { withService } from './service.js';
 import { printable } from './text.js';
 
@@ -66,18 +58,10 @@ function describe(s: ModelExportSummary): string[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let f: z.infer<typeof flagSchema>;
-  try {
-    const { values } = parseCommandArgs(argv, OPTIONS, null);
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    f = flagsOrThrow(flagSchema, values);
-    checkOut(resolve(f.out));
-  } catch (err) {
-    return reportUsageError('export-model', err);
-  }
+  const f = commandFlags('export-model', argv, OPTIONS, flagSchema, USAGE, {
+    check: (flags) => checkOut(resolve(flags.out)),
+  });
+  if (typeof f === 'number') return f;
   // A folder is passed as an absolute path; anything else is a run id (prefix) or 'default'.
   const model = existsSync(f.model) ? resolve(f.model) : f.model;
   const s = await withService({ db: f.db, readonlyStore: true }, (svc) =>

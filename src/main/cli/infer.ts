@@ -10,14 +10,7 @@ import { z } from 'zod';
 import { SerError } from '../../shared/errors.js';
 import type { Prediction } from '../../shared/training.js';
 import { CALIBRATION_MINIMUM } from '../inference/calibration.js';
-import {
-  STORE_FLAGS,
-  STORE_OPTIONS,
-  reportUsageError,
-  flagsOrThrow,
-  parseCommandArgs,
-  storeUsage,
-} from './args.js';
+import { STORE_FLAGS, STORE_OPTIONS, storeUsage, commandFlags } from './args.js';
 import { withService } from './service.js';
 import { printable } from './text.js';
 
@@ -45,17 +38,15 @@ const flagSchema = z.object({
 });
 
 export async function run(argv: string[]): Promise<number> {
-  let f: z.infer<typeof flagSchema>;
-  try {
-    const { values, positionals } = parseCommandArgs(argv, OPTIONS, null, true);
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    f = flagsOrThrow(flagSchema, { ...values, file: [...(values.file ?? []), ...positionals] });
-  } catch (err) {
-    return reportUsageError('infer', err);
-  }
+  // Files by --file or as plain arguments.
+  const f = commandFlags('infer', argv, OPTIONS, flagSchema, USAGE, {
+    positionals: true,
+    input: (values, positionals) => ({
+      ...values,
+      file: [...((values.file as string[] | undefined) ?? []), ...positionals],
+    }),
+  });
+  if (typeof f === 'number') return f;
 
   // Looking up a run's model writes nothing: the store (opened only for a run id) is read-only.
   const res = await withService({ db: f.db, readonlyStore: true }, async (service) => {
