@@ -6,7 +6,7 @@
  * (defaults: ../shared/data/ravdess-16k, resources/models/default). Trains the recipe of
  * src/main/recipe/default-model.ts twice: on actors 1-16, tested on actors 17-20 (the
  * accuracy to expect on unheard voices), then on all 20 actors, saved. Prints both, and the
- * model folder's size. About 7 minutes on 2 cores (features cached); features are cached in
+ * model folder's size. About 7 minutes on 2 cores once features are cached in
  * $SER_CACHE_DIR or <tmp>/ser-feature-cache.
  */
 import { readdirSync, statSync } from 'node:fs';
