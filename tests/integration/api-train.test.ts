@@ -161,7 +161,13 @@ describe.skipIf(!HAVE_RAVDESS)(
           },
         ],
       });
-      expect(r.model).toEqual({ runId, labels: ['angry', 'calm'], expectsCalibration: false });
+      expect(r.model).toEqual({
+        runId,
+        labels: ['angry', 'calm'],
+        expectsCalibration: false,
+        // The run's saved model folder (ser infer names it).
+        path: expect.stringContaining(runId) as unknown as string,
+      });
       expect(r.calibration).toBeNull();
       const [a, bad, c] = r.results;
       expect(a?.ok && ['angry', 'calm'].includes(a.prediction.label)).toBe(true);

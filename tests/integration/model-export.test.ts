@@ -208,6 +208,18 @@ describe.skipIf(!HAVE_RAVDESS)(
       return worst;
     }
 
+    /** The plain script's probabilities, plain and calibrated, are `ser infer`'s for `model`. */
+    function expectSameAsInfer(out: PlainResult, model: string, labels: string[]): void {
+      expectClose(
+        out.results.map((r) => r.probabilities),
+        infer(model, labels, false),
+      );
+      expectClose(
+        out.results.map((r) => r.calibrated!),
+        infer(model, labels, true),
+      );
+    }
+
     function trainRun(extra: string[], name: string): string {
       const r = ser([
         'train',
@@ -248,14 +260,7 @@ describe.skipIf(!HAVE_RAVDESS)(
 
       const out = plain(dir, manifest, true);
       expect(out.labels).toEqual(manifest.labels);
-      expectClose(
-        out.results.map((r) => r.probabilities),
-        infer('default', manifest.labels, false),
-      );
-      expectClose(
-        out.results.map((r) => r.calibrated!),
-        infer('default', manifest.labels, true),
-      );
+      expectSameAsInfer(out, 'default', manifest.labels);
     }, 300_000);
 
     it('a CNN-LSTM alone (per-utterance normalisation): the same probabilities on clips shorter and longer than its input', () => {
@@ -290,15 +295,7 @@ describe.skipIf(!HAVE_RAVDESS)(
       expect(manifest.combine).toBe('mean');
       // A run with validation speakers saves temperatures: the plain script applies them as the README says.
       expect(manifest.temperature?.single).toBeGreaterThan(0);
-      const out = plain(dir, manifest, true);
-      expectClose(
-        out.results.map((r) => r.probabilities),
-        infer(runId, manifest.labels, false),
-      );
-      expectClose(
-        out.results.map((r) => r.calibrated!),
-        infer(runId, manifest.labels, true),
-      );
+      expectSameAsInfer(plain(dir, manifest, true), runId, manifest.labels);
     }, 300_000);
 
     it.skipIf(!HAVE_LIBROSA)(
@@ -321,14 +318,7 @@ describe.skipIf(!HAVE_RAVDESS)(
           clips: lib(CLIPS, 'librosa-clip-'),
           calibration: lib(CALIBRATION, 'librosa-cal-'),
         });
-        expectClose(
-          out.results.map((r) => r.probabilities),
-          infer(runId, manifest.labels, false),
-        );
-        expectClose(
-          out.results.map((r) => r.calibrated!),
-          infer(runId, manifest.labels, true),
-        );
+        expectSameAsInfer(out, runId, manifest.labels);
       },
       300_000,
     );
