@@ -44,8 +44,7 @@ import type {
 } from '../src/shared/training.js';
 import { createProgress, formatSeconds } from '../src/main/cli/progress.js';
 import { scanDataset } from '../src/main/dataset/scan.js';
-import { buildTrainConfig, memberName, type ModelChoice } from '../src/main/training/config.js';
-import { DEFAULT_RECIPE } from '../src/main/recipe/recipe.js';
+import { buildTrainConfig, memberName } from '../src/main/training/config.js';
 import {
   argmaxRows,
   evaluate,
@@ -64,7 +63,7 @@ import {
   mergePatch as merge,
   type Json,
 } from './held-out.js';
-import { DATA, skipWithoutData } from './setup.js';
+import { DATA, modelChoice, skipWithoutData } from './setup.js';
 
 const { values } = parseArgs({
   options: {
@@ -84,9 +83,7 @@ skipWithoutData('accuracy');
 
 const seeds = values.seeds.split(',').map(Number);
 if (seeds.some((x) => !Number.isInteger(x))) throw new Error(`--seeds takes integers (got ${values.seeds})`);
-const modelChoice = (values.model ?? DEFAULT_RECIPE.model) as ModelChoice;
-if (!['ensemble', 'cnn-lstm', 'mlp'].includes(modelChoice))
-  throw new Error(`--model takes mlp, ensemble or cnn-lstm (got ${values.model})`);
+const chosenModel = modelChoice(values.model);
 const MODES = ['global', 'speaker', 'utterance'] as const;
 type Norm = (typeof MODES)[number];
 function modes(option: string, value: string): Norm[] {
@@ -99,7 +96,7 @@ function modes(option: string, value: string): Norm[] {
 const patch = values.patch ? (JSON.parse(values.patch) as Json) : undefined;
 const configFor = (split: SplitConfig, seed: number, normalization?: Norm): TrainConfig =>
   merge(
-    buildTrainConfig({ model: modelChoice, split, seed, ...(normalization ? { normalization } : {}) }),
+    buildTrainConfig({ model: chosenModel, split, seed, ...(normalization ? { normalization } : {}) }),
     patch,
   );
 const folds = Number(values.folds);
@@ -255,7 +252,7 @@ function seedMeans(perSeed: Row[][]): void {
 }
 
 if (values.protocol !== 'kfold') {
-  const recipeMode = buildTrainConfig({ model: modelChoice }).normalization ?? 'global';
+  const recipeMode = buildTrainConfig({ model: chosenModel }).normalization ?? 'global';
   for (const normalization of modes('random-normalization', values['random-normalization'] ?? recipeMode)) {
     const name = `random 80/20${normalization === 'global' ? '' : `, ${normalization} norm.`}`;
     const perSeed: Row[][] = [];
@@ -284,7 +281,7 @@ if (values.protocol !== 'kfold') {
 
 if (values.protocol !== 'random') {
   const groups = speakerFolds(scan, folds);
-  const recipeMode = buildTrainConfig({ model: modelChoice }).normalization ?? 'global';
+  const recipeMode = buildTrainConfig({ model: chosenModel }).normalization ?? 'global';
   for (const normalization of modes('kfold-normalization', values['kfold-normalization'] ?? recipeMode)) {
     const name = `${folds}-fold by actor${actors ? ` (actors ${values.actors})` : ''}, ${normalization} norm.`;
     const perSeed: Row[][] = [];
@@ -352,7 +349,7 @@ const seconds = (performance.now() - started) / 1000;
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 const ms = (m: number | null, s: number | null) => (m === null ? '-' : `${pct(m)} ± ${pct(s)}`);
 const lines = [
-  `six emotions, ${scan.items.length} clips, model ${modelChoice}, seeds ${seeds.join(',')}, backend ${rows[0]?.backend ?? '?'}, ${cpus().length} cores (load ${loadavg()[0]!.toFixed(1)})`,
+  `six emotions, ${scan.items.length} clips, model ${chosenModel}, seeds ${seeds.join(',')}, backend ${rows[0]?.backend ?? '?'}, ${cpus().length} cores (load ${loadavg()[0]!.toFixed(1)})`,
   '',
   `${'protocol'.padEnd(44)} ${'seed'.padStart(4)} ${'model'.padEnd(34)} ${'accuracy'.padStart(8)} ${'UAR'.padStart(6)} ${'acc. fold/seed mean ± std'.padStart(25)} ${'UAR fold/seed mean ± std'.padStart(25)}  seconds`,
   ...rows.map(
@@ -368,7 +365,7 @@ if (json)
   console.log(
     JSON.stringify({
       seeds,
-      model: modelChoice,
+      model: chosenModel,
       clips: scan.items.length,
       actors,
       rows,

@@ -25,7 +25,7 @@ import {
   defaultModelDir,
   loadClassifier,
 } from '../src/main/inference/predict.js';
-import { ravdessFiles, skipWithoutData } from './setup.js';
+import { benchLog, ravdessFiles, skipWithoutData } from './setup.js';
 
 const TARGET_MS = 50;
 const { values } = parseArgs({
@@ -37,7 +37,7 @@ const { values } = parseArgs({
   },
 });
 const json = values.json ?? false;
-const log = (s: string) => (json ? process.stderr : process.stdout).write(`${s}\n`);
+const log = benchLog(json);
 skipWithoutData('infer');
 const modelDir = values.model ? resolve(values.model) : defaultModelDir();
 if (!existsSync(modelDir)) {

@@ -25,7 +25,7 @@ import { classify, loadClassifier } from '../src/main/inference/predict.js';
 import { LIVE_WINDOW_SECONDS } from '../src/shared/live.js';
 import { encodeWav } from '../src/shared/wav-encode.js';
 import { fakeMicrophone, startApp, WEB_DIR } from '../tests/e2e/harness.js';
-import { DATA, ROOT, skipWithoutData } from './setup.js';
+import { benchLog, DATA, ROOT, skipWithoutData } from './setup.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +35,7 @@ const { values } = parseArgs({
   },
 });
 const json = values.json ?? false;
-const log = (s: string) => (json ? process.stderr : process.stdout).write(`${s}\n`);
+const log = benchLog(json);
 skipWithoutData('live');
 if (!existsSync(join(WEB_DIR, 'index.html'))) {
   console.log('bench:live needs the web build: run `npm run build:web` first');

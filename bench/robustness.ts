@@ -17,6 +17,9 @@
  *                            [--model ensemble|cnn-lstm|mlp] [--patch JSON] [--seed N]
  *                            [--actors 1-20] [--test-actors 17-20]
  *
+ * Without --model (and --normalization, --patch augment) it trains the default recipe, like
+ * `ser train`: DEFAULT_RECIPE in src/main/recipe/recipe.ts.
+ *
  * `--actors 1-16 --test-actors 13-16` is the development protocol: choices are made there, with
  * actors 17-20 never seen; the reported table is the default (train 1-16, test 17-20).
  */
@@ -34,7 +37,7 @@ import { createProgress, formatSeconds } from '../src/main/cli/progress.js';
 import { scanDataset } from '../src/main/dataset/scan.js';
 import { extractMany, isExtractError } from '../src/main/features/worker-pool.js';
 import { calibrationFrom, expectsCalibration } from '../src/main/inference/calibration.js';
-import { buildTrainConfig, type ModelChoice } from '../src/main/training/config.js';
+import { buildTrainConfig } from '../src/main/training/config.js';
 import { argmaxRows, evaluate, meanStd } from '../src/main/training/metrics.js';
 import { classifyMatrices, type Classifier } from '../src/main/inference/predict.js';
 import { deriveSeed, makeRng, shuffle } from '../src/main/util/rng.js';
@@ -46,12 +49,12 @@ import {
   trainHeldOut,
   type Json,
 } from './held-out.js';
-import { DATA, skipWithoutData } from './setup.js';
+import { DATA, modelChoice, skipWithoutData } from './setup.js';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean' },
-    model: { type: 'string', default: 'ensemble' },
+    model: { type: 'string' },
     normalization: { type: 'string' },
     patch: { type: 'string' },
     seed: { type: 'string', default: '42' },
@@ -62,13 +65,14 @@ const { values } = parseArgs({
 const json = values.json ?? false;
 skipWithoutData('robustness');
 
+const chosenModel = modelChoice(values.model);
 const seed = Number(values.seed);
 const normalization = values.normalization as NormalizationMode | undefined;
 if (normalization && !['global', 'speaker', 'utterance'].includes(normalization))
   throw new Error(`--normalization takes global, speaker or utterance (got ${normalization})`);
 const config: TrainConfig = merge(
   buildTrainConfig({
-    model: values.model as ModelChoice,
+    model: chosenModel,
     split: { kind: 'actors', testActors: [], valFraction: 0.15 },
     seed,
     ...(normalization ? { normalization } : {}),
@@ -242,7 +246,7 @@ const summary: Row = {
 const temperature = c.meta.temperature ?? null;
 const seconds = (performance.now() - started) / 1000;
 const lines = [
-  `${who} (${testItems.length} clips), model ${values.model}, normalisation ${config.normalization ?? 'global'}, seed ${seed}, backend ${c.meta.backend}, ${cpus().length} cores (load ${loadavg()[0]!.toFixed(1)})`,
+  `${who} (${testItems.length} clips), model ${chosenModel}, normalisation ${config.normalization ?? 'global'}, seed ${seed}, backend ${c.meta.backend}, ${cpus().length} cores (load ${loadavg()[0]!.toFixed(1)})`,
   '',
   `temperature (fitted on validation actors): single clip ${temperature?.single.temperature ?? 'none'}, calibrated ${temperature?.calibrated?.temperature ?? 'none'}`,
   '',
@@ -266,7 +270,7 @@ console.log(lines.join('\n'));
 if (json) {
   console.log(
     JSON.stringify({
-      model: values.model,
+      model: chosenModel,
       normalization: config.normalization ?? 'global',
       seed,
       actors: values.actors,

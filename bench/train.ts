@@ -34,6 +34,7 @@ import { tf, type Tensor } from '../src/main/model/tf.js';
 import { FusedAdam } from '../src/main/model/adam.js';
 import { RECIPE_MLP_MEMBER } from '../src/main/training/config.js';
 import { startAnchor } from './anchors/python.js';
+import { benchLog } from './setup.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -48,7 +49,7 @@ const CPU_SAMPLES = num('--cpu-samples', 32);
 const REPEATS = num('--repeats', 2);
 const BATCH = 32;
 const TARGET_MS = 3;
-const log = (s: string) => (json ? process.stderr : process.stdout).write(s + '\n');
+const log = benchLog(json);
 
 const REFERENCE: ModelConfig = { ...MODEL_PRESETS.seed.model, frames: 128 };
 const REF_INPUT = { frames: 128, width: 64 };
