@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { SerError } from '../../shared/errors.js';
-import type { FeatureMatrix } from '../../shared/features.js';
+import type { FeatureConfig, FeatureMatrix } from '../../shared/features.js';
 import type { Prediction } from '../../shared/training.js';
 import { decodeFile } from '../audio/decode.js';
 import { assertSpeech } from '../audio/speech.js';
@@ -149,6 +149,36 @@ export interface AudioInput {
   sampleRate: number;
   /** Shown as the prediction's path. */
   name?: string;
+  /** Work already done on these samples in the same request (ClipMemo). */
+  memo?: ClipMemo;
+}
+
+/**
+ * What classify computes per clip before predicting, kept by samples array for one request to
+ * one model: the app classifies a calibrated speaker's file twice (calibrated and not) after its
+ * features calibrated the model, which would otherwise check and extract the same clip three times.
+ */
+export class ClipMemo {
+  private readonly matrices = new WeakMap<Float32Array, FeatureMatrix>();
+  private readonly speech = new WeakSet<Float32Array>();
+
+  constructor(private readonly cfg: FeatureConfig) {}
+
+  features(samples: Float32Array): FeatureMatrix {
+    let m = this.matrices.get(samples);
+    if (!m) {
+      m = extractFeatures(samples, this.cfg);
+      this.matrices.set(samples, m);
+    }
+    return m;
+  }
+
+  /** assertSpeech, once per samples array (it throws the same NoSpeech on every call). */
+  assertSpeech(samples: Float32Array, rate: number, name: string, path: string): void {
+    if (this.speech.has(samples)) return;
+    assertSpeech(samples, rate, name, path);
+    this.speech.add(samples);
+  }
 }
 
 /**
@@ -164,6 +194,7 @@ export async function classify(
   let samples: Float32Array;
   let name: string;
   let warnings: string[] = [];
+  let memo: ClipMemo | undefined;
   if (typeof input === 'string') {
     const audio = await decodeFile(input, { targetRate: sr });
     samples = audio.samples;
@@ -178,11 +209,13 @@ export async function classify(
     }
     samples = input.samples;
     name = input.name ?? 'audio';
+    memo = input.memo;
   }
   if (samples.length === 0) throw new SerError('EmptyAudio', `no audio samples: ${basename(name)}`, name);
   // Never an emotion for silence, a tone or noise: refused with the reason instead.
-  assertSpeech(samples, sr, basename(name), name);
-  const m = extractFeatures(samples, c.meta.featureConfig);
+  if (memo) memo.assertSpeech(samples, sr, basename(name), name);
+  else assertSpeech(samples, sr, basename(name), name);
+  const m = memo ? memo.features(samples) : extractFeatures(samples, c.meta.featureConfig);
   const probs = await classifyMatrices(c, [m], [calibration]);
   const p = toPrediction(c.meta.labels, probs, name, samples.length / sr);
   const withCal = expectsCalibration(c.meta) ? { ...p, calibration: calibrationInfo(calibration) } : p;
