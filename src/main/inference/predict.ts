@@ -11,6 +11,8 @@ import type { Prediction } from '../../shared/training.js';
 import { decodeFile } from '../audio/decode.js';
 import { assertSpeech } from '../audio/speech.js';
 import { extractFeatures } from '../features/extract.js';
+import { poolMatrix } from '../features/matrix.js';
+import { denseChainOf, denseChainPredict, disposeDenseChain, type DenseChain } from './dense-chain.js';
 import { resolveModelRef } from './model-ref.js';
 import { initBackend } from '../model/backend.js';
 import { loadModelParts, type ModelMeta, type ModelPart } from '../model/folder.js';
@@ -92,12 +94,33 @@ export function scaleByTemperature(
   return out;
 }
 
+/**
+ * Each pooled member's dense chain (dense-chain.ts), built on first use; null for a model that
+ * is not one (it predicts through the layers model).
+ */
+const chains = new WeakMap<LayersModel, DenseChain | null>();
+
+function chainFor({ meta, model }: ModelPart): DenseChain | null {
+  if (!meta.input.pooled) return null;
+  let chain = chains.get(model);
+  if (chain === undefined) {
+    chain = denseChainOf(model);
+    if (chain && chain.inputs !== meta.input.width) {
+      disposeDenseChain(chain);
+      chain = null;
+    }
+    chains.set(model, chain);
+  }
+  return chain;
+}
+
 /** One model's class probabilities [n x k] for feature matrices. */
 async function memberProbs(
-  { meta, model }: ModelPart,
+  part: ModelPart,
   mats: FeatureMatrix[],
   calibration?: readonly (SpeakerCalibration | null)[],
 ): Promise<Float32Array> {
+  const { meta, model } = part;
   const mode = inputMode(meta);
   const typical = meta.inputNormalization?.typical ?? null;
   const pre = mats.map((m, i) => ({
@@ -108,7 +131,17 @@ async function memberProbs(
           applyNormalization(m.data, calibration?.[i]?.stats ?? typical ?? fitNormalization([m]))
         : preNormalize(m.data, m.width, mode, null),
   }));
-  return modelProbs(model, meta, meta.labels.length, pre);
+  const chain = chainFor(part);
+  if (!chain) return modelProbs(model, meta, meta.labels.length, pre);
+  // What modelProbs does for a pooled model, without the layers model's per-call cost.
+  const rows = new Float32Array(pre.length * chain.inputs);
+  pre.forEach((m, i) =>
+    rows.set(
+      applyNormalization(poolMatrix(m, meta.modelConfig.pooling), meta.normalization),
+      i * chain.inputs,
+    ),
+  );
+  return denseChainPredict(chain, rows);
 }
 
 export interface AudioInput {
@@ -174,5 +207,10 @@ export function toPrediction(
 }
 
 export function disposeClassifier(c: Classifier): void {
-  for (const m of c.members) m.model.dispose();
+  for (const m of c.members) {
+    const chain = chains.get(m.model);
+    if (chain) disposeDenseChain(chain);
+    chains.delete(m.model);
+    m.model.dispose();
+  }
 }
