@@ -195,7 +195,7 @@ describe('FeatureConfig validation', () => {
     expect(bad({ nFft: 1000 })).toBe('cfg.json: nFft: must be a power of two');
     expect(bad({ hopLength: 0 })).toMatch(/^cfg\.json: hopLength: /);
     expect(bad({ sampleRate: '16000' })).toMatch(/^cfg\.json: sampleRate: /);
-    expect(bad({ features: ['mfcc', 'pitch'] })).toMatch(/^cfg\.json: features\.1: /);
+    expect(bad({ features: ['mfcc', 'jitter'] })).toMatch(/^cfg\.json: features\.1: /);
     expect(bad({ features: [] })).toMatch(/features: must name at least one feature/);
     expect(bad({ features: ['rms', 'rms'] })).toMatch(/features: must not repeat/);
     expect(bad({ deltas: 3 })).toMatch(/^cfg\.json: deltas: /);
