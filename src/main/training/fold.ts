@@ -13,6 +13,7 @@ import { predictClips, sequenceSet, vectorSet, type ExampleSet, type SequenceSou
 import { fitModel, predictSet, type FitOptions } from './loop.js';
 import { argmaxRows, evaluate } from './metrics.js';
 import { applyNormalization, fitNormalization, type Normalization } from './normalise.js';
+import { speakerClasses } from './speaker-adversary.js';
 import type { SplitIndices } from './splits.js';
 
 export interface FoldData {
@@ -23,6 +24,8 @@ export interface FoldData {
   /** Label index of every clip. */
   y: Int32Array;
   width: number;
+  /** Speaker of every clip (null where the dataset names none); for speaker-adversarial training. */
+  speakers?: Array<string | null>;
 }
 
 export interface FoldOutcome {
@@ -120,6 +123,7 @@ export async function trainFold(
       schedule: config.optimizer.schedule ?? 'constant',
       labelSmoothing: config.optimizer.labelSmoothing ?? 0,
       mixup: config.optimizer.mixup ?? 0,
+      ...adversarial(config, data, trainIdx),
       classWeights: config.optimizer.classWeights ? balancedClassWeights(yTrain, k) : null,
       seed,
       ...cb,
@@ -147,4 +151,19 @@ export async function trainFold(
     model.dispose();
     throw err;
   }
+}
+
+/**
+ * The speaker-adversarial option for the loop: each training example's speaker class (an
+ * augmented copy is its clip's speaker; validation and test speakers are not among them).
+ */
+function adversarial(
+  config: TrainConfig,
+  data: FoldData,
+  trainIdx: number[],
+): Pick<FitOptions, 'speakerAdversarial'> {
+  const lambda = config.optimizer.speakerAdversarial ?? 0;
+  if (lambda <= 0) return {};
+  const names = trainIdx.map((i) => data.speakers?.[i]);
+  return { speakerAdversarial: { lambda, ...speakerClasses(names) } };
 }

@@ -8,6 +8,7 @@ import type { EpochMetrics, LearningRateSchedule } from '../../shared/training.j
 import { FusedAdam } from '../model/adam.js';
 import { tf, type LayersModel, type Tensor } from '../model/tf.js';
 import type { ExampleSet } from './examples.js';
+import { SpeakerAdversary, type SpeakerAdversarialOptions } from './speaker-adversary.js';
 import { makeRng, seededRng, shuffle, subSeed, type Rng } from '../util/rng.js';
 
 export interface FitOptions {
@@ -22,6 +23,8 @@ export interface FitOptions {
   labelSmoothing?: number;
   /** See OptimizerConfig.mixup (0: none). */
   mixup?: number;
+  /** See OptimizerConfig.speakerAdversarial (absent or lambda 0: none). */
+  speakerAdversarial?: SpeakerAdversarialOptions;
   /** Per-class loss weights (balanced class weights), or null for none. */
   classWeights: Float32Array | null;
   seed: number;
@@ -155,7 +158,16 @@ export async function fitModel(
   const rng = seededRng(opts.seed);
   // Adam in one pass per weight array (model/adam.ts), not tfjs's dozen kernels per variable.
   const optimizer = new FusedAdam(opts.learningRate);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const adv = opts.speakerAdversarial;
+  if (adv && adv.speakers.length !== train.size) {
+    throw new SerError(
+      'TrainingError',
+      `${adv.speakers.length} speakers for ${train.size} training examples`,
+    );
+  }
+  // Trained beside the model and disposed after it (speaker-adversary.ts).
+  const adversary = adv && adv.lambda > 0 ? new SpeakerAdversary(model, adv, opts.seed) : null;
+  const vars = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...(adversary?.vars ?? [])];
   const batches = Math.ceil(train.size / opts.batchSize);
   const history: EpochMetrics[] = [];
   let best: { loss: number; epoch: number; weights: Tensor[] } | null = null;
@@ -191,6 +203,7 @@ export async function fitModel(
         const yIdx = Int32Array.from(idx, (i) => train.labels[i]!);
         const sw = classW ? Float32Array.from(yIdx, (c) => classW[c]!) : null;
         let tArr = smoothTargets(yIdx, k, eps);
+        let mix: { lam: number; perm: number[] } | null = null;
         if (alpha > 0 && idx.length > 1) {
           // Mixup: each example with another of the batch, inputs, targets and class weights alike.
           const lam = betaSample(alpha, mixRng);
@@ -206,25 +219,42 @@ export async function fitModel(
             if (sw) sw[j] = lam * classW![yIdx[j]!]! + (1 - lam) * classW![yIdx[p]!]!;
           });
           tArr = t2;
+          mix = { lam, perm };
         }
         const y = tf.tensor2d(tArr, [idx.length, k]);
         const w = sw ? tf.tensor1d(sw) : null;
         let pred: Tensor | null = null;
+        // With the adversary, the loss reported (and compared with validation) is the emotion part.
+        let emotionLoss: Tensor | null = null;
         const cost = optimizer.minimize(
           () => {
-            const probs = model.apply(x, { training: true }) as Tensor;
+            if (!adversary) {
+              const probs = model.apply(x, { training: true }) as Tensor;
+              pred = tf.keep(tf.argMax(probs, -1));
+              return crossEntropy(probs, y, w) as tf.Scalar;
+            }
+            const { probs, hidden } = adversary.forward(x);
             pred = tf.keep(tf.argMax(probs, -1));
-            return crossEntropy(probs, y, w) as tf.Scalar;
+            emotionLoss = tf.keep(crossEntropy(probs, y, w));
+            const progress = ((epoch - 1) * batches + b) / Math.max(1, opts.epochs * batches - 1);
+            return tf.add(emotionLoss, adversary.loss(hidden, idx, progress, mix)) as tf.Scalar;
           },
           true,
           vars,
         )!;
-        const [lossV] = await cost.data();
+        const [lossV] = await ((emotionLoss as Tensor | null) ?? cost).data();
         const predV = await (pred as unknown as Tensor).data();
         for (let j = 0; j < idx.length; j++) if (predV[j] === yIdx[j]) correct++;
         lossSum += lossV! * idx.length;
         seen += idx.length;
-        tf.dispose([x, y, cost, pred as unknown as Tensor, ...(w ? [w] : [])]);
+        tf.dispose([
+          x,
+          y,
+          cost,
+          pred as unknown as Tensor,
+          ...(w ? [w] : []),
+          ...(emotionLoss ? [emotionLoss] : []),
+        ]);
 
         batchesRun++;
         const dt = (performance.now() - tb) / 1000;
@@ -268,6 +298,7 @@ export async function fitModel(
     return { history, bestEpoch: best ? best.epoch : history.length, stoppedEarly };
   } finally {
     if (best) tf.dispose(best.weights);
+    adversary?.dispose();
     optimizer.dispose();
   }
 }
