@@ -16,10 +16,21 @@ const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
  * Features: `mfcc` (librosa.feature.mfcc: DCT-II ortho of the log-mel), `logmel` (power_to_db of
  * the slaney mel power spectrogram), `chroma` (chroma_stft, tuning 0), `contrast`
  * (spectral_contrast, dB), `rms` (of the Hann-windowed frames, as librosa.feature.rms(S=|STFT|)),
- * `zcr` (zero_crossing_rate), `centroid` (spectral_centroid, Hz). All share the STFT's centred
- * frames: 1 + floor(samples / hopLength) of them.
+ * `zcr` (zero_crossing_rate), `centroid` (spectral_centroid, Hz), `pitch` (our own F0 tracker,
+ * no librosa equivalent: F0 in semitones re 100 Hz with unvoiced frames interpolated, voicing
+ * strength 0..1, F0 slope; src/main/features/pitch.ts). All share the STFT's centred frames:
+ * 1 + floor(samples / hopLength) of them.
  */
-export const FeatureNameSchema = z.enum(['mfcc', 'logmel', 'chroma', 'contrast', 'rms', 'zcr', 'centroid']);
+export const FeatureNameSchema = z.enum([
+  'mfcc',
+  'logmel',
+  'chroma',
+  'contrast',
+  'rms',
+  'zcr',
+  'centroid',
+  'pitch',
+]);
 export type FeatureName = z.infer<typeof FeatureNameSchema>;
 
 /** Analysis sample rate in Hz (also the rate augmentation previews are made at). */

@@ -6,7 +6,7 @@
  * librosa.feature.rms(S=|STFT|) gives it (the reference's and the seed's definition; by
  * Parseval it is sqrt(mean((hann * frame)^2)), so we take it in the time domain);
  * zero_crossing_rate (frame length nFft, edge padding); deltas by librosa.feature.delta
- * (width 9, mode 'interp').
+ * (width 9, mode 'interp'); pitch is our own F0 tracker (pitch.ts), on the same frame centres.
  *
  * One pass over the frames computes every spectral feature; only what needs a clip-wide
  * maximum (power_to_db's top_db floor) waits for a second pass.
@@ -82,6 +82,9 @@ export function extractFeatures(input: Float32Array, cfg: FeatureConfig): Featur
     const prefix = plan.zcScratch.length > n ? plan.zcScratch : new Int32Array(n + 1);
     if (n + 1 <= KEEP_SCRATCH) plan.zcScratch = prefix;
     zeroCrossingRate(samples, cfg.nFft, cfg.hopLength, frames, out, width, off.zcr, prefix);
+  }
+  if (plan.pitch && off.pitch !== undefined) {
+    plan.pitch.track(samples, cfg.hopLength, frames, out, width, off.pitch);
   }
   for (let d = 1; d <= cfg.deltas; d++) {
     deltaColumns(out, width, 0, baseWidth, frames, d, DELTA_WIDTH, out, d * baseWidth);

@@ -24,6 +24,9 @@ function librosaLine(name: FeatureName, m: ModelExportManifest): string {
       return `zcr = librosa.feature.zero_crossing_rate(y, frame_length=${c.nFft}, hop_length=${c.hopLength}, center=True)`;
     case 'centroid':
       return `spectral_centroid = librosa.feature.spectral_centroid(S=S, sr=sr, n_fft=${c.nFft})`;
+    case 'pitch':
+      // No librosa call gives the same numbers (pyin differs in tracker and gap filling).
+      return `pitch = ...   # SER Studio's own F0 tracker, no librosa equivalent: port src/main/features/pitch.ts (rows: F0 in semitones re 100 Hz, unvoiced interpolated; voicing strength; slope)`;
   }
 }
 
