@@ -72,6 +72,13 @@ const FIELDS = {
    * saved before this field existed keeps it).
    */
   levelDbfs: z.number().min(-60).max(0).nullable().optional(),
+  /**
+   * Leading and trailing silence removal before any feature, as librosa.effects.trim(top_db=this)
+   * with frame nFft and hop hopLength (src/main/audio/trim.ts): only the utterance is described, not
+   * the pauses around it. null or absent: the whole clip (librosa's feature behaviour, and every
+   * model saved before this field existed keeps it).
+   */
+  trimDb: z.number().min(10).max(120).nullable().optional(),
 };
 
 /** The one feature configuration, recorded with every feature matrix, run and model (see features.ts). */

@@ -24,6 +24,7 @@ export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
   features: ['mfcc', 'chroma', 'contrast', 'logmel'],
   deltas: 0,
   levelDbfs: null,
+  trimDb: null,
 };
 
 /** Rows each feature contributes to a frame under a config (before deltas). */

@@ -13,6 +13,7 @@
  */
 import { SerError } from '../../shared/errors.js';
 import { normaliseLevel } from '../audio/level.js';
+import { trimSilence } from '../audio/trim.js';
 import {
   type FeatureConfig,
   type FeatureMatrix,
@@ -55,18 +56,20 @@ export function featureOffsets(cfg: FeatureConfig): Partial<Record<FeatureName, 
 /**
  * Features of one mono clip at cfg.sampleRate. The samples must be finite and not empty
  * (FeatureError); each distinct config is validated once (ValidationError naming the field).
- * With cfg.levelDbfs set, the clip is first scaled to that active-speech level: the one place
- * every path (training, augmented copies, inference, evaluation, calibration, live mode) passes.
+ * With cfg.levelDbfs set, the clip is first scaled to that active-speech level, and with
+ * cfg.trimDb its leading and trailing silence is cut: the one place every path (training,
+ * augmented copies, inference, evaluation, calibration, live mode) passes.
  */
 export function extractFeatures(input: Float32Array, cfg: FeatureConfig): FeatureMatrix {
-  const n = input.length;
-  if (n === 0) throw new SerError('FeatureError', 'cannot extract features from zero samples');
-  for (let i = 0; i < n; i++) {
+  if (input.length === 0) throw new SerError('FeatureError', 'cannot extract features from zero samples');
+  for (let i = 0; i < input.length; i++) {
     if (!Number.isFinite(input[i]!)) {
       throw new SerError('FeatureError', `sample ${i} is not finite (${input[i]}); audio must be finite`);
     }
   }
-  const samples = cfg.levelDbfs != null ? normaliseLevel(input, cfg.sampleRate, cfg.levelDbfs) : input;
+  const levelled = cfg.levelDbfs != null ? normaliseLevel(input, cfg.sampleRate, cfg.levelDbfs) : input;
+  const samples = cfg.trimDb != null ? trimSilence(levelled, cfg.trimDb, cfg.nFft, cfg.hopLength) : levelled;
+  const n = samples.length;
   const plan = getPlan(cfg);
   const frames = frameCount(n, cfg.nFft, cfg.hopLength);
   const width = frameWidth(cfg);

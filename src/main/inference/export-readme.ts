@@ -51,6 +51,11 @@ function featuresSection(m: ModelExportManifest): string {
           '    y = (y * gain).astype(np.float32)',
         ]
       : []),
+    ...(c.trimDb != null
+      ? [
+          `y, _ = librosa.effects.trim(y, top_db=${c.trimDb}, frame_length=${c.nFft}, hop_length=${c.hopLength})   # featureConfig.trimDb`,
+        ]
+      : []),
     `S = np.abs(librosa.stft(y, n_fft=${c.nFft}, hop_length=${c.hopLength}, window='hann', center=True, pad_mode='constant'))`,
     'P = S ** 2',
     ...c.features.map((f) => librosaLine(f, m)),
