@@ -122,6 +122,8 @@ export interface FoldWorkerTask {
   config: TrainConfig;
   seed: number;
   laterBatches: number;
+  /** Data-parallel replicas of this model (data-parallel.ts); the worker leads them. */
+  replicas: number;
 }
 
 export type FoldWorkerEvent =
@@ -152,6 +154,8 @@ export interface FoldPoolOptions {
   workers: number;
   backend: BackendName;
   signal?: AbortSignal;
+  /** Data-parallel replicas of each model (default 1): each model's thread leads replicas - 1 helpers. */
+  replicas?: number;
 }
 
 /**
@@ -170,7 +174,14 @@ export async function trainFolds(
     if (n === 1) {
       for (const t of tasks) {
         const { onDone, ...cb } = t.callbacks;
-        const o = await trainFold(data, t.split, t.config, t.seed, { ...cb, signal: opts.signal });
+        const o = await trainFold(
+          data,
+          t.split,
+          t.config,
+          t.seed,
+          { ...cb, signal: opts.signal },
+          opts.replicas ?? 1,
+        );
         out.push(o);
         onDone?.(o.history);
       }
@@ -184,6 +195,7 @@ export async function trainFolds(
         config: t.config,
         seed: t.seed,
         laterBatches: t.callbacks.laterBatches ?? 0,
+        replicas: opts.replicas ?? 1,
       })),
       {
         workers: n,
