@@ -9,7 +9,9 @@
  *
  * Per fit, the first epoch is left out (the replica worker starts, kernels warm up); the table
  * gives the median over the remaining epochs of every round: ms per optimizer step and per epoch
- * (wall), and the process's CPU per epoch (all its threads) as a share of one core.
+ * (wall), and the process's CPU per epoch (all its threads) as a share of one core. A third
+ * setting trains one thread at a replica's share of the batch (16 of 32): a replica's step with
+ * a free exchange, the bound on what data-parallelism can give.
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -86,15 +88,23 @@ interface Epoch {
 /** Where the leader's wall time went in the exchange, over every data-parallel fit. */
 const exchangeMs = { copy: 0, wait: 0, reduce: 0, steps: 0 };
 
-/** One fit of EPOCHS epochs with `replicas` replicas; the epochs after the first. */
-async function fit(shared: SharedExamples, replicas: number, seed: number): Promise<Epoch[]> {
+/**
+ * One fit of EPOCHS epochs with `replicas` replicas (batch: the recipe's, or `batchSize`); the
+ * epochs after the first.
+ */
+async function fit(
+  shared: SharedExamples,
+  replicas: number,
+  seed: number,
+  batchSize = optimizer.batchSize,
+): Promise<Epoch[]> {
   const m = buildModel(model, input, classes, seed);
   const epochs: Epoch[] = [];
   let t = performance.now();
   let c = cpuNow();
   const opts: FitOptions = {
     epochs: EPOCHS,
-    batchSize: optimizer.batchSize,
+    batchSize,
     learningRate: optimizer.learningRate,
     schedule: optimizer.schedule ?? 'constant',
     patience: EPOCHS,
@@ -133,20 +143,31 @@ const started = new Date().toISOString();
 const loadBefore = loadavg()[0]!;
 const shared = examples();
 const steps = Math.ceil(EXAMPLES / optimizer.batchSize);
-const runs: Record<number, Epoch[]> = { 1: [], [REPLICAS]: [] };
+// Three settings: one thread; R replicas; and one thread at the batch a replica trains (what a
+// replica's step would cost with a free exchange: the bound on what data-parallelism can give).
+const part = Math.floor(optimizer.batchSize / REPLICAS);
+const settings = [
+  { name: '1 thread', replicas: 1, batch: optimizer.batchSize },
+  { name: `${REPLICAS} replicas`, replicas: REPLICAS, batch: optimizer.batchSize },
+  { name: `1 thread, batch ${part}`, replicas: 1, batch: part },
+];
+const runs = settings.map(() => [] as Epoch[]);
 for (let r = 0; r < ROUNDS; r++) {
-  for (const n of [1, REPLICAS]) {
-    log(`round ${r + 1}/${ROUNDS}: ${n} replica${n > 1 ? 's' : ''}...`);
-    runs[n]!.push(...(await fit(shared, n, 1 + r)));
+  for (const [i, s] of settings.entries()) {
+    log(`round ${r + 1}/${ROUNDS}: ${s.name}...`);
+    runs[i]!.push(...(await fit(shared, s.replicas, 1 + r, s.batch)));
   }
 }
 const loadAfter = loadavg()[0]!;
-const rows = [1, REPLICAS].map((n) => {
-  const e = runs[n]!;
+const rows = settings.map((s, i) => {
+  const e = runs[i]!;
   const wall = median(e.map((x) => x.wallMs));
+  const stepsOf = Math.ceil(EXAMPLES / s.batch);
   return {
-    replicas: n,
-    msPerStep: wall / steps,
+    setting: s.name,
+    replicas: s.replicas,
+    batchSize: s.batch,
+    msPerStep: wall / stepsOf,
     msPerEpoch: wall,
     cpuPercent: (100 * median(e.map((x) => x.cpuMs))) / wall,
     epochs: e.length,
@@ -155,12 +176,12 @@ const rows = [1, REPLICAS].map((n) => {
 const speedup = rows[0]!.msPerEpoch / rows[1]!.msPerEpoch;
 log('');
 log(
-  `${kind === 'mlp' ? 'recipe MLP' : 'recipe CNN-LSTM'} on ${backend}: ${EXAMPLES} examples, batch ${optimizer.batchSize} (${steps} steps an epoch), ${EPOCHS - 1} epochs x ${ROUNDS} rounds a setting, alternated`,
+  `${kind === 'mlp' ? 'recipe MLP' : 'recipe CNN-LSTM'} on ${backend}: ${EXAMPLES} examples, batch ${optimizer.batchSize} (${steps} steps an epoch), ${EPOCHS - 1} epochs x ${ROUNDS} rounds a setting, alternated (ms/step: wall)`,
 );
-log(`${'replicas'.padEnd(9)} ${'ms/step'.padStart(8)} ${'ms/epoch'.padStart(9)} ${'CPU %'.padStart(6)}`);
+log(`${'setting'.padEnd(20)} ${'ms/step'.padStart(8)} ${'ms/epoch'.padStart(9)} ${'CPU %'.padStart(6)}`);
 for (const r of rows) {
   log(
-    `${String(r.replicas).padEnd(9)} ${r.msPerStep.toFixed(2).padStart(8)} ${r.msPerEpoch.toFixed(0).padStart(9)} ${r.cpuPercent.toFixed(0).padStart(6)}`,
+    `${r.setting.padEnd(20)} ${r.msPerStep.toFixed(2).padStart(8)} ${r.msPerEpoch.toFixed(0).padStart(9)} ${r.cpuPercent.toFixed(0).padStart(6)}`,
   );
 }
 const perStep = (ms: number) => (ms / exchangeMs.steps).toFixed(2);

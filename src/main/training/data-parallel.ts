@@ -16,7 +16,7 @@
  * Why: one model trains on one thread (tfjs-backend-wasm's kernels run single-threaded in Node),
  * so a run of one model left the second core idle (docs/BENCHMARKS.md, "Training speed").
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { SerError, toErrorData, type SerErrorData } from '../../shared/errors.js';
 import type { BackendName, ModelConfig, TrainConfig } from '../../shared/training.js';
@@ -24,6 +24,7 @@ import type { ModelInputShape } from '../model/build.js';
 import { tf, type LayersModel } from '../model/tf.js';
 import { startWorker } from '../util/worker.js';
 import type { ExampleSet } from './examples.js';
+import { WORKER_MEMORY_BYTES } from './fold-pool.js';
 import { fitModel, type FitOptions, type FitResult } from './loop.js';
 import { createExchangeBuffers, ReplicaExchange, type ExchangeBuffers } from './replica-exchange.js';
 import { sharedExampleSet, type SharedExamples } from './shared-examples.js';
@@ -42,7 +43,19 @@ export const MIN_REPLICA_ROWS = 16;
  */
 export const MIN_DATA_PARALLEL_STEPS = 1000;
 
+/**
+ * The model kinds that train data-parallel by default (when the run leaves threads spare). None
+ * yet: on this project's 2-core machine two replicas of the recipe MLP were slower than one thread
+ * at every load we could measure (a 16-row step keeps most of a 32-row step's fixed cost, Adam
+ * runs on every replica, and a replica waits for the slowest one every step), and the CNN-LSTM,
+ * whose per-sample cost should let it pay, could not be measured on a quiet machine
+ * (docs/BENCHMARKS.md, "Data-parallel training"). `--replicas N` turns it on for any model.
+ */
+export const DATA_PARALLEL_BY_DEFAULT: ReadonlyArray<ModelConfig['kind']> = [];
+
 export interface ReplicaChoice {
+  /** The main model's kind (DATA_PARALLEL_BY_DEFAULT). */
+  kind: ModelConfig['kind'];
   /** Models the run trains (folds x ensemble members). */
   models: number;
   /** Threads the run may use for training (--workers, else the cores). */
@@ -52,18 +65,25 @@ export interface ReplicaChoice {
   /** Roughly how many optimizer steps each model runs (an overestimate is fine). */
   steps: number;
   backend: BackendName;
+  /** Free memory in bytes (each replica worker holds its own TensorFlow.js engine). */
+  free?: number;
 }
 
 /**
- * Replicas per model by default: the threads the run's models leave spare (one model on two
- * cores: 2; an ensemble or k-fold on two cores: 1), at most one per MIN_REPLICA_ROWS rows of a
- * batch, and 1 for short runs (MIN_DATA_PARALLEL_STEPS) and on the native backend (its kernels
- * already use every core).
+ * Replicas per model by default: for the kinds in DATA_PARALLEL_BY_DEFAULT, the threads the run's
+ * models leave spare (one model on two cores: 2; an ensemble or k-fold on two cores: 1), at most
+ * one per MIN_REPLICA_ROWS rows of a batch and as many as free memory holds; 1 for short runs
+ * (MIN_DATA_PARALLEL_STEPS) and on the native backend (its kernels already use every core).
  */
-export function dataParallelReplicas(c: ReplicaChoice): number {
+export function dataParallelReplicas(
+  c: ReplicaChoice,
+  kinds: ReadonlyArray<ModelConfig['kind']> = DATA_PARALLEL_BY_DEFAULT,
+): number {
+  if (!kinds.includes(c.kind)) return 1;
   if (c.backend === 'tensorflow' || c.steps < MIN_DATA_PARALLEL_STEPS) return 1;
   const spare = Math.floor(c.threads / Math.max(1, c.models));
-  return Math.max(1, Math.min(spare, Math.floor(c.batchSize / MIN_REPLICA_ROWS)));
+  const byMemory = 1 + Math.floor((c.free ?? freemem()) / WORKER_MEMORY_BYTES);
+  return Math.max(1, Math.min(spare, Math.floor(c.batchSize / MIN_REPLICA_ROWS), byMemory));
 }
 
 /** Models a run trains: one per fold and ensemble member. */
@@ -81,6 +101,7 @@ export function runReplicas(cfg: TrainConfig, clips: number, backend: BackendNam
   const opt = cfg.optimizer;
   const examples = clips * (1 + cfg.augment.copiesPerClip);
   return dataParallelReplicas({
+    kind: cfg.model.kind,
     models: modelsOf(cfg),
     threads: cfg.workers ?? availableParallelism(),
     batchSize: opt.batchSize,

@@ -21,7 +21,7 @@ import { trainFold, type FoldCallbacks, type FoldData, type FoldOutcome } from '
 import type { SplitIndices } from './splits.js';
 
 /** Memory a training worker may need beyond the shared features (engine, model, batches). */
-const WORKER_MEMORY_BYTES = 400 * 2 ** 20;
+export const WORKER_MEMORY_BYTES = 400 * 2 ** 20;
 
 /** One model to train: a fold's split with one member's config. */
 export interface FoldTask {
