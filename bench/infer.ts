@@ -1,21 +1,26 @@
 /**
- * Inference latency end to end: decode a WAV file, extract the model's features, normalise,
+ * Inference latency end to end: decode a WAV file, check it holds speech, extract the model's
+ * features (level normalisation included when the model's FeatureConfig asks), normalise,
  * predict (windows averaged for clips longer than the model's input), for RAVDESS clips of
  * about 4 seconds, one at a time as `ser infer` and the app do. Target: under 50 ms per clip.
+ * The steps are also timed apart (decode, speech check, features, predict), so their sum
+ * accounts for the end-to-end time.
  *
  *   npm run bench:infer                  table
  *   npm run bench:infer -- --json        the table, then one JSON line
  *   options: --model DIR (default: the bundled model), --clips N (default 60), --no-anchor
  *
- * Anchor: bench/anchors/infer_torch.py (numpy/scipy features from one shared STFT + the recipe's
- * two members in PyTorch, one thread), run clip by clip alternately with ours when
- * /usr/bin/python3 has torch; librosa is not installed here, so it stands in for librosa + PyTorch.
+ * Anchor: bench/anchors/infer_torch.py (numpy/scipy features from one shared STFT + the same
+ * members as the benchmarked model in PyTorch, one thread, and its level normalisation when the
+ * model has one), run clip by clip alternately with ours when /usr/bin/python3 has torch; librosa
+ * is not installed here, so it stands in for librosa + PyTorch. It has no speech check.
  */
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeFile } from '../src/main/audio/decode.js';
+import { assertSpeech } from '../src/main/audio/speech.js';
 import { extractFeatures } from '../src/main/features/extract.js';
 import { backendInfo } from '../src/main/model/backend.js';
 import { startAnchor } from './anchors/python.js';
@@ -73,7 +78,13 @@ interface AnchorTiming {
   cpuMs: number;
 }
 const anchorTimes: AnchorTiming[] = [];
-if (typeof anchor !== 'string') for (const p of picked.slice(0, 5)) await anchor.ask({ path: p.path });
+// The anchor predicts with the benchmarked model's members and applies its level normalisation.
+const anchorRequest = (path: string) => ({
+  path,
+  members: c.members.map((m) => m.meta.modelConfig.kind),
+  levelDbfs: c.meta.featureConfig.levelDbfs ?? null,
+});
+if (typeof anchor !== 'string') for (const p of picked.slice(0, 5)) await anchor.ask(anchorRequest(p.path));
 
 const cpuNow = () => {
   const u = process.cpuUsage();
@@ -82,6 +93,7 @@ const cpuNow = () => {
 const total: number[] = [];
 const totalCpu: number[] = [];
 const decode: number[] = [];
+const speech: number[] = [];
 const features: number[] = [];
 const predict: number[] = [];
 for (const p of picked) {
@@ -90,17 +102,20 @@ for (const p of picked) {
   await classify(c, p.path);
   total.push(performance.now() - t0);
   totalCpu.push(cpuNow() - c0);
-  if (typeof anchor !== 'string') anchorTimes.push(await anchor.ask<AnchorTiming>({ path: p.path }));
+  if (typeof anchor !== 'string') anchorTimes.push(await anchor.ask<AnchorTiming>(anchorRequest(p.path)));
   // The same steps timed apart.
   const t1 = performance.now();
   const { samples } = await decodeFile(p.path, { targetRate: sr });
   const t2 = performance.now();
+  assertSpeech(samples, sr, p.path);
+  const ts = performance.now();
   const m = extractFeatures(samples, c.meta.featureConfig);
   const t3 = performance.now();
   await classifyMatrices(c, [m]);
   const t4 = performance.now();
   decode.push(t2 - t1);
-  features.push(t3 - t2);
+  speech.push(ts - t2);
+  features.push(t3 - ts);
   predict.push(t4 - t3);
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -120,6 +135,7 @@ log('');
 log(`${'step'.padEnd(10)} ${'mean ms'.padStart(8)} ${'median'.padStart(8)} ${'p95'.padStart(8)}`);
 for (const [name, xs] of [
   ['decode', decode],
+  ['speech', speech],
   ['features', features],
   ['predict', predict],
   ['total', total],
@@ -145,7 +161,7 @@ const anchorRow =
 if (anchorRow) {
   log('');
   log(
-    `anchor (numpy/scipy features from one STFT + PyTorch predict, 1 thread; librosa not installed), alternated clip by clip:`,
+    `anchor (numpy/scipy features from one STFT + PyTorch predict of the same members (${anchorRequest('').members.join(' + ')}), 1 thread; librosa not installed; no speech check), alternated clip by clip:`,
   );
   log(
     `  decode ${anchorRow.decodeMs.toFixed(1)}, features ${anchorRow.featuresMs.toFixed(1)}, predict ${anchorRow.predictMs.toFixed(1)}, total ${anchorRow.totalMs.toFixed(1)} ms wall; CPU ${anchorRow.cpuMs.toFixed(1)} ms (median ${anchorRow.medianCpuMs.toFixed(1)})`,
@@ -172,6 +188,7 @@ if (json) {
       medianMs: Number(median(total).toFixed(2)),
       p95Ms: Number(p95(total).toFixed(2)),
       decodeMs: Number(mean(decode).toFixed(2)),
+      speechCheckMs: Number(mean(speech).toFixed(2)),
       featuresMs: Number(mean(features).toFixed(2)),
       predictMs: Number(mean(predict).toFixed(2)),
       targetMs: TARGET_MS,

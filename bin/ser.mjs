@@ -33,6 +33,8 @@ const fresh = bundleIsFresh();
 if (process.env.SER_DEBUG)
   console.error(`ser: running ${fresh ? 'the prebuilt bundle' : 'the sources through tsx'}`);
 if (fresh) {
+  // TensorFlow.js from V8's code cache after the first start (compile-cache.mjs).
+  (await import('./compile-cache.mjs')).enableCompileCache();
   ({ main } = await import('../out/cli/bundle/ser.js'));
 } else {
   const { register } = await import('tsx/esm/api');

@@ -9,12 +9,17 @@ work done the way a Python pipeline would do it, with numpy/scipy kernels:
   octave bands + the rest: mean of the top and bottom fifth of each band, in dB). 187 a frame, like
   SER's default config. (librosa computed the usual way, one STFT per feature, is slower;
   docs/BENCHMARKS.md says by how much.)
-- predict: the recipe's two members in PyTorch 1.13 on one thread (random weights: speed does not
-  depend on them), the CNN-LSTM on a 128-frame window and the MLP on 6 x 187 summary statistics,
-  probabilities averaged.
-Requests on stdin, one JSON line each: {"path": WAV} (add "only": "features" for bench:features:
-the feature pass alone, {"featuresMs", "featuresCpuMs"}); replies {"decodeMs", "featuresMs",
-"predictMs", "totalMs", "cpuMs"} (wall ms of each step, CPU ms of the whole).
+- level (when the request gives "levelDbfs", as a model whose FeatureConfig has levelDbfs needs):
+  the clip scaled so its active 20 ms blocks (within 30 dB of the 95th-percentile block) have
+  that RMS, as src/main/audio/level.ts does;
+- predict, in PyTorch 1.13 on one thread (random weights: speed does not depend on them), the
+  members the request names ("members", default both of the recipe's): "cnn-lstm" on a 128-frame
+  window, "mlp" on 6 x 187 summary statistics; probabilities averaged. bench:infer names the
+  benchmarked model's own members, so both sides predict the same architecture.
+Requests on stdin, one JSON line each: {"path": WAV, "members"?: [...], "levelDbfs"?: dB} (add
+"only": "features" for bench:features: the feature pass alone, {"featuresMs", "featuresCpuMs"});
+replies {"decodeMs", "featuresMs", "predictMs", "totalMs", "cpuMs"} (wall ms of each step, CPU ms
+of the whole).
 """
 
 import json
@@ -108,25 +113,44 @@ CNN = CnnLstm(187, [64, 128], [5, 3], [2, 4], 64, 64, 0.2, True).eval()
 MLP = mlp(1122, [512, 256], 0.5, True).eval()
 
 
-def classify(path, only_features=False):
+def level(y, target_dbfs):
+    block = int(round(0.02 * SR))
+    n = max(1, len(y) // block)
+    power = np.empty(n)
+    power[: n - 1] = (y[: (n - 1) * block].reshape(n - 1, block).astype(np.float64) ** 2).mean(1)
+    power[n - 1] = (y[(n - 1) * block :].astype(np.float64) ** 2).mean()
+    top = np.partition(power, int(0.95 * (n - 1)))[int(0.95 * (n - 1))]
+    if top == 0:
+        return y
+    active = power[power >= top * 10 ** (-30 / 10)]
+    gain = min(10 ** (target_dbfs / 20) / np.sqrt(active.mean()), 10 ** (60 / 20))
+    return (y * gain).astype(np.float32)
+
+
+def classify(path, only_features=False, members=("cnn-lstm", "mlp"), level_dbfs=None):
     c0 = time.process_time()
     t0 = time.perf_counter()
     sr, pcm = scipy.io.wavfile.read(path)
     y = pcm.astype(np.float32) / 32768.0
     t1 = time.perf_counter()
     cf = time.process_time()
+    if level_dbfs is not None:
+        y = level(y, level_dbfs)
     m = features(y)
     t2 = time.perf_counter()
     if only_features:
         return {"featuresMs": (t2 - t1) * 1000, "featuresCpuMs": (time.process_time() - cf) * 1000}
     # Standardise (a fixed stand-in for the saved statistics), window to 128 frames.
     z = (m - m.mean(0)) / (m.std(0) + 1e-6)
-    win = np.zeros((128, 187), dtype=np.float32)
-    win[: min(128, len(z))] = z[:128]
+    probs = []
     with torch.no_grad():
-        p1 = torch.softmax(CNN(torch.from_numpy(win)[None]), -1)
-        p2 = torch.softmax(MLP(torch.from_numpy(summary(z))[None]), -1)
-        probs = ((p1 + p2) / 2).numpy()
+        if "cnn-lstm" in members:
+            win = np.zeros((128, 187), dtype=np.float32)
+            win[: min(128, len(z))] = z[:128]
+            probs.append(torch.softmax(CNN(torch.from_numpy(win)[None]), -1))
+        if "mlp" in members:
+            probs.append(torch.softmax(MLP(torch.from_numpy(summary(z))[None]), -1))
+        probs = (sum(probs) / len(probs)).numpy()
     t3 = time.perf_counter()
     return {
         "decodeMs": (t1 - t0) * 1000,
@@ -145,7 +169,12 @@ def main():
             continue
         req = json.loads(line)
         try:
-            out = classify(req["path"], req.get("only") == "features")
+            out = classify(
+                req["path"],
+                req.get("only") == "features",
+                req.get("members", ("cnn-lstm", "mlp")),
+                req.get("levelDbfs"),
+            )
         except Exception as err:  # reported to the caller
             out = {"error": f"{type(err).__name__}: {err}"}
         print(json.dumps(out), flush=True)

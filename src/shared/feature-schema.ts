@@ -16,10 +16,21 @@ const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
  * Features: `mfcc` (librosa.feature.mfcc: DCT-II ortho of the log-mel), `logmel` (power_to_db of
  * the slaney mel power spectrogram), `chroma` (chroma_stft, tuning 0), `contrast`
  * (spectral_contrast, dB), `rms` (of the Hann-windowed frames, as librosa.feature.rms(S=|STFT|)),
- * `zcr` (zero_crossing_rate), `centroid` (spectral_centroid, Hz). All share the STFT's centred
- * frames: 1 + floor(samples / hopLength) of them.
+ * `zcr` (zero_crossing_rate), `centroid` (spectral_centroid, Hz), `pitch` (our own F0 tracker,
+ * no librosa equivalent: F0 in semitones re 100 Hz with unvoiced frames interpolated, voicing
+ * strength 0..1, F0 slope; src/main/features/pitch.ts). All share the STFT's centred frames:
+ * 1 + floor(samples / hopLength) of them.
  */
-export const FeatureNameSchema = z.enum(['mfcc', 'logmel', 'chroma', 'contrast', 'rms', 'zcr', 'centroid']);
+export const FeatureNameSchema = z.enum([
+  'mfcc',
+  'logmel',
+  'chroma',
+  'contrast',
+  'rms',
+  'zcr',
+  'centroid',
+  'pitch',
+]);
 export type FeatureName = z.infer<typeof FeatureNameSchema>;
 
 /** Analysis sample rate in Hz (also the rate augmentation previews are made at). */
@@ -61,6 +72,13 @@ const FIELDS = {
    * saved before this field existed keeps it).
    */
   levelDbfs: z.number().min(-60).max(0).nullable().optional(),
+  /**
+   * Leading and trailing silence removal before any feature, as librosa.effects.trim(top_db=this)
+   * with frame nFft and hop hopLength (src/main/audio/trim.ts): only the utterance is described, not
+   * the pauses around it. null or absent: the whole clip (librosa's feature behaviour, and every
+   * model saved before this field existed keeps it).
+   */
+  trimDb: z.number().min(10).max(120).nullable().optional(),
 };
 
 /** The one feature configuration, recorded with every feature matrix, run and model (see features.ts). */

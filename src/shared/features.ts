@@ -24,6 +24,7 @@ export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
   features: ['mfcc', 'chroma', 'contrast', 'logmel'],
   deltas: 0,
   levelDbfs: null,
+  trimDb: null,
 };
 
 /** Rows each feature contributes to a frame under a config (before deltas). */
@@ -41,6 +42,9 @@ export function featureRows(name: FeatureName, cfg: FeatureConfig): number {
     case 'zcr':
     case 'centroid':
       return 1;
+    case 'pitch':
+      // Semitones re 100 Hz, voicing strength, slope (src/main/features/pitch.ts).
+      return 3;
   }
 }
 
@@ -59,6 +63,7 @@ export const REFERENCE_KEYS: Readonly<Record<FeatureName, string>> = {
   rms: 'rms',
   zcr: 'zcr',
   centroid: 'spectral_centroid',
+  pitch: 'pitch',
 };
 
 /** Highest mel frequency actually used (fmax null means Nyquist). */

@@ -51,7 +51,9 @@ describe.skipIf(!HAVE_RAVDESS || !HAVE_REFERENCE)(`ser features ${HAVE_RAVDESS ?
     const refKeys = Object.keys(clip!).filter(
       (k) => !['file', 'n_samples', 'n_frames', 'first_samples'].includes(k),
     );
-    expect(Object.keys(out.features)).toEqual(refKeys);
+    // Every librosa feature, then our own F0 tracker's rows (no librosa counterpart).
+    expect(Object.keys(out.features)).toEqual([...refKeys, 'pitch']);
+    expect(out.features.pitch!.length).toBe(3);
     for (const key of refKeys) {
       const theirs = clip![key as 'mfcc'];
       expect(out.features[key]!.length).toBe(theirs.length);

@@ -136,6 +136,29 @@ describe('matrix views', () => {
     expect(f[3 * w]).toBe(2);
   });
 
+  it('takes the percentiles by selection: exactly the sorted column ranks, ties and short clips included', () => {
+    const ranksBySort = (mat: typeof m, c: number) => {
+      const sorted = Float32Array.from({ length: mat.frames }, (_, t) => mat.data[t * mat.width + c]!).sort();
+      return [0.1, 0.5, 0.9].map((q) => sorted[Math.round(q * (mat.frames - 1))]!);
+    };
+    const w = m.width;
+    const v = poolMatrix(m, 'summary');
+    for (let c = 0; c < w; c++) expect([v[2 * w + c], v[3 * w + c], v[4 * w + c]]).toEqual(ranksBySort(m, c));
+    // 1 to 40 frames of few distinct values (many ties; ranks that coincide on short clips).
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let frames = 1; frames <= 40; frames++) {
+      const mat = {
+        ...m,
+        frames,
+        width: 3,
+        data: Float32Array.from({ length: frames * 3 }, () => Math.floor(next() * 5)),
+      };
+      const p = poolMatrix(mat, 'summary');
+      for (let c = 0; c < 3; c++) expect([p[6 + c], p[9 + c], p[12 + c]]).toEqual(ranksBySort(mat, c));
+    }
+  });
+
   it("writes librosa's [coefficient][frame] layout with librosa's key names", () => {
     const layout = toLayout(m, 'clip.wav');
     expect(Object.keys(layout)).toEqual(['config', 'file', 'n_frames', 'features']);
@@ -172,7 +195,7 @@ describe('FeatureConfig validation', () => {
     expect(bad({ nFft: 1000 })).toBe('cfg.json: nFft: must be a power of two');
     expect(bad({ hopLength: 0 })).toMatch(/^cfg\.json: hopLength: /);
     expect(bad({ sampleRate: '16000' })).toMatch(/^cfg\.json: sampleRate: /);
-    expect(bad({ features: ['mfcc', 'pitch'] })).toMatch(/^cfg\.json: features\.1: /);
+    expect(bad({ features: ['mfcc', 'jitter'] })).toMatch(/^cfg\.json: features\.1: /);
     expect(bad({ features: [] })).toMatch(/features: must name at least one feature/);
     expect(bad({ features: ['rms', 'rms'] })).toMatch(/features: must not repeat/);
     expect(bad({ deltas: 3 })).toMatch(/^cfg\.json: deltas: /);

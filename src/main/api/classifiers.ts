@@ -7,10 +7,15 @@ import { join } from 'node:path';
 import type { Prediction } from '../../shared/training.js';
 import type { RunStore } from '../store/index.js';
 import type { ModelMeta } from '../model/folder.js';
-import { extractFeatures } from '../features/extract.js';
 import { calibrationFrom, expectsCalibration, type SpeakerCalibration } from '../inference/calibration.js';
 import { modelRefNeedsStore, resolveModelRef } from '../inference/model-ref.js';
-import { classify, disposeClassifier, loadClassifier, type Classifier } from '../inference/predict.js';
+import {
+  ClipMemo,
+  classify,
+  disposeClassifier,
+  loadClassifier,
+  type Classifier,
+} from '../inference/predict.js';
 
 const KEEP = 3;
 
@@ -96,8 +101,9 @@ export class ClassifierCache {
       this.loaded.delete(key);
       this.loaded.set(key, entry);
     }
-    return entry.run((c) =>
-      f({
+    return entry.run((c) => {
+      const memo = new ClipMemo(c.meta.featureConfig);
+      return f({
         dir: c.dir,
         runId: c.runId,
         labels: c.labels,
@@ -105,13 +111,17 @@ export class ClassifierCache {
         expectsCalibration: expectsCalibration(c.meta),
         calibrate: (clips) =>
           calibrationFrom(
-            clips.map((x) => extractFeatures(x, c.meta.featureConfig)),
+            clips.map((x) => memo.features(x)),
             clips.reduce((a, x) => a + x.length, 0) / c.meta.featureConfig.sampleRate,
           ),
         classify: (samples, name, calibration) =>
-          classify(c, { samples, sampleRate: c.meta.featureConfig.sampleRate, name }, calibration ?? null),
-      }),
-    );
+          classify(
+            c,
+            { samples, sampleRate: c.meta.featureConfig.sampleRate, name, memo },
+            calibration ?? null,
+          ),
+      });
+    });
   }
 
   private async load(runId: string | null): Promise<Classifier> {

@@ -20,7 +20,9 @@ const USAGE = `usage: ser features --file PATH [--config FILE.json] [--json]
                    (fields: sampleRate nFft hopLength nMels nMfcc fmin fmax nChroma
                    contrastBands contrastFmin features deltas)
   --json           print { config, file, n_frames, features: { mfcc: [[...]], log_mel, chroma,
-                   spectral_contrast, rms, zcr, spectral_centroid } }, each [coefficient][frame]
+                   spectral_contrast, rms, zcr, spectral_centroid, pitch } }, each [coefficient][frame]
+                   (pitch, our own F0 tracker, has no librosa counterpart: semitones re 100 Hz,
+                   voicing strength, slope)
 
 Without --config every feature is computed (the training default is mfcc, chroma, contrast,
 logmel); defaults follow librosa 0.10: 16 kHz, n_fft 2048, hop 512, 128 mels, 40 MFCCs.`;

@@ -48,6 +48,7 @@ export function configKey(cfg: FeatureConfig): string {
     cfg.deltas,
     // Only when set, so the keys (and cached matrices) of configs without it stay as they were.
     ...(cfg.levelDbfs != null ? [{ levelDbfs: cfg.levelDbfs }] : []),
+    ...(cfg.trimDb != null ? [{ trimDb: cfg.trimDb }] : []),
   ]);
 }
 

@@ -6,13 +6,14 @@
  * librosa.feature.rms(S=|STFT|) gives it (the reference's and the seed's definition; by
  * Parseval it is sqrt(mean((hann * frame)^2)), so we take it in the time domain);
  * zero_crossing_rate (frame length nFft, edge padding); deltas by librosa.feature.delta
- * (width 9, mode 'interp').
+ * (width 9, mode 'interp'); pitch is our own F0 tracker (pitch.ts), on the same frame centres.
  *
  * One pass over the frames computes every spectral feature; only what needs a clip-wide
  * maximum (power_to_db's top_db floor) waits for a second pass.
  */
 import { SerError } from '../../shared/errors.js';
 import { normaliseLevel } from '../audio/level.js';
+import { trimSilence } from '../audio/trim.js';
 import {
   type FeatureConfig,
   type FeatureMatrix,
@@ -55,18 +56,20 @@ export function featureOffsets(cfg: FeatureConfig): Partial<Record<FeatureName, 
 /**
  * Features of one mono clip at cfg.sampleRate. The samples must be finite and not empty
  * (FeatureError); each distinct config is validated once (ValidationError naming the field).
- * With cfg.levelDbfs set, the clip is first scaled to that active-speech level: the one place
- * every path (training, augmented copies, inference, evaluation, calibration, live mode) passes.
+ * With cfg.levelDbfs set, the clip is first scaled to that active-speech level, and with
+ * cfg.trimDb its leading and trailing silence is cut: the one place every path (training,
+ * augmented copies, inference, evaluation, calibration, live mode) passes.
  */
 export function extractFeatures(input: Float32Array, cfg: FeatureConfig): FeatureMatrix {
-  const n = input.length;
-  if (n === 0) throw new SerError('FeatureError', 'cannot extract features from zero samples');
-  for (let i = 0; i < n; i++) {
+  if (input.length === 0) throw new SerError('FeatureError', 'cannot extract features from zero samples');
+  for (let i = 0; i < input.length; i++) {
     if (!Number.isFinite(input[i]!)) {
       throw new SerError('FeatureError', `sample ${i} is not finite (${input[i]}); audio must be finite`);
     }
   }
-  const samples = cfg.levelDbfs != null ? normaliseLevel(input, cfg.sampleRate, cfg.levelDbfs) : input;
+  const levelled = cfg.levelDbfs != null ? normaliseLevel(input, cfg.sampleRate, cfg.levelDbfs) : input;
+  const samples = cfg.trimDb != null ? trimSilence(levelled, cfg.trimDb, cfg.nFft, cfg.hopLength) : levelled;
+  const n = samples.length;
   const plan = getPlan(cfg);
   const frames = frameCount(n, cfg.nFft, cfg.hopLength);
   const width = frameWidth(cfg);
@@ -79,6 +82,9 @@ export function extractFeatures(input: Float32Array, cfg: FeatureConfig): Featur
     const prefix = plan.zcScratch.length > n ? plan.zcScratch : new Int32Array(n + 1);
     if (n + 1 <= KEEP_SCRATCH) plan.zcScratch = prefix;
     zeroCrossingRate(samples, cfg.nFft, cfg.hopLength, frames, out, width, off.zcr, prefix);
+  }
+  if (plan.pitch && off.pitch !== undefined) {
+    plan.pitch.track(samples, cfg.hopLength, frames, out, width, off.pitch);
   }
   for (let d = 1; d <= cfg.deltas; d++) {
     deltaColumns(out, width, 0, baseWidth, frames, d, DELTA_WIDTH, out, d * baseWidth);

@@ -84,7 +84,7 @@ export function poolMatrix(m: FeatureMatrix, pooling: PoolingKind = 'mean-std'):
   const out = new Float32Array(w * POOLED_VALUES.summary);
   out.set(base, 0);
   const col = new Float32Array(n);
-  const at = (q: number) => col[Math.min(n - 1, Math.max(0, Math.round(q * (n - 1))))]!;
+  const ranks = [0.1, 0.5, 0.9].map((q) => Math.min(n - 1, Math.max(0, Math.round(q * (n - 1)))));
   for (let c = 0; c < w; c++) {
     for (let t = 0; t < n; t++) col[t] = data[t * w + c]!;
     // Difference statistics before sorting reorders the column.
@@ -94,12 +94,56 @@ export function poolMatrix(m: FeatureMatrix, pooling: PoolingKind = 'mean-std'):
     let dv = 0;
     for (let t = 1; t < n; t++) dv += (col[t]! - col[t - 1]! - dm) ** 2;
     out[5 * w + c] = Math.sqrt(dv / Math.max(1, n - 1));
-    col.sort();
-    out[2 * w + c] = at(0.1);
-    out[3 * w + c] = at(0.5);
-    out[4 * w + c] = at(0.9);
+    // Three order statistics, not a sorted column: each selection leaves everything below its
+    // rank to its left, so the next one searches only what lies above (the same values as
+    // sorting, without the sort's cost and allocation; measured ~30 % of the pooling).
+    let lo = 0;
+    for (const k of ranks) {
+      if (k >= lo) selectRank(col, lo, n - 1, k);
+      lo = k + 1;
+    }
+    out[2 * w + c] = col[ranks[0]!]!;
+    out[3 * w + c] = col[ranks[1]!]!;
+    out[4 * w + c] = col[ranks[2]!]!;
   }
   return out;
+}
+
+/**
+ * Rearrange a[lo..hi] so a[k] holds the value sorting would put there, with nothing larger to
+ * its left and nothing smaller to its right (quickselect, median-of-three pivot).
+ */
+function selectRank(a: Float32Array, lo: number, hi: number, k: number): void {
+  while (hi - lo >= 16) {
+    const x = a[lo]!;
+    const y = a[(lo + hi) >> 1]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return; // a[j+1 .. i-1] all equal the pivot
+  }
+  // A short range: insertion sort.
+  for (let i = lo + 1; i <= hi; i++) {
+    const v = a[i]!;
+    let j = i - 1;
+    while (j >= lo && a[j]! > v) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = v;
+  }
 }
 
 /** [mean..., std...] as one vector, the baseline's input row. */

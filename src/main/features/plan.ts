@@ -9,6 +9,7 @@ import { type ContrastBands, contrastBands } from './contrast.js';
 import { configKey, parseFeatureConfig } from './config.js';
 import { RealFft } from './fft.js';
 import { type SparseBank, melFilterbank } from './mel.js';
+import { PitchTracker } from './pitch.js';
 
 export interface Plan {
   readonly key: string;
@@ -23,6 +24,7 @@ export interface Plan {
   readonly foldDiff: Float64Array;
   readonly chroma: CsrBank | null;
   readonly contrast: ContrastBands | null;
+  readonly pitch: PitchTracker | null;
   /** Bin centre frequencies in Hz (fft_frequencies). */
   readonly freqs: Float64Array;
   /** Per-frame scratch. */
@@ -101,6 +103,7 @@ function buildPlan(cfg: FeatureConfig, key: string): Plan {
     foldDiff: new Float64Array((cfg.nMels + 1) >> 1),
     chroma: wants.has('chroma') ? chromaFilterbank(cfg.sampleRate, cfg.nFft, cfg.nChroma) : null,
     contrast,
+    pitch: wants.has('pitch') ? new PitchTracker(cfg.sampleRate) : null,
     freqs,
     power: new Float64Array(bins),
     magnitude: new Float64Array(bins),

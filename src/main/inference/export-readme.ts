@@ -24,6 +24,9 @@ function librosaLine(name: FeatureName, m: ModelExportManifest): string {
       return `zcr = librosa.feature.zero_crossing_rate(y, frame_length=${c.nFft}, hop_length=${c.hopLength}, center=True)`;
     case 'centroid':
       return `spectral_centroid = librosa.feature.spectral_centroid(S=S, sr=sr, n_fft=${c.nFft})`;
+    case 'pitch':
+      // No librosa call gives the same numbers (pyin differs in tracker and gap filling).
+      return `pitch = ...   # SER Studio's own F0 tracker, no librosa equivalent: port src/main/features/pitch.ts (rows: F0 in semitones re 100 Hz, unvoiced interpolated; voicing strength; slope)`;
   }
 }
 
@@ -46,6 +49,11 @@ function featuresSection(m: ModelExportManifest): string {
           'if top > 0:',
           `    gain = min(10 ** (${level} / 20) / np.sqrt(power[power >= top * 10 ** -3].mean()), 10 ** 3)`,
           '    y = (y * gain).astype(np.float32)',
+        ]
+      : []),
+    ...(c.trimDb != null
+      ? [
+          `y, _ = librosa.effects.trim(y, top_db=${c.trimDb}, frame_length=${c.nFft}, hop_length=${c.hopLength})   # featureConfig.trimDb`,
         ]
       : []),
     `S = np.abs(librosa.stft(y, n_fft=${c.nFft}, hop_length=${c.hopLength}, window='hann', center=True, pad_mode='constant'))`,

@@ -6,11 +6,13 @@
  */
 import { basename } from 'node:path';
 import { SerError } from '../../shared/errors.js';
-import type { FeatureMatrix } from '../../shared/features.js';
+import type { FeatureConfig, FeatureMatrix } from '../../shared/features.js';
 import type { Prediction } from '../../shared/training.js';
 import { decodeFile } from '../audio/decode.js';
 import { assertSpeech } from '../audio/speech.js';
 import { extractFeatures } from '../features/extract.js';
+import { poolMatrix } from '../features/matrix.js';
+import { denseChainOf, denseChainPredict, disposeDenseChain, type DenseChain } from './dense-chain.js';
 import { resolveModelRef } from './model-ref.js';
 import { initBackend } from '../model/backend.js';
 import { loadModelParts, type ModelMeta, type ModelPart } from '../model/folder.js';
@@ -92,12 +94,33 @@ export function scaleByTemperature(
   return out;
 }
 
+/**
+ * Each pooled member's dense chain (dense-chain.ts), built on first use; null for a model that
+ * is not one (it predicts through the layers model).
+ */
+const chains = new WeakMap<LayersModel, DenseChain | null>();
+
+function chainFor({ meta, model }: ModelPart): DenseChain | null {
+  if (!meta.input.pooled) return null;
+  let chain = chains.get(model);
+  if (chain === undefined) {
+    chain = denseChainOf(model);
+    if (chain && chain.inputs !== meta.input.width) {
+      disposeDenseChain(chain);
+      chain = null;
+    }
+    chains.set(model, chain);
+  }
+  return chain;
+}
+
 /** One model's class probabilities [n x k] for feature matrices. */
 async function memberProbs(
-  { meta, model }: ModelPart,
+  part: ModelPart,
   mats: FeatureMatrix[],
   calibration?: readonly (SpeakerCalibration | null)[],
 ): Promise<Float32Array> {
+  const { meta, model } = part;
   const mode = inputMode(meta);
   const typical = meta.inputNormalization?.typical ?? null;
   const pre = mats.map((m, i) => ({
@@ -108,7 +131,17 @@ async function memberProbs(
           applyNormalization(m.data, calibration?.[i]?.stats ?? typical ?? fitNormalization([m]))
         : preNormalize(m.data, m.width, mode, null),
   }));
-  return modelProbs(model, meta, meta.labels.length, pre);
+  const chain = chainFor(part);
+  if (!chain) return modelProbs(model, meta, meta.labels.length, pre);
+  // What modelProbs does for a pooled model, without the layers model's per-call cost.
+  const rows = new Float32Array(pre.length * chain.inputs);
+  pre.forEach((m, i) =>
+    rows.set(
+      applyNormalization(poolMatrix(m, meta.modelConfig.pooling), meta.normalization),
+      i * chain.inputs,
+    ),
+  );
+  return denseChainPredict(chain, rows);
 }
 
 export interface AudioInput {
@@ -116,6 +149,36 @@ export interface AudioInput {
   sampleRate: number;
   /** Shown as the prediction's path. */
   name?: string;
+  /** Work already done on these samples in the same request (ClipMemo). */
+  memo?: ClipMemo;
+}
+
+/**
+ * What classify computes per clip before predicting, kept by samples array for one request to
+ * one model: the app classifies a calibrated speaker's file twice (calibrated and not) after its
+ * features calibrated the model, which would otherwise check and extract the same clip three times.
+ */
+export class ClipMemo {
+  private readonly matrices = new WeakMap<Float32Array, FeatureMatrix>();
+  private readonly speech = new WeakSet<Float32Array>();
+
+  constructor(private readonly cfg: FeatureConfig) {}
+
+  features(samples: Float32Array): FeatureMatrix {
+    let m = this.matrices.get(samples);
+    if (!m) {
+      m = extractFeatures(samples, this.cfg);
+      this.matrices.set(samples, m);
+    }
+    return m;
+  }
+
+  /** assertSpeech, once per samples array (it throws the same NoSpeech on every call). */
+  assertSpeech(samples: Float32Array, rate: number, name: string, path: string): void {
+    if (this.speech.has(samples)) return;
+    assertSpeech(samples, rate, name, path);
+    this.speech.add(samples);
+  }
 }
 
 /**
@@ -131,6 +194,7 @@ export async function classify(
   let samples: Float32Array;
   let name: string;
   let warnings: string[] = [];
+  let memo: ClipMemo | undefined;
   if (typeof input === 'string') {
     const audio = await decodeFile(input, { targetRate: sr });
     samples = audio.samples;
@@ -145,11 +209,13 @@ export async function classify(
     }
     samples = input.samples;
     name = input.name ?? 'audio';
+    memo = input.memo;
   }
   if (samples.length === 0) throw new SerError('EmptyAudio', `no audio samples: ${basename(name)}`, name);
   // Never an emotion for silence, a tone or noise: refused with the reason instead.
-  assertSpeech(samples, sr, basename(name), name);
-  const m = extractFeatures(samples, c.meta.featureConfig);
+  if (memo) memo.assertSpeech(samples, sr, basename(name), name);
+  else assertSpeech(samples, sr, basename(name), name);
+  const m = memo ? memo.features(samples) : extractFeatures(samples, c.meta.featureConfig);
   const probs = await classifyMatrices(c, [m], [calibration]);
   const p = toPrediction(c.meta.labels, probs, name, samples.length / sr);
   const withCal = expectsCalibration(c.meta) ? { ...p, calibration: calibrationInfo(calibration) } : p;
@@ -174,5 +240,10 @@ export function toPrediction(
 }
 
 export function disposeClassifier(c: Classifier): void {
-  for (const m of c.members) m.model.dispose();
+  for (const m of c.members) {
+    const chain = chains.get(m.model);
+    if (chain) disposeDenseChain(chain);
+    chains.delete(m.model);
+    m.model.dispose();
+  }
 }
