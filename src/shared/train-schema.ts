@@ -96,6 +96,14 @@ export const OptimizerConfigSchema = z.object({
    * with a weight λ ~ Beta(α, α) drawn per batch. Absent or 0: none.
    */
   mixup: z.number().min(0).max(10).optional(),
+  /**
+   * Speaker-adversarial training (gradient reversal, DANN): λ, the weight of the reversed
+   * gradient a speaker classifier on the last hidden layer sends into the shared layers (ramped
+   * up from 0 over the run), so they learn features that predict emotion but not the speaker. The
+   * classifier is trained on the training speakers only and is not part of the saved model.
+   * Absent or 0: none.
+   */
+  speakerAdversarial: z.number().min(0).max(10).optional(),
 });
 
 /**

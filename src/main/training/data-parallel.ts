@@ -94,11 +94,14 @@ export function modelsOf(cfg: TrainConfig): number {
 
 /**
  * The replicas a run uses: TrainConfig.replicas when set, else dataParallelReplicas for this
- * run's models and roughly every clip (and its augmented copies) trained every epoch.
+ * run's models and roughly every clip (and its augmented copies) trained every epoch; 1 with the
+ * speaker adversary.
  */
 export function runReplicas(cfg: TrainConfig, clips: number, backend: BackendName): number {
-  if (cfg.replicas !== undefined) return cfg.replicas;
   const opt = cfg.optimizer;
+  // The speaker adversary trains on one thread (loop.ts), whatever was asked.
+  if ((opt.speakerAdversarial ?? 0) > 0) return 1;
+  if (cfg.replicas !== undefined) return cfg.replicas;
   const examples = clips * (1 + cfg.augment.copiesPerClip);
   return dataParallelReplicas({
     kind: cfg.model.kind,

@@ -67,6 +67,7 @@ export interface SharedFoldData {
   augmented: Array<[number, Array<[number, number]>]>;
   y: Int32Array;
   width: number;
+  speakers?: Array<string | null>;
   columns: string[];
   config: FeatureMatrix['config'];
 }
@@ -89,6 +90,7 @@ export function shareFoldData(data: FoldData): SharedFoldData {
     augmented: [...data.augmented].map(([i, ms]) => [i, ms.map(place)]),
     y: data.y,
     width: data.width,
+    ...(data.speakers ? { speakers: data.speakers } : {}),
     columns: first.columns,
     config: first.config,
   };
@@ -107,6 +109,7 @@ export function unshareFoldData(s: SharedFoldData): FoldData {
     augmented: new Map(s.augmented.map(([i, spots]) => [i, spots.map(view)])),
     y: s.y,
     width: s.width,
+    ...(s.speakers ? { speakers: s.speakers } : {}),
   };
 }
 

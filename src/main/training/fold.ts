@@ -15,6 +15,7 @@ import { fitDataParallel } from './data-parallel.js';
 import { argmaxRows, evaluate } from './metrics.js';
 import { applyNormalization, fitNormalization, type Normalization } from './normalise.js';
 import { shareSequences, shareVectors, sharedExampleSet, type SharedExamples } from './shared-examples.js';
+import { speakerClasses } from './speaker-adversary.js';
 import type { SplitIndices } from './splits.js';
 
 export interface FoldData {
@@ -25,6 +26,8 @@ export interface FoldData {
   /** Label index of every clip. */
   y: Int32Array;
   width: number;
+  /** Speaker of every clip (null where the dataset names none); for speaker-adversarial training. */
+  speakers?: Array<string | null>;
 }
 
 export interface FoldOutcome {
@@ -58,8 +61,9 @@ export async function trainFold(
   cb: FoldCallbacks,
   replicas = 1,
 ): Promise<FoldOutcome> {
-  // Every replica needs a row of every batch.
-  const parallel = Math.min(replicas, config.optimizer.batchSize);
+  // Every replica needs a row of every batch; the speaker adversary trains on one thread (loop.ts).
+  const parallel =
+    (config.optimizer.speakerAdversarial ?? 0) > 0 ? 1 : Math.min(replicas, config.optimizer.batchSize);
   const k = config.labels.length;
   const input = modelInput(config.model, data.width);
   const pooled = input.pooled;
@@ -140,6 +144,7 @@ export async function trainFold(
       schedule: config.optimizer.schedule ?? 'constant',
       labelSmoothing: config.optimizer.labelSmoothing ?? 0,
       mixup: config.optimizer.mixup ?? 0,
+      ...adversarial(config, data, trainIdx),
       classWeights: config.optimizer.classWeights ? balancedClassWeights(yTrain, k) : null,
       seed,
       ...cb,
@@ -177,4 +182,19 @@ export async function trainFold(
     model.dispose();
     throw err;
   }
+}
+
+/**
+ * The speaker-adversarial option for the loop: each training example's speaker class (an
+ * augmented copy is its clip's speaker; validation and test speakers are not among them).
+ */
+function adversarial(
+  config: TrainConfig,
+  data: FoldData,
+  trainIdx: number[],
+): Pick<FitOptions, 'speakerAdversarial'> {
+  const lambda = config.optimizer.speakerAdversarial ?? 0;
+  if (lambda <= 0) return {};
+  const names = trainIdx.map((i) => data.speakers?.[i]);
+  return { speakerAdversarial: { lambda, ...speakerClasses(names) } };
 }

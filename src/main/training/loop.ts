@@ -10,6 +10,7 @@ import { SerDropout } from '../model/layers.js';
 import { tf, type LayersModel, type Tensor } from '../model/tf.js';
 import type { ExampleSet } from './examples.js';
 import { weightsFingerprint, type ReplicaExchange } from './replica-exchange.js';
+import { SpeakerAdversary, type SpeakerAdversarialOptions } from './speaker-adversary.js';
 import { makeRng, seededRng, shuffle, subSeed, type Rng } from '../util/rng.js';
 
 export interface FitOptions {
@@ -24,6 +25,8 @@ export interface FitOptions {
   labelSmoothing?: number;
   /** See OptimizerConfig.mixup (0: none). */
   mixup?: number;
+  /** See OptimizerConfig.speakerAdversarial (absent or lambda 0: none). */
+  speakerAdversarial?: SpeakerAdversarialOptions;
   /** Per-class loss weights (balanced class weights), or null for none. */
   classWeights: Float32Array | null;
   seed: number;
@@ -186,7 +189,24 @@ export async function fitModel(
   const rng = seededRng(opts.seed);
   // Adam in one pass per weight array (model/adam.ts), not tfjs's dozen kernels per variable.
   const optimizer = new FusedAdam(opts.learningRate);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const adv = opts.speakerAdversarial;
+  if (adv && adv.speakers.length !== train.size) {
+    throw new SerError(
+      'TrainingError',
+      `${adv.speakers.length} speakers for ${train.size} training examples`,
+    );
+  }
+  const exchange = opts.replica ?? null;
+  if (exchange && adv && adv.lambda > 0) {
+    // Its loss mixes speaker targets across the whole batch; a replica holds only its rows.
+    throw new SerError(
+      'TrainingError',
+      'speaker-adversarial training does not run data-parallel (use one replica)',
+    );
+  }
+  // Trained beside the model and disposed after it (speaker-adversary.ts).
+  const adversary = adv && adv.lambda > 0 ? new SpeakerAdversary(model, adv, opts.seed) : null;
+  const vars = [...model.trainableWeights.map((w) => w.read() as tf.Variable), ...(adversary?.vars ?? [])];
   const batches = Math.ceil(train.size / opts.batchSize);
   const history: EpochMetrics[] = [];
   let best: { loss: number; epoch: number; weights: Tensor[] } | null = null;
@@ -200,7 +220,6 @@ export async function fitModel(
   const alpha = opts.mixup ?? 0;
   // Its own stream, so runs without mixup keep their batch order and weights.
   const mixRng = makeRng(subSeed(opts.seed, 0x6d17));
-  const exchange = opts.replica ?? null;
   const replicas = exchange?.replicas ?? 1;
   const rank = exchange?.rank ?? 0;
   const shapes = vars.map((v) => v.shape);
@@ -233,6 +252,7 @@ export async function fitModel(
         const swAll = classW ? Float32Array.from(yAll, (c) => classW[c]!) : null;
         let tAll = smoothTargets(yAll, k, eps);
         let x: Tensor;
+        let mix: { lam: number; perm: number[] } | null = null;
         if (alpha > 0 && idx.length > 1) {
           // Mixup: each example with another of the batch, inputs, targets and class weights alike.
           const full = batchTensor(train, idx, rng);
@@ -251,6 +271,7 @@ export async function fitModel(
             if (swAll) swAll[j] = lam * classW![yAll[j]!]! + (1 - lam) * classW![yAll[p]!]!;
           });
           tAll = t2;
+          mix = { lam, perm };
         } else {
           // The whole batch is filled (every replica draws the crops and masks of every row, so
           // its generator stays where one thread's would be); only this replica's rows are used.
@@ -267,20 +288,29 @@ export async function fitModel(
         const w = swAll ? tf.tensor1d(swAll.subarray(rows.offset, rows.offset + n)) : null;
         for (const d of dropouts) d.batchWindow = { offset: rows.offset, total: idx.length };
         let pred: Tensor | null = null;
+        // With the adversary, the loss reported (and compared with validation) is the emotion part.
+        let emotionLoss: Tensor | null = null;
         const loss = () => {
-          const probs = model.apply(x, { training: true }) as Tensor;
+          if (!adversary) {
+            const probs = model.apply(x, { training: true }) as Tensor;
+            pred = tf.keep(tf.argMax(probs, -1));
+            return crossEntropy(probs, y, w) as tf.Scalar;
+          }
+          const { probs, hidden } = adversary.forward(x);
           pred = tf.keep(tf.argMax(probs, -1));
-          return crossEntropy(probs, y, w) as tf.Scalar;
+          emotionLoss = tf.keep(crossEntropy(probs, y, w));
+          const progress = ((epoch - 1) * batches + b) / Math.max(1, opts.epochs * batches - 1);
+          return tf.add(emotionLoss, adversary.loss(hidden, idx, progress, mix)) as tf.Scalar;
         };
         let batchLoss: number;
         if (!exchange) {
           const cost = optimizer.minimize(loss, true, vars);
-          const [lossV] = await cost.data();
+          const [lossV] = await ((emotionLoss as Tensor | null) ?? cost).data();
           const predV = await (pred as unknown as Tensor).data();
           for (let j = 0; j < n; j++) if (predV[j] === yIdx[j]) correct++;
           batchLoss = lossV!;
           lossSum += lossV! * n;
-          cost.dispose();
+          tf.dispose([cost, ...(emotionLoss ? [emotionLoss] : [])]);
         } else {
           const { value, grads } = tf.variableGrads(loss, vars);
           const [lossV] = await value.data();
@@ -381,6 +411,7 @@ export async function fitModel(
   } finally {
     for (const d of dropouts) d.batchWindow = null;
     if (best) tf.dispose(best.weights);
+    adversary?.dispose();
     optimizer.dispose();
   }
 }
