@@ -1,6 +1,6 @@
 /** The building blocks of the feature engine, checked against their definitions. */
 import { describe, expect, it } from 'vitest';
-import { chromaFilterbank, chromaFilterbankDense } from '../../src/main/features/chroma.js';
+import { applyCsr, chromaFilterbank, chromaFilterbankDense } from '../../src/main/features/chroma.js';
 import { contrastBands } from '../../src/main/features/contrast.js';
 import { deltaColumns, savgolWeights } from '../../src/main/features/delta.js';
 import { powerToDb } from '../../src/main/features/extract.js';
@@ -34,6 +34,20 @@ describe('RealFft', () => {
         const p = re * re + im * im;
         expect(power[k]).toBeCloseTo(p, 8);
         expect(mag[k]).toBeCloseTo(Math.sqrt(p), 8);
+      }
+    });
+  }
+
+  for (const n of [8, 64, 512]) {
+    it(`gives the DFT's real part (realPart), N = ${n}`, () => {
+      const rnd = lcg(n + 1);
+      const x = Float64Array.from({ length: n }, rnd);
+      const out = new Float64Array(n / 2 + 1);
+      new RealFft(n).realPart(x, out);
+      for (let k = 0; k <= n / 2; k++) {
+        let re = 0;
+        for (let t = 0; t < n; t++) re += x[t]! * Math.cos((2 * Math.PI * k * t) / n);
+        expect(out[k]).toBeCloseTo(re, 8);
       }
     });
   }
@@ -132,6 +146,21 @@ describe('chroma filterbank', () => {
       }
     }
     expect(kept).toBeLessThan(12 * 1025 * 0.6);
+  });
+
+  it('multiplies by runs of columns bit-identically to the plain CSR loop', () => {
+    const bank = chromaFilterbank(16000, 2048, 12);
+    const rnd = lcg(7);
+    const out = new Float64Array(12);
+    for (let trial = 0; trial < 5; trial++) {
+      const x = Float64Array.from({ length: 1025 }, () => Math.exp(20 * rnd()));
+      applyCsr(bank, x, out, 0);
+      for (let r = 0; r < 12; r++) {
+        let acc = 0;
+        for (let j = bank.rowPtr[r]!; j < bank.rowPtr[r + 1]!; j++) acc += bank.vals[j]! * x[bank.cols[j]!]!;
+        expect(out[r]).toBe(acc);
+      }
+    }
   });
 
   it('peaks at the pitch class of a pure tone (rows start at C)', () => {

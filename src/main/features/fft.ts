@@ -107,8 +107,46 @@ export class RealFft {
     return energy;
   }
 
+  /**
+   * Re X[k] for k = 0..N/2 of the real signal `x` (length N), for inputs whose transform is
+   * real: an even sequence such as a mirrored power spectrum, whose forward transform is N times
+   * its inverse (the speech check's autocorrelation, audio/speech.ts).
+   */
+  realPart(x: Float64Array, out: Float64Array): void {
+    const m = this.half;
+    const re = this.re;
+    const im = this.im;
+    const rev = this.rev;
+    for (let i = 0; i < m; i++) {
+      const j = rev[i]!;
+      re[j] = x[2 * i]!;
+      im[j] = x[2 * i + 1]!;
+    }
+    this.butterflies();
+    const wRe = this.wRe;
+    const wIm = this.wIm;
+    out[0] = re[0]! + im[0]!;
+    out[m] = re[0]! - im[0]!;
+    for (let k = 1; k < m; k++) {
+      const zr = re[k]!;
+      const zi = im[k]!;
+      const cr = re[m - k]!;
+      const ci = -im[m - k]!;
+      const or = 0.5 * (zr - cr);
+      const oi = 0.5 * (zi - ci);
+      // The real part of the untangling in spectrum() below.
+      out[k] = 0.5 * (zr + cr) + (or * wIm[k]! + oi * wRe[k]!);
+    }
+  }
+
   /** Transform the loaded input; write power (and magnitude) of bins 0..N/2. */
   spectrum(power: Float64Array, magnitude?: Float64Array): void {
+    this.butterflies();
+    this.untangle(power, magnitude);
+  }
+
+  /** The complex FFT of the N/2 packed values, in place in re/im (loaded bit-reversed). */
+  private butterflies(): void {
     const m = this.half;
     const re = this.re;
     const im = this.im;
@@ -212,6 +250,12 @@ export class RealFft {
       }
       tOff += 4 * L;
     }
+  }
+
+  private untangle(power: Float64Array, magnitude?: Float64Array): void {
+    const m = this.half;
+    const re = this.re;
+    const im = this.im;
     // Untangle: X[k] = (Z[k] + conj Z[m-k]) / 2 - i W^k (Z[k] - conj Z[m-k]) / 2.
     const wRe = this.wRe;
     const wIm = this.wIm;
