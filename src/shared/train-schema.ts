@@ -169,8 +169,8 @@ export const TrainConfigSchema = z.object({
   workers: z.number().int().min(1).max(64).optional(),
   /**
    * Replicas of each model trained data-parallel (threads sharing every batch, gradients averaged
-   * each step; src/main/training/data-parallel.ts). Absent: the threads the run's models leave
-   * spare, for long enough runs (one model on two cores: 2). The trainer records the number it
+   * each step; src/main/training/data-parallel.ts). Absent: chosen by the trainer
+   * (dataParallelReplicas: 1 today, for every model kind). The trainer records the number it
    * used. Unlike `workers` it changes the result a little (batch norm normalises each replica's
    * rows by their own statistics), so the same seed and replicas give the same weights.
    */

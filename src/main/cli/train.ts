@@ -60,9 +60,9 @@ const USAGE = `usage: ser train --data DIR [options]
   --backend NAME        tensorflow | wasm | cpu (default: the best that loads)
   --workers N           worker threads for features, augmentation and training (default: one
                         per core; folds and ensemble members train side by side; same result)
-  --replicas N          threads sharing each model's batches (data-parallel; default: the
-                        threads the run's models leave spare, e.g. 2 for one model on 2 cores;
-                        1 turns it off; recorded with the run: it changes the result slightly)
+  --replicas N          threads sharing each model's batches (data-parallel; default 1: it
+                        has not yet beaten one thread on a 2-core machine, docs/BENCHMARKS.md;
+                        recorded with the run: batch norm then sees each thread's rows alone)
   --no-save             do not save the model folder
   --json                print one JSON object as the last stdout line, no progress`;
 

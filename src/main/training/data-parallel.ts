@@ -49,7 +49,7 @@ export const MIN_DATA_PARALLEL_STEPS = 1000;
  * at every load we could measure (a 16-row step keeps most of a 32-row step's fixed cost, Adam
  * runs on every replica, and a replica waits for the slowest one every step), and the CNN-LSTM,
  * whose per-sample cost should let it pay, could not be measured on a quiet machine
- * (docs/BENCHMARKS.md, "Data-parallel training"). `--replicas N` turns it on for any model.
+ * (docs/BENCHMARKS.md, "Data-parallel training of one model"). `--replicas N` turns it on for any model.
  */
 export const DATA_PARALLEL_BY_DEFAULT: ReadonlyArray<ModelConfig['kind']> = [];
 
