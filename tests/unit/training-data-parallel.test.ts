@@ -12,8 +12,12 @@ import {
   dataParallelReplicas,
   type ReplicaChoice,
 } from '../../src/main/training/data-parallel.js';
+import { normalisedSequence, sequenceSet } from '../../src/main/training/examples.js';
 import { replicaRows } from '../../src/main/training/loop.js';
 import { createExchangeBuffers, ReplicaExchange } from '../../src/main/training/replica-exchange.js';
+import { shareSequences, shareVectors, sharedExampleSet } from '../../src/main/training/shared-examples.js';
+import { makeRng } from '../../src/main/util/rng.js';
+import { DEFAULT_FEATURE_CONFIG } from '../../src/shared/features.js';
 
 describe('replicaRows', () => {
   it('splits a batch into contiguous, nearly equal parts that cover it once', () => {
@@ -53,6 +57,42 @@ describe('dropout in a data-parallel replica', () => {
       });
       expect([...parts[0]!, ...parts[1]!]).toEqual(whole);
     }
+  });
+});
+
+describe('shared examples', () => {
+  it('fill every batch exactly as the thread-local sets do (crops, masks, vectors)', () => {
+    const width = 3;
+    const mats = [5, 9, 2].map((frames, c) => ({
+      frames,
+      width,
+      data: Float32Array.from({ length: frames * width }, (_, i) => c * 100 + i),
+      columns: ['a', 'b', 'c'],
+      config: DEFAULT_FEATURE_CONFIG,
+    }));
+    const norm = { mean: [1, 2, 3], std: [2, 2, 4] };
+    const labels = Int32Array.from([0, 1, 0]);
+    const crops = { randomCrop: true, mask: { freqMasks: 1, freqWidth: 1, timeMasks: 1, timeWidth: 2 } };
+    const local = sequenceSet(
+      mats.map((m) => normalisedSequence(m, norm)),
+      labels,
+      4,
+      width,
+      crops,
+    );
+    const shared = sharedExampleSet(shareSequences(mats, norm, labels, 4, width, crops));
+    const batch = (set: typeof local, seed: number) => {
+      const rng = makeRng(seed);
+      const out = new Float32Array(3 * 4 * width);
+      [2, 0, 1].forEach((i, j) => set.fill(i, out, j * 4 * width, rng));
+      return Array.from(out);
+    };
+    for (const seed of [1, 2, 3]) expect(batch(shared, seed)).toEqual(batch(local, seed));
+    const vecs = mats.map((m) => m.data.subarray(0, width));
+    const v = sharedExampleSet(shareVectors(vecs, labels, width));
+    const out = new Float32Array(width);
+    v.fill(1, out, 0, null);
+    expect(Array.from(out)).toEqual(Array.from(vecs[1]!));
   });
 });
 
