@@ -54,6 +54,10 @@ const STORE = simd(0x0b, 3, 0);
 const FADD = simd(0xf0);
 const FSUB = simd(0xf1);
 const FMUL = simd(0xf2);
+const FNEG = simd(0xed);
+const FSQRT = simd(0xef);
+const SWAP = simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7); // i8x16.shuffle
+const SUB = 0x6b;
 
 // Parameters: m (complex points), l0 (first sub-FFT size, even), tw (byte address of the
 // twiddles: per stage, per pair of j, the vectors w4re, w4im, w2re, w2im). re at byte 0,
@@ -195,23 +199,119 @@ const BODY = [
   ...[0x0c, 0, 0x0b, 0x0b, 0x0b],
 ];
 
+// The untangling of RealFft.untangle for bins k, k + 1 (k odd, 1 <= k < m - 2): parameters m,
+// wRe, wIm, power, magnitude (byte addresses; magnitude 0: none). re at 0, im at 8m as above.
+const U_M = 0;
+const U_WRE = 1;
+const U_WIM = 2;
+const U_POW = 3;
+const U_MAG = 4;
+const UK = 5;
+const UAK = 6;
+const UAR = 7;
+const UIMD = 8;
+const ZR = 9;
+const ZI = 10;
+const UCR = 11;
+const UCI = 12;
+const ER = 13;
+const EI = 14;
+const OR = 15;
+const OI = 16;
+const WR = 17;
+const WI = 18;
+const XR = 19;
+const XI = 20;
+const UP = 21;
+const HALF = 22;
+const UT = 23;
+
+/** The pair at byte address `addr` with its lanes swapped: (x[m-k], x[m-k-1]) for k, k + 1. */
+const swapped = (addr: number[]) => [...addr, ...LOAD, ...set(UT), ...get(UT), ...get(UT), ...SWAP];
+const UNTANGLE = [
+  ...[...get(U_M), ...i32(3), SHL, ...set(UIMD)],
+  // HALF = (0.5, 0.5)
+  ...[0x44, ...new Uint8Array(new Float64Array([0.5]).buffer), ...simd(0x14), ...set(HALF)],
+  ...[...i32(1), ...set(UK)],
+  ...[0x02, 0x40, 0x03, 0x40],
+  ...[...get(UK), ...i32(1), ADD, ...get(U_M), GE_S, 0x0d, 1], // k + 1 >= m: done
+  ...[...get(UK), ...i32(3), SHL, ...set(UAK)],
+  ...[...get(U_M), ...get(UK), SUB, ...i32(1), SUB, ...i32(3), SHL, ...set(UAR)],
+  ...load(get(UAK), ZR),
+  ...load([...get(UAK), ...get(UIMD), ADD], ZI),
+  ...swapped(get(UAR)),
+  ...set(UCR),
+  ...swapped([...get(UAR), ...get(UIMD), ADD]),
+  ...FNEG,
+  ...set(UCI),
+  ...[...get(HALF), ...bin(ZR, UCR, FADD), ...FMUL, ...set(ER)],
+  ...[...get(HALF), ...bin(ZI, UCI, FADD), ...FMUL, ...set(EI)],
+  ...[...get(HALF), ...bin(ZR, UCR, FSUB), ...FMUL, ...set(OR)],
+  ...[...get(HALF), ...bin(ZI, UCI, FSUB), ...FMUL, ...set(OI)],
+  ...load([...get(U_WRE), ...get(UAK), ADD], WR),
+  ...load([...get(U_WIM), ...get(UAK), ADD], WI),
+  // pr = or wr - oi wi (into XI's slot via the stack), pi = or wi + oi wr; xr = er + pi, xi = ei - pr.
+  ...get(ER),
+  ...mulMul(OR, WI, OI, WR, FADD),
+  ...FADD,
+  ...set(XR),
+  ...get(EI),
+  ...mulMul(OR, WR, OI, WI, FSUB),
+  ...FSUB,
+  ...set(XI),
+  ...mulMul(XR, XR, XI, XI, FADD),
+  ...set(UP),
+  ...store([...get(U_POW), ...get(UAK), ADD], get(UP)),
+  // if (magnitude) store sqrt(p)
+  ...[...get(U_MAG), 0x04, 0x40],
+  ...store([...get(U_MAG), ...get(UAK), ADD], [...get(UP), ...FSQRT]),
+  0x0b,
+  ...[...get(UK), ...i32(2), ADD, ...set(UK)],
+  ...[0x0c, 0, 0x0b, 0x0b, 0x0b], // next pair; end loop, block, function
+];
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const func = [
+  const stages = [
     ...vec([
       [...uleb(9), I32],
       [...uleb(16), V128],
     ]),
     ...BODY,
   ];
+  const untangle = [
+    ...vec([
+      [...uleb(4), I32],
+      [...uleb(15), V128],
+    ]),
+    ...UNTANGLE,
+  ];
   const name = (s: string) => vec([...s].map((ch) => [ch.charCodeAt(0)]));
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0]])),
+    ...section(
+      1,
+      vec([
+        [0x60, ...vec([[I32], [I32], [I32]]), 0],
+        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0],
+      ]),
+    ),
     // import env.memory (min 1 page)
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 1]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name('stages'), 0x00, 0]])),
-    ...section(10, vec([[...uleb(func.length), ...func]])),
+    ...section(3, vec([[0], [1]])),
+    ...section(
+      7,
+      vec([
+        [...name('stages'), 0x00, 0],
+        [...name('untangle'), 0x00, 1],
+      ]),
+    ),
+    ...section(
+      10,
+      vec([
+        [...uleb(stages.length), ...stages],
+        [...uleb(untangle.length), ...untangle],
+      ]),
+    ),
   ]);
 }
 
@@ -233,29 +333,50 @@ export interface FftStagesKernel {
   im: Float64Array;
   /** Run every radix-2^2 stage from sub-FFT size l0 (even) on re/im in place. */
   run(): void;
+  /**
+   * RealFft.untangle's loop for bins 1 .. m - 2 into power (and magnitude) at those bins; the
+   * caller does bins 0, m - 1 and m.
+   */
+  untangle(power: Float64Array, magnitude?: Float64Array): void;
 }
 
 /**
  * A kernel for an m-point complex FFT whose stages start at sub-FFT size l0 (even, l0 * 4 <= m),
  * with its re/im buffers; null without WebAssembly SIMD or when there is no such stage.
- * `twiddle(L, j)` gives [w4re, w4im, w2re, w2im] of butterfly j in the stage of size L.
+ * `twiddle(L, j)` gives [w4re, w4im, w2re, w2im] of butterfly j in the stage of size L; wRe and
+ * wIm are the untangling's exp(-2 pi i k / 2m), k = 0..m.
  */
 export function fftStagesKernel(
   m: number,
   l0: number,
   twiddle: (L: number, j: number) => readonly [number, number, number, number],
+  wRe: Float64Array,
+  wIm: Float64Array,
 ): FftStagesKernel | null {
   if (l0 % 2 !== 0 || l0 * 4 > m) return null;
   const module = getModule();
   if (!module) return null;
   let twCount = 0;
   for (let L = l0; L * 4 <= m; L *= 4) twCount += 4 * L;
+  // Layout (bytes): re at 0, im at 8m, the stages' twiddles, then wRe, wIm, power, magnitude.
   const twBase = 16 * m;
-  const bytes = twBase + 8 * twCount;
+  const wReBase = twBase + 8 * twCount;
+  const wImBase = wReBase + 8 * (m + 1);
+  const powBase = wImBase + 8 * (m + 1);
+  const magBase = powBase + 8 * (m + 1);
+  const bytes = magBase + 8 * (m + 1);
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const stages = instance.exports.stages as (m: number, l0: number, tw: number) => void;
-  const tw = new Float64Array(memory.buffer, twBase, twCount);
+  const untangle = instance.exports.untangle as (
+    m: number,
+    wr: number,
+    wi: number,
+    p: number,
+    mg: number,
+  ) => void;
+  const buf = memory.buffer;
+  const tw = new Float64Array(buf, twBase, twCount);
   let o = 0;
   for (let L = l0; L * 4 <= m; L *= 4) {
     for (let j = 0; j < L; j += 2) {
@@ -267,9 +388,19 @@ export function fftStagesKernel(
       }
     }
   }
+  new Float64Array(buf, wReBase, m + 1).set(wRe);
+  new Float64Array(buf, wImBase, m + 1).set(wIm);
+  // Bins 1 .. m - 2 of the kernel's power and magnitude.
+  const pow = new Float64Array(buf, powBase + 8, m - 2);
+  const mag = new Float64Array(buf, magBase + 8, m - 2);
   return {
-    re: new Float64Array(memory.buffer, 0, m),
-    im: new Float64Array(memory.buffer, 8 * m, m),
+    re: new Float64Array(buf, 0, m),
+    im: new Float64Array(buf, 8 * m, m),
     run: () => stages(m, l0, twBase),
+    untangle: (power, magnitude) => {
+      untangle(m, wReBase, wImBase, powBase, magnitude ? magBase : 0);
+      power.set(pow, 1);
+      if (magnitude) magnitude.set(mag, 1);
+    },
   };
 }

@@ -60,9 +60,6 @@ export class RealFft {
       const a2 = (-2 * Math.PI * j) / (2 * L);
       return [Math.cos(a4), Math.sin(a4), Math.cos(a2), Math.sin(a2)] as const;
     };
-    this.simd = useSimd ? fftStagesKernel(m, this.oddStage ? 2 : 4, trig) : null;
-    this.re = this.simd ? this.simd.re : new Float64Array(m);
-    this.im = this.simd ? this.simd.im : new Float64Array(m);
     this.wRe = new Float64Array(m + 1);
     this.wIm = new Float64Array(m + 1);
     for (let k = 0; k <= m; k++) {
@@ -70,6 +67,9 @@ export class RealFft {
       this.wRe[k] = Math.cos(a);
       this.wIm[k] = Math.sin(a);
     }
+    this.simd = useSimd ? fftStagesKernel(m, this.oddStage ? 2 : 4, trig, this.wRe, this.wIm) : null;
+    this.re = this.simd ? this.simd.re : new Float64Array(m);
+    this.im = this.simd ? this.simd.im : new Float64Array(m);
   }
 
   /**
@@ -287,7 +287,13 @@ export class RealFft {
       magnitude[0] = Math.abs(dc);
       magnitude[m] = Math.abs(ny);
     }
-    for (let k = 1; k < m; k++) {
+    // Bins 1 .. m - 2 in SIMD where it runs (the same operations, two bins at a time).
+    let k0 = 1;
+    if (this.simd) {
+      this.simd.untangle(power, magnitude);
+      k0 = m - 1;
+    }
+    for (let k = k0; k < m; k++) {
       const zr = re[k]!;
       const zi = im[k]!;
       const cr = re[m - k]!;
