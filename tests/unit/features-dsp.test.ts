@@ -8,6 +8,8 @@ import { RealFft } from '../../src/main/features/fft.js';
 import { hzToMel, melFilterbank, melToHz } from '../../src/main/features/mel.js';
 import { dctMatrix, hannPeriodic } from '../../src/main/features/plan.js';
 import { frameCount, zeroCrossingRate } from '../../src/main/features/time-domain.js';
+import { decodeFile } from '../../src/main/audio/decode.js';
+import { HAVE_RAVDESS, MISSING_DATA, ravdessClip } from '../helpers/shared-data.js';
 
 function lcg(seed: number) {
   let s = seed >>> 0;
@@ -76,6 +78,28 @@ describe('RealFft', () => {
     expect(() => new RealFft(1000)).toThrow(/power of two/);
   });
 });
+
+describe.skipIf(!HAVE_RAVDESS)(
+  `RealFft's SIMD stages on a real clip ${HAVE_RAVDESS ? '' : MISSING_DATA}`,
+  () => {
+    it('give bit-identical power and magnitude to the JavaScript stages, at every size', async () => {
+      const { samples } = await decodeFile(ravdessClip(1, '03-01-05-01-01-01-01.wav'));
+      for (const n of [16, 32, 256, 512, 2048, 4096]) {
+        const simd = new RealFft(n);
+        const js = new RealFft(n, false);
+        const w = hannPeriodic(n);
+        const [pa, pb, ma, mb] = [0, 1, 2, 3].map(() => new Float64Array(n / 2 + 1));
+        for (let start = -n / 2; start < samples.length; start += 7919) {
+          expect(simd.loadFrame(samples, start, w)).toBe(js.loadFrame(samples, start, w));
+          simd.spectrum(pa!, ma);
+          js.spectrum(pb!, mb);
+          expect(pa).toEqual(pb);
+          expect(ma).toEqual(mb);
+        }
+      }
+    });
+  },
+);
 
 describe('windows and DCT', () => {
   it('uses the periodic Hann window (scipy get_window fftbins=True)', () => {

@@ -1,3 +1,5 @@
+import { type FftStagesKernel, fftStagesKernel } from './fft-simd.js';
+
 /**
  * Real-input FFT specialised for spectrograms: the N real samples are packed into N/2 complex
  * values, transformed with an iterative radix-2^2 FFT over split re/im arrays (precomputed
@@ -23,15 +25,17 @@ export class RealFft {
   private readonly wRe: Float64Array;
   private readonly wIm: Float64Array;
 
-  constructor(size: number) {
+  /** The SIMD kernel of the stages (fft-simd.ts), or null: the JavaScript loop runs them. */
+  private readonly simd: FftStagesKernel | null;
+
+  /** `useSimd` false forces the JavaScript stages (tests compare the two). */
+  constructor(size: number, useSimd = true) {
     if (size < 8 || (size & (size - 1)) !== 0)
       throw new Error(`FFT size must be a power of two >= 8, got ${size}`);
     this.size = size;
     this.half = size >> 1;
     this.bins = this.half + 1;
     const m = this.half;
-    this.re = new Float64Array(m);
-    this.im = new Float64Array(m);
     const bits = Math.log2(m);
     this.rev = new Int32Array(m);
     for (let i = 0; i < m; i++) {
@@ -49,6 +53,16 @@ export class RealFft {
       }
     }
     this.tw = Float64Array.from(tw);
+    // The stages after the first (trivial or radix-2) one in WebAssembly SIMD where it runs;
+    // its buffers are then re/im, so loading and untangling work on them unchanged.
+    const trig = (L: number, j: number) => {
+      const a4 = (-2 * Math.PI * j) / (4 * L);
+      const a2 = (-2 * Math.PI * j) / (2 * L);
+      return [Math.cos(a4), Math.sin(a4), Math.cos(a2), Math.sin(a2)] as const;
+    };
+    this.simd = useSimd ? fftStagesKernel(m, this.oddStage ? 2 : 4, trig) : null;
+    this.re = this.simd ? this.simd.re : new Float64Array(m);
+    this.im = this.simd ? this.simd.im : new Float64Array(m);
     this.wRe = new Float64Array(m + 1);
     this.wIm = new Float64Array(m + 1);
     for (let k = 0; k <= m; k++) {
@@ -196,6 +210,10 @@ export class RealFft {
       }
       tOff = 4;
       L0 = 4;
+    }
+    if (this.simd) {
+      this.simd.run();
+      return;
     }
     for (let L = L0; L * 4 <= m; L *= 4) {
       const step = 4 * L;
