@@ -175,6 +175,14 @@ export const TrainConfigSchema = z.object({
    * it used. It does not change the result: the same seeds give the same weights.
    */
   workers: z.number().int().min(1).max(64).optional(),
+  /**
+   * Replicas of each model trained data-parallel (threads sharing every batch, gradients averaged
+   * each step; src/main/training/data-parallel.ts). Absent: chosen by the trainer
+   * (dataParallelReplicas: 1 today, for every model kind). The trainer records the number it
+   * used. Unlike `workers` it changes the result a little (batch norm normalises each replica's
+   * rows by their own statistics), so the same seed and replicas give the same weights.
+   */
+  replicas: z.number().int().min(1).max(16).optional(),
 });
 
 export type AugmentKind = z.infer<typeof AugmentKindSchema>;
