@@ -84,6 +84,25 @@ describe.skipIf(!HAVE_RAVDESS)(
       model.dispose();
     });
 
+    it('stops every replica when the run is cancelled', async () => {
+      const config: TrainConfig = {
+        ...buildTrainConfig({ labels: ['calm', 'angry'], model: 'mlp', epochs: 50, features: FEATURES }),
+        model: MODEL,
+        augment: { ...buildTrainConfig().augment, kinds: [], copiesPerClip: 0 },
+      };
+      const abort = new AbortController();
+      const split = { train: idx((s) => s <= 3), val: [], test: [] };
+      const run = trainFold(
+        data,
+        split,
+        config,
+        3,
+        { signal: abort.signal, onEpoch: () => abort.abort() },
+        2,
+      );
+      await expect(run).rejects.toMatchObject({ code: 'Cancelled' });
+    });
+
     it('gives the same model for the same seed, and one that tells calm from angry in unheard voices', async () => {
       const config: TrainConfig = {
         ...buildTrainConfig({ labels: ['calm', 'angry'], model: 'mlp', epochs: 20, features: FEATURES }),
