@@ -256,7 +256,8 @@ describe.skipIf(!HAVE_RAVDESS)(`training job on real clips ${HAVE_RAVDESS ? '' :
       ...plain,
       // A small MLP: what is tested is the wiring, not the recipe.
       model: { ...plain.model, mlpHidden: [64, 32] },
-      optimizer: { ...plain.optimizer, speakerAdversarial: 0.5 },
+      // A speaker head with a hidden layer, the option's larger path.
+      optimizer: { ...plain.optimizer, speakerAdversarial: 0.5, speakerAdversarialHead: 16 },
     };
     const r = await startTrainingJob(request({ config: adversarial, name: 'adversarial' }), () => {}).done;
     expect(r.error).toBeUndefined();

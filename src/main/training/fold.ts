@@ -196,5 +196,6 @@ function adversarial(
   const lambda = config.optimizer.speakerAdversarial ?? 0;
   if (lambda <= 0) return {};
   const names = trainIdx.map((i) => data.speakers?.[i]);
-  return { speakerAdversarial: { lambda, ...speakerClasses(names) } };
+  const headUnits = config.optimizer.speakerAdversarialHead ?? 0;
+  return { speakerAdversarial: { lambda, headUnits, ...speakerClasses(names) } };
 }

@@ -24,6 +24,8 @@ export interface SpeakerAdversarialOptions {
   speakers: Int32Array;
   /** Number of speaker classes. */
   count: number;
+  /** Units of the head's hidden layer (relu); 0 or absent: a linear softmax head. */
+  headUnits?: number;
 }
 
 /**
@@ -58,8 +60,8 @@ export function speakerClasses(names: ReadonlyArray<string | null | undefined>):
 
 export class SpeakerAdversary {
   readonly vars: tf.Variable[];
-  private readonly kernel: tf.Variable;
-  private readonly bias: tf.Variable;
+  /** [kernel, bias] per dense layer of the head, the last one the speaker logits. */
+  private readonly dense: Array<[tf.Variable, tf.Variable]>;
 
   constructor(
     private readonly model: LayersModel,
@@ -72,14 +74,17 @@ export class SpeakerAdversary {
     if (!last || model.layers.length < 2 || typeof hidden !== 'number') {
       throw new SerError('ValidationError', 'optimizer.speakerAdversarial: the model has no hidden layer');
     }
-    // Its own seed stream: the model's initial weights are those of a run without the head.
-    const init = glorotUniform([hidden, opts.count], subSeed(seed, 0x5be4));
-    // tidy disposes the initial values (a variable holds its own reference to the data).
-    [this.kernel, this.bias] = tf.tidy(() => [
-      tf.variable(tf.tensor2d(init, [hidden, opts.count]), true),
-      tf.variable(tf.zeros([opts.count]), true),
-    ]);
-    this.vars = [this.kernel, this.bias];
+    const sizes = [hidden, ...(opts.headUnits ? [opts.headUnits] : []), opts.count];
+    this.dense = sizes.slice(1).map((units, i) => {
+      // Its own seed stream: the model's initial weights are those of a run without the head.
+      const init = glorotUniform([sizes[i]!, units], subSeed(seed, 0x5be4 + i));
+      // tidy disposes the initial values (a variable holds its own reference to the data).
+      return tf.tidy(() => [
+        tf.variable(tf.tensor2d(init, [sizes[i]!, units]), true),
+        tf.variable(tf.zeros([units]), true),
+      ]);
+    });
+    this.vars = this.dense.flat();
   }
 
   /**
@@ -118,9 +123,12 @@ export class SpeakerAdversary {
       targets[j * s + this.opts.speakers[idx[mix.perm[j]!]!]!]! += 1 - mix.lam;
     }
     return tf.tidy(() => {
-      const reversed = reverseGradient(hidden, reversalSchedule(this.opts.lambda, progress));
-      const logits = matMulBias(reversed, this.kernel, this.bias);
-      const logp = tf.logSoftmax(logits);
+      let h = reverseGradient(hidden, reversalSchedule(this.opts.lambda, progress));
+      this.dense.forEach(([kernel, bias], i) => {
+        h = matMulBias(h, kernel, bias);
+        if (i < this.dense.length - 1) h = tf.relu(h);
+      });
+      const logp = tf.logSoftmax(h);
       return tf.neg(tf.mean(tf.sum(tf.mul(tf.tensor2d(targets, [n, s]), logp), -1)));
     });
   }
