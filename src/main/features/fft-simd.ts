@@ -5,7 +5,8 @@
  * - `stages`: RealFft's radix-2^2 stages (fft.ts); lanes are the butterflies j and j + 1 of a
  *   group, so the split re/im arrays load as they lie in memory;
  * - `untangle`: RealFft's power and magnitude of bins k and k + 1;
- * - `chroma12`: the 12-row chroma filterbank product (chroma.ts), lanes two rows.
+ * - `chroma12`: the 12-row chroma filterbank product (chroma.ts), lanes two rows;
+ * - `banded`: the mel filterbank product (mel.ts), lanes two neighbouring rows.
  *
  * Why: after the speech check, the feature FFT (2048 points, 126 frames a 4 s clip) and the
  * chroma product were the largest parts of the per-clip CPU (docs/BENCHMARKS.md, Inference):
@@ -309,6 +310,52 @@ const CHROMA = [
   0x0b,
 ];
 
+// A banded filterbank product two rows at a time (the mel bank, mel.ts): parameters meta (byte
+// address of [start, length, weights address, 0] as i32 per pair of rows), pairs, x (float64
+// spectrum), out (float64, two a pair). A pair's weights are interleaved over the union of its
+// rows' spans, zero outside a row's own span; those zeros add +0 (x is a finite power spectrum),
+// so each lane sums exactly what the JavaScript loop does, in the same order.
+const B_META = 0;
+const B_PAIRS = 1;
+const B_X = 2;
+const B_OUT = 3;
+const BP = 4;
+const BMP = 5;
+const BXP = 6;
+const BEND = 7;
+const BWP = 8;
+const BACC = 9; // v128
+const BANDED = [
+  ...[...i32(0), ...set(BP), ...get(B_META), ...set(BMP)],
+  ...[0x02, 0x40, 0x03, 0x40], // pairs
+  ...[...get(BP), ...get(B_PAIRS), GE_S, 0x0d, 1],
+  // xp = x + 8 * start; end = xp + 8 * length; wp = weights
+  ...[...get(B_X), ...get(BMP), 0x28, 2, 0, ...i32(3), SHL, ADD, ...set(BXP)],
+  ...[...get(BXP), ...get(BMP), 0x28, 2, 4, ...i32(3), SHL, ADD, ...set(BEND)],
+  ...[...get(BMP), 0x28, 2, 8, ...set(BWP)],
+  ...[...simd(0x0c, ...new Array<number>(16).fill(0)), ...set(BACC)],
+  ...[0x02, 0x40, 0x03, 0x40], // bins
+  ...[...get(BXP), ...get(BEND), GE_S, 0x0d, 1],
+  ...[
+    ...get(BACC),
+    ...get(BWP),
+    ...LOAD,
+    ...get(BXP),
+    0x2b,
+    3,
+    0,
+    ...simd(0x14),
+    ...FMUL,
+    ...FADD,
+    ...set(BACC),
+  ],
+  ...[...get(BXP), ...i32(8), ADD, ...set(BXP), ...get(BWP), ...i32(16), ADD, ...set(BWP)],
+  ...[0x0c, 0, 0x0b, 0x0b],
+  ...[...get(B_OUT), ...get(BP), ...i32(4), SHL, ADD, ...get(BACC), ...STORE],
+  ...[...get(BP), ...i32(1), ADD, ...set(BP), ...get(BMP), ...i32(16), ADD, ...set(BMP)],
+  ...[0x0c, 0, 0x0b, 0x0b, 0x0b],
+];
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const stages = [
     ...vec([
@@ -331,6 +378,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     ]),
     ...CHROMA,
   ];
+  const banded = [
+    ...vec([
+      [...uleb(5), I32],
+      [...uleb(1), V128],
+    ]),
+    ...BANDED,
+  ];
   const name = (s: string) => vec([...s].map((ch) => [ch.charCodeAt(0)]));
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
@@ -344,13 +398,14 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     ),
     // import env.memory (min 1 page)
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 1]])),
-    ...section(3, vec([[0], [1], [2]])),
+    ...section(3, vec([[0], [1], [2], [2]])),
     ...section(
       7,
       vec([
         [...name('stages'), 0x00, 0],
         [...name('untangle'), 0x00, 1],
         [...name('chroma12'), 0x00, 2],
+        [...name('banded'), 0x00, 3],
       ]),
     ),
     ...section(
@@ -359,6 +414,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         [...uleb(stages.length), ...stages],
         [...uleb(untangle.length), ...untangle],
         [...uleb(chroma.length), ...chroma],
+        [...uleb(banded.length), ...banded],
       ]),
     ),
   ]);
@@ -477,6 +533,61 @@ export function chroma12Kernel(
   return (x, out, outOffset) => {
     xs.set(x.length === bins ? x : x.subarray(0, bins));
     run(wBase, xBase, outBase, bins);
+    out.set(outs, outOffset);
+  };
+}
+
+/**
+ * out[outOffset + r] = sum over k in [start[r], end[r]) of weights[offset[r] + k - start[r]] x[k]
+ * for every row (mel.ts's SparseBank), two rows at a time in WebAssembly SIMD; null without it.
+ */
+export function bandedKernel(
+  rows: number,
+  start: Int32Array,
+  end: Int32Array,
+  offset: Int32Array,
+  weights: Float64Array,
+  bins: number,
+): ((x: Float64Array, out: Float64Array, outOffset: number) => void) | null {
+  const module = getModule();
+  if (!module) return null;
+  const pairs = (rows + 1) >> 1;
+  const span: [number, number][] = [];
+  let wCount = 0;
+  for (let p = 0; p < pairs; p++) {
+    const rs = [2 * p, 2 * p + 1].filter((r) => r < rows && end[r]! > start[r]!);
+    const a = rs.length ? Math.min(...rs.map((r) => start[r]!)) : 0;
+    const b = rs.length ? Math.max(...rs.map((r) => end[r]!)) : 0;
+    span.push([a, b]);
+    wCount += 2 * (b - a);
+  }
+  const metaBase = 0;
+  const xBase = 16 * pairs;
+  const outBase = xBase + 8 * bins;
+  const wBase = outBase + 16 * pairs;
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((wBase + 8 * wCount) / 65536)) });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const run = instance.exports.banded as (meta: number, pairs: number, x: number, out: number) => void;
+  const buf = memory.buffer;
+  const meta = new Int32Array(buf, metaBase, 4 * pairs);
+  const w = new Float64Array(buf, wBase, wCount);
+  let o = 0;
+  for (let p = 0; p < pairs; p++) {
+    const [a, b] = span[p]!;
+    meta.set([a, b - a, wBase + 8 * o, 0], 4 * p);
+    for (let lane = 0; lane < 2; lane++) {
+      const r = 2 * p + lane;
+      if (r >= rows) continue;
+      for (let k = start[r]!; k < end[r]!; k++)
+        w[o + 2 * (k - a) + lane] = weights[offset[r]! + k - start[r]!]!;
+    }
+    o += 2 * (b - a);
+  }
+  const xs = new Float64Array(buf, xBase, bins);
+  const outs = new Float64Array(buf, outBase, rows);
+  return (x, out, outOffset) => {
+    xs.set(x.length === bins ? x : x.subarray(0, bins));
+    run(metaBase, pairs, xBase, outBase);
     out.set(outs, outOffset);
   };
 }

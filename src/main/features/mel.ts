@@ -3,6 +3,7 @@
  * triangle is non-zero over one contiguous run of FFT bins, so a frame costs about 2 x nBins
  * multiply-adds instead of nMels x nBins.
  */
+import { bandedKernel } from './fft-simd.js';
 
 /** A filterbank whose row r is `weights[offset[r] .. offset[r] + (end[r]-start[r])]` over bins start..end-1. */
 export interface SparseBank {
@@ -11,6 +12,8 @@ export interface SparseBank {
   end: Int32Array;
   offset: Int32Array;
   weights: Float64Array;
+  /** The product in WebAssembly SIMD where it runs (features/fft-simd.ts): bit-identical. */
+  simd?: ((x: Float64Array, out: Float64Array, outOffset: number) => void) | null;
 }
 
 const F_SP = 200 / 3;
@@ -50,7 +53,8 @@ export function sparseFromDense(
     offset[r] = kept.length;
     for (let k = a; k < b; k++) kept.push(dense[k]!);
   }
-  return { rows, start, end, offset, weights: Float64Array.from(kept) };
+  const weights = Float64Array.from(kept);
+  return { rows, start, end, offset, weights, simd: bandedKernel(rows, start, end, offset, weights, bins) };
 }
 
 /**
@@ -89,6 +93,10 @@ export function melFilterbank(
 
 /** out[r] = sum_k bank[r][k] * x[k] for every row. */
 export function applySparse(bank: SparseBank, x: Float64Array, out: Float64Array, outOffset: number): void {
+  if (bank.simd) {
+    bank.simd(x, out, outOffset);
+    return;
+  }
   const { rows, start, end, offset, weights } = bank;
   for (let r = 0; r < rows; r++) {
     const a = start[r]!;
