@@ -5,18 +5,32 @@
 // vm.Script's cachedData, so this wraps Module.prototype._compile for files under
 // node_modules/@tensorflow/ the way Node compiles a CommonJS module, with cachedData attached.
 //
-// The cache lives in the OS temp folder (one file per module and Node version; V8 checks the
-// source and its own version and rejects stale data, which is then rewritten). Writes happen at
-// exit, to a temp file renamed into place (concurrent starts never read a half-written file);
-// any failure to read or write it only means compiling as usual. SER_NO_COMPILE_CACHE=1 turns it off.
+// The cache lives in the OS temp folder, in a folder of the user's own (one file per module and
+// Node version; V8 checks the source and its own version and rejects stale data, which is then
+// rewritten). Cached code runs as the user, so it is read only from folders the user owns and
+// nobody else can write to (on a shared /tmp another user could plant files otherwise). Writes
+// happen at exit, to a temp file renamed into place (concurrent starts never read a half-written
+// file); any failure to read or write only means compiling as usual. SER_NO_COMPILE_CACHE=1 turns
+// it off.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import vm from 'node:vm';
 
 const PACKAGES = `${sep}node_modules${sep}@tensorflow${sep}`;
+
+/** The folder exists, is this user's, and only they can write to it (Windows: per-user temp). */
+function ownPrivateDir(dir) {
+  try {
+    const s = statSync(dir);
+    if (!s.isDirectory()) return false;
+    return typeof process.getuid !== 'function' || (s.uid === process.getuid() && (s.mode & 0o022) === 0);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Turn the cache on for modules required from now on. Returns counts for tests: modules compiled
@@ -29,7 +43,9 @@ export function enableCompileCache() {
     return null;
   }
   const stats = { modules: 0, fromCache: 0 };
-  const dir = join(tmpdir(), 'ser-compile-cache', `${process.version}-${process.arch}`);
+  const root = join(tmpdir(), `ser-compile-cache-${process.getuid?.() ?? 'user'}`);
+  const dir = join(root, `${process.version}-${process.arch}`);
+  const readable = ownPrivateDir(root) && ownPrivateDir(dir);
   const pending = [];
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename) {
@@ -40,7 +56,7 @@ export function enableCompileCache() {
     const file = join(dir, createHash('sha1').update(filename).digest('hex'));
     let cachedData;
     try {
-      cachedData = readFileSync(file);
+      cachedData = readable ? readFileSync(file) : undefined;
     } catch {
       cachedData = undefined;
     }
@@ -62,7 +78,8 @@ export function enableCompileCache() {
   process.once('exit', () => {
     if (pending.length === 0) return;
     try {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!ownPrivateDir(root) || !ownPrivateDir(dir)) return;
       for (const { file, script } of pending) {
         const tmp = `${file}.${process.pid}.tmp`;
         writeFileSync(tmp, script.createCachedData());

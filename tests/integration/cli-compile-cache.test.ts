@@ -1,10 +1,11 @@
 /**
  * The code cache `ser` keeps for TensorFlow.js's CommonJS modules (bin/compile-cache.mjs), in a
  * child Node with its own temp folder: the first start writes it, the next loads tfjs from it,
- * and a damaged cache file is refused by V8, rewritten, and costs nothing but a compile.
+ * a damaged cache file is refused by V8, rewritten, and costs nothing but a compile, and a cache
+ * folder other users could write to is not read.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,7 +43,8 @@ describe.skipIf(nodeHasOwn)('the compile cache on Node 20 (Node 22 has module.en
     expect(first.ops).toBe(true);
     expect(first.modules).toBeGreaterThan(0);
     expect(first.fromCache).toBe(0);
-    const dir = join(tmp, 'ser-compile-cache', `${process.version}-${process.arch}`);
+    const root = join(tmp, `ser-compile-cache-${process.getuid?.() ?? 'user'}`);
+    const dir = join(root, `${process.version}-${process.arch}`);
     const files = readdirSync(dir).filter((f) => !f.endsWith('.tmp'));
     expect(files.length).toBe(first.modules);
 
@@ -53,5 +55,13 @@ describe.skipIf(nodeHasOwn)('the compile cache on Node 20 (Node 22 has module.en
     const third = start();
     expect(third).toEqual({ modules: first.modules, fromCache: first.modules - 1, ops: true });
     expect(start().fromCache).toBe(first.modules);
+
+    // A folder others can write to is not read (on a shared /tmp anyone could plant code there).
+    if (typeof process.getuid === 'function') {
+      chmodSync(root, 0o777);
+      expect(start().fromCache).toBe(0);
+      chmodSync(root, 0o700);
+      expect(start().fromCache).toBe(first.modules);
+    }
   });
 });

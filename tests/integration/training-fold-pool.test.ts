@@ -55,7 +55,13 @@ describe.skipIf(!HAVE_RAVDESS)(`fold pool on real clips ${HAVE_RAVDESS ? '' : MI
         rev.set(m.data.subarray(t * m.width, (t + 1) * m.width), (m.frames - 1 - t) * m.width);
       augmented.set(i, [{ ...m, data: rev }]);
     });
-    data = { matrices, augmented, y: Int32Array.from(y), width: matrices[0]!.width };
+    data = {
+      matrices,
+      augmented,
+      y: Int32Array.from(y),
+      width: matrices[0]!.width,
+      speakers: speaker.map(String),
+    };
   });
 
   it('packs features into shared memory and back unchanged', () => {
@@ -69,6 +75,8 @@ describe.skipIf(!HAVE_RAVDESS)(`fold pool on real clips ${HAVE_RAVDESS ? '' : MI
     const [i, copies] = [...data.augmented][0]!;
     expect(Array.from(back.augmented.get(i)![0]!.data)).toEqual(Array.from(copies[0]!.data));
     expect(back.matrices[0]!.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // Speaker-adversarial training in a fold worker needs each clip's speaker.
+    expect(back.speakers).toEqual(data.speakers);
   });
 
   it('trains two folds in two workers with the same weights and test probabilities as in this thread', async () => {

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildModel } from '../../src/main/model/build.js';
 import { openStore } from '../../src/main/store/run-store.js';
 import { buildTrainConfig } from '../../src/main/training/config.js';
 import { startTrainingJob } from '../../src/main/training/job.js';
@@ -238,6 +239,43 @@ describe.skipIf(!HAVE_RAVDESS)(`training job on real clips ${HAVE_RAVDESS ? '' :
       );
     } finally {
       store.close();
+    }
+  });
+
+  it('trains the MLP against the speakers (gradient reversal); the saved model is the plain MLP and classifies alone', async () => {
+    // The k-fold test's MLP features are cached by now; no augmentation keeps it to seconds.
+    const plain = buildTrainConfig({
+      labels: ['calm', 'angry'],
+      model: 'mlp',
+      split: { kind: 'actors', testActors: ['7', '8'], valFraction: 0.2 },
+      epochs: 6,
+      seed: 3,
+      augment: [],
+    });
+    const adversarial = {
+      ...plain,
+      // A small MLP: what is tested is the wiring, not the recipe.
+      model: { ...plain.model, mlpHidden: [64, 32] },
+      // A speaker head with a hidden layer, the option's larger path.
+      optimizer: { ...plain.optimizer, speakerAdversarial: 0.5, speakerAdversarialHead: 16 },
+    };
+    const r = await startTrainingJob(request({ config: adversarial, name: 'adversarial' }), () => {}).done;
+    expect(r.error).toBeUndefined();
+    expect(r.evaluation!.n).toBe(32);
+    expect(r.evaluation!.accuracy).toBeGreaterThanOrEqual(0.7);
+    const c = await loadClassifier(r.modelDir!);
+    try {
+      // Only the MLP's own weights were saved: those of the same MLP built without the option.
+      expect(c.members).toHaveLength(1);
+      const saved = c.members[0]!.model;
+      const fresh = buildModel(adversarial.model, { frames: 1, width: saved.inputs[0]!.shape[1]! }, 2, 0);
+      expect(saved.getWeights().map((w) => w.shape)).toEqual(fresh.getWeights().map((w) => w.shape));
+      fresh.dispose();
+      const clip = join(data, 'Actor_07', readdirSync(join(data, 'Actor_07'))[0]!);
+      const p = await classify(c, clip);
+      expect(p.probabilities.calm! + p.probabilities.angry!).toBeCloseTo(1, 5);
+    } finally {
+      disposeClassifier(c);
     }
   });
 

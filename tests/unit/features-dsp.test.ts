@@ -1,6 +1,6 @@
 /** The building blocks of the feature engine, checked against their definitions. */
 import { describe, expect, it } from 'vitest';
-import { chromaFilterbank, chromaFilterbankDense } from '../../src/main/features/chroma.js';
+import { applyCsr, chromaFilterbank, chromaFilterbankDense } from '../../src/main/features/chroma.js';
 import { contrastBands } from '../../src/main/features/contrast.js';
 import { deltaColumns, savgolWeights } from '../../src/main/features/delta.js';
 import { powerToDb } from '../../src/main/features/extract.js';
@@ -8,6 +8,8 @@ import { RealFft } from '../../src/main/features/fft.js';
 import { hzToMel, melFilterbank, melToHz } from '../../src/main/features/mel.js';
 import { dctMatrix, hannPeriodic } from '../../src/main/features/plan.js';
 import { frameCount, zeroCrossingRate } from '../../src/main/features/time-domain.js';
+import { decodeFile } from '../../src/main/audio/decode.js';
+import { HAVE_RAVDESS, MISSING_DATA, ravdessClip } from '../helpers/shared-data.js';
 
 function lcg(seed: number) {
   let s = seed >>> 0;
@@ -38,6 +40,20 @@ describe('RealFft', () => {
     });
   }
 
+  for (const n of [8, 64, 512]) {
+    it(`gives the DFT's real part (realPart), N = ${n}`, () => {
+      const rnd = lcg(n + 1);
+      const x = Float64Array.from({ length: n }, rnd);
+      const out = new Float64Array(n / 2 + 1);
+      new RealFft(n).realPart(x, out);
+      for (let k = 0; k <= n / 2; k++) {
+        let re = 0;
+        for (let t = 0; t < n; t++) re += x[t]! * Math.cos((2 * Math.PI * k * t) / n);
+        expect(out[k]).toBeCloseTo(re, 8);
+      }
+    });
+  }
+
   it('loads a zero-padded, windowed frame and returns its energy', () => {
     const n = 16;
     const y = Float32Array.from({ length: 20 }, (_, i) => Math.sin(i));
@@ -62,6 +78,28 @@ describe('RealFft', () => {
     expect(() => new RealFft(1000)).toThrow(/power of two/);
   });
 });
+
+describe.skipIf(!HAVE_RAVDESS)(
+  `RealFft's SIMD stages on a real clip ${HAVE_RAVDESS ? '' : MISSING_DATA}`,
+  () => {
+    it('give bit-identical power and magnitude to the JavaScript stages, at every size', async () => {
+      const { samples } = await decodeFile(ravdessClip(1, '03-01-05-01-01-01-01.wav'));
+      for (const n of [16, 32, 256, 512, 2048, 4096]) {
+        const simd = new RealFft(n);
+        const js = new RealFft(n, false);
+        const w = hannPeriodic(n);
+        const [pa, pb, ma, mb] = [0, 1, 2, 3].map(() => new Float64Array(n / 2 + 1));
+        for (let start = -n / 2; start < samples.length; start += 7919) {
+          expect(simd.loadFrame(samples, start, w)).toBe(js.loadFrame(samples, start, w));
+          simd.spectrum(pa!, ma);
+          js.spectrum(pb!, mb);
+          expect(pa).toEqual(pb);
+          expect(ma).toEqual(mb);
+        }
+      }
+    });
+  },
+);
 
 describe('windows and DCT', () => {
   it('uses the periodic Hann window (scipy get_window fftbins=True)', () => {
@@ -132,6 +170,21 @@ describe('chroma filterbank', () => {
       }
     }
     expect(kept).toBeLessThan(12 * 1025 * 0.6);
+  });
+
+  it('multiplies by runs of columns bit-identically to the plain CSR loop', () => {
+    const bank = chromaFilterbank(16000, 2048, 12);
+    const rnd = lcg(7);
+    const out = new Float64Array(12);
+    for (let trial = 0; trial < 5; trial++) {
+      const x = Float64Array.from({ length: 1025 }, () => Math.exp(20 * rnd()));
+      applyCsr(bank, x, out, 0);
+      for (let r = 0; r < 12; r++) {
+        let acc = 0;
+        for (let j = bank.rowPtr[r]!; j < bank.rowPtr[r + 1]!; j++) acc += bank.vals[j]! * x[bank.cols[j]!]!;
+        expect(out[r]).toBe(acc);
+      }
+    }
   });
 
   it('peaks at the pitch class of a pure tone (rows start at C)', () => {

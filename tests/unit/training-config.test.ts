@@ -37,6 +37,10 @@ describe('training config', () => {
     expect(() =>
       validateTrainConfig({ ...c, split: { kind: 'kfold-actors', folds: 1, valFraction: 0.1 } }),
     ).toThrow(/split\.folds/);
+    expect(() =>
+      validateTrainConfig({ ...c, optimizer: { ...c.optimizer, speakerAdversarial: -0.1 } }),
+    ).toThrow(/^training config: optimizer\.speakerAdversarial: /);
+    expect(c.optimizer.speakerAdversarial).toBeUndefined(); // off by default
   });
 
   it('parses actor lists and ranges', () => {

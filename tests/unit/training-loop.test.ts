@@ -13,6 +13,8 @@ import { buildModel } from '../../src/main/model/build.js';
 import { MLP_BASELINE } from '../../src/main/model/presets.js';
 import { vectorSet, type ExampleSet } from '../../src/main/training/examples.js';
 import { betaSample, fitModel, lossAndAccuracy } from '../../src/main/training/loop.js';
+import { speakerClasses } from '../../src/main/training/speaker-adversary.js';
+import { tf } from '../../src/main/model/tf.js';
 import { makeRng } from '../../src/main/util/rng.js';
 import { applyNormalization, fitNormalization } from '../../src/main/training/normalise.js';
 import { DEFAULT_FEATURE_CONFIG } from '../../src/shared/features.js';
@@ -20,9 +22,10 @@ import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K } from '../helpers/shared-data.
 
 const CFG = { ...DEFAULT_FEATURE_CONFIG, features: ['mfcc', 'contrast', 'rms'] as const, deltas: 0 as const };
 
-async function load(actors: number[]): Promise<{ vecs: Float32Array[]; y: number[] }> {
+async function load(actors: number[]): Promise<{ vecs: Float32Array[]; y: number[]; speakers: string[] }> {
   const vecs: Float32Array[] = [];
   const y: number[] = [];
+  const speakers: string[] = [];
   for (const a of actors) {
     const dir = join(RAVDESS_16K, `Actor_${String(a).padStart(2, '0')}`);
     for (const f of readdirSync(dir).sort()) {
@@ -31,20 +34,23 @@ async function load(actors: number[]): Promise<{ vecs: Float32Array[]; y: number
       const { samples } = await decodeFile(join(dir, f), { targetRate: 16000 });
       vecs.push(pooledVector(poolStats(extractFeatures(samples, { ...CFG, features: [...CFG.features] }))));
       y.push(emo === '05' ? 1 : 0);
+      speakers.push(String(a));
     }
   }
-  return { vecs, y };
+  return { vecs, y, speakers };
 }
 
 describe.skipIf(!HAVE_RAVDESS)(`training loop on real clips ${HAVE_RAVDESS ? '' : MISSING_DATA}`, () => {
   let train: ExampleSet;
   let val: ExampleSet;
   let width = 0;
+  let trainSpeakers: string[] = [];
   beforeAll(async () => {
     await initBackend('wasm');
     const tr = await load([1, 2, 3, 4]);
     const va = await load([5, 6]);
     width = tr.vecs[0]!.length;
+    trainSpeakers = tr.speakers;
     const norm = fitNormalization(tr.vecs.map((v) => ({ data: v, width })));
     const n = (vs: Float32Array[]) => vs.map((v) => applyNormalization(v, norm));
     train = vectorSet(n(tr.vecs), Int32Array.from(tr.y), width);
@@ -102,6 +108,34 @@ describe.skipIf(!HAVE_RAVDESS)(`training loop on real clips ${HAVE_RAVDESS ? '' 
     expect(a.losses).toEqual(b.losses);
     expect(a.losses.every(Number.isFinite)).toBe(true);
     expect(a.acc).toBeGreaterThan(0.7);
+  });
+
+  it('trains against the speakers (gradient reversal) outside the model, and still learns', async () => {
+    const before = tf.memory().numTensors;
+    const run = async (lambda: number | null) => {
+      const m = model(5);
+      const r = await fitModel(m, train, val, {
+        ...opts,
+        epochs: 6,
+        patience: 6,
+        ...(lambda === null ? {} : { speakerAdversarial: { lambda, ...speakerClasses(trainSpeakers) } }),
+      });
+      const acc = (await lossAndAccuracy(m, val)).accuracy;
+      const weights = m.getWeights().length;
+      m.dispose();
+      return { losses: r.history.map((h) => h.trainLoss), acc, weights };
+    };
+    const adversarial = await run(1);
+    const plain = await run(null);
+    // The head's variables were disposed with the fit: the model holds only its own weights.
+    expect(adversarial.weights).toBe(plain.weights);
+    expect(tf.memory().numTensors).toBe(before);
+    // It changed the training (its gradient reached the shared layers), and emotion still learns.
+    expect(adversarial.losses).not.toEqual(plain.losses);
+    expect(adversarial.losses.every(Number.isFinite)).toBe(true);
+    expect(adversarial.acc).toBeGreaterThan(0.7);
+    // Lambda 0 is no adversary: the run is the plain one, to the bit.
+    expect((await run(0)).losses).toEqual(plain.losses);
   });
 
   it('stops between batches when cancelled, reporting batches and ETA until then', async () => {

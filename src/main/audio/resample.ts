@@ -14,6 +14,8 @@
  * output has ceil(n * to / from) samples, as librosa.resample(fix=True) gives.
  */
 
+import { decimateSimd } from './decimate-simd.js';
+
 /** Zero crossings of the sinc on each side: filter length vs transition width. */
 const ZERO_CROSSINGS = 32;
 /** Stopband attenuation in dB (sets the Kaiser beta). */
@@ -120,6 +122,11 @@ function makePlan(from: number, to: number): Plan {
   return { up, down, phases, taps, first, coefs, half };
 }
 
+/** The folded kernel integer decimation from -> to uses (null for other ratios); for tests. */
+export function decimationKernel(from: number, to: number): Float64Array | null {
+  return planFor(from, to).half;
+}
+
 /** Number of cached plans (for tests of the bound). */
 export function cachedPlans(): number {
   return plans.size;
@@ -153,12 +160,34 @@ export function resample(samples: Float32Array, from: number, to: number): Float
   return out;
 }
 
-/** Integer-factor decimation with the folded symmetric kernel. */
+/**
+ * Integer-factor decimation with the folded symmetric kernel. The outputs whose taps all fall
+ * inside the clip go to the WebAssembly SIMD kernel (decimate-simd.ts, the same arithmetic);
+ * the edges, and everything where WebAssembly SIMD is missing, to decimateScalar.
+ */
 function decimate(x: Float32Array, down: number, h: Float64Array, out: Float32Array): void {
+  const k = h.length - 1;
+  const first = Math.min(out.length, Math.ceil(k / down)); // c - k >= 0 from here
+  const end = Math.max(first, Math.min(out.length, Math.floor((x.length - 1 - k) / down) + 1)); // c + k < n before
+  if (end > first && decimateSimd(x, down, h, out, first, end)) {
+    decimateScalar(x, down, h, out, 0, first);
+    decimateScalar(x, down, h, out, end, out.length);
+  } else decimateScalar(x, down, h, out, 0, out.length);
+}
+
+/** decimate's outputs [m0, m1) in JavaScript (exported for the test against the SIMD kernel). */
+export function decimateScalar(
+  x: Float32Array,
+  down: number,
+  h: Float64Array,
+  out: Float32Array,
+  m0: number,
+  m1: number,
+): void {
   const n = x.length;
   const k = h.length - 1; // h[1..k] is a multiple of UNROLL long
   const h0 = h[0]!;
-  for (let m = 0; m < out.length; m++) {
+  for (let m = m0; m < m1; m++) {
     const c = m * down;
     let acc = h0 * (x[c] ?? 0);
     if (c - k >= 0 && c + k < n) {

@@ -9,8 +9,8 @@
  * autocorrelation), and not a single steady sinusoid (most of its energy in one spectral peak).
  * A clip needs MIN_VOICED_SECONDS of such frames. Reasons are one line naming the file.
  */
-import FFT from 'fft.js';
 import { SerError } from '../../shared/errors.js';
+import { RealFft } from '../features/fft.js';
 import { resample } from './resample.js';
 
 /**
@@ -112,12 +112,7 @@ export function speechVerdict(samples: Float32Array, rate: number): SpeechVerdic
     if (energy[f]! > maxE) maxE = energy[f]!;
   }
   const floor = Math.max(maxE * 1e-4, 1e-8); // 40 dB under the loudest frame, and -80 dBFS
-  const fft = new FFT(FRAME);
-  const acf = new Autocorrelation();
-  const spec = fft.createComplexArray() as number[];
-  const win = new Float64Array(FRAME);
-  const windowed = new Array<number>(FRAME).fill(0);
-  for (let i = 0; i < FRAME; i++) win[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / FRAME);
+  const { fft, acf, win, windowed, power } = scratch();
   const toneHz: number[] = [];
   const lags: number[] = [];
   let voiced = 0;
@@ -127,14 +122,12 @@ export function speechVerdict(samples: Float32Array, rate: number): SpeechVerdic
     const at = f * HOP;
     if (acf.periodicity(x, at) < PERIODICITY) continue;
     for (let i = 0; i < FRAME; i++) windowed[i] = x[at + i]! * win[i]!;
-    fft.realTransform(spec, windowed);
+    fft.power(windowed, power);
     let total = 0;
     let best = 0;
     let bestBin = 0;
-    const power = new Float64Array(FRAME / 2 + 1);
     for (let k = 0; k <= FRAME / 2; k++) {
-      const p = spec[2 * k]! ** 2 + spec[2 * k + 1]! ** 2;
-      power[k] = p;
+      const p = power[k]!;
       total += p;
       if (p > best) {
         best = p;
@@ -184,42 +177,79 @@ function steadyPitch(lags: number[]): { lag: number; share: number } {
   return { lag, share: best / lags.length };
 }
 
-/** Highest normalised autocorrelation of a frame over pitch lags 60-400 Hz, via one FFT. */
+/**
+ * Per-process scratch of the check (transforms, window, buffers): built on the first clip and
+ * reused, since a clip's check is a few milliseconds and setting these up was a visible part.
+ * speechVerdict runs synchronously start to finish, so one set per thread is never shared.
+ */
+let kept: {
+  fft: RealFft;
+  acf: Autocorrelation;
+  win: Float64Array;
+  windowed: Float64Array;
+  power: Float64Array;
+} | null = null;
+function scratch(): NonNullable<typeof kept> {
+  if (kept) return kept;
+  const win = new Float64Array(FRAME);
+  for (let i = 0; i < FRAME; i++) win[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / FRAME);
+  kept = {
+    fft: new RealFft(FRAME),
+    acf: new Autocorrelation(),
+    win,
+    windowed: new Float64Array(FRAME),
+    power: new Float64Array(FRAME / 2 + 1),
+  };
+  return kept;
+}
+
+/**
+ * Highest normalised autocorrelation of a frame over pitch lags 60-400 Hz. The autocorrelation
+ * of the frame zero-padded to 2 * FRAME is the inverse transform of its power spectrum; that
+ * spectrum is real and even, so its inverse is its forward real transform over 2 * FRAME: two
+ * real FFTs (features/fft.ts), where a complex inverse FFT through fft.js took three times as long.
+ */
 class Autocorrelation {
-  private readonly fft = new FFT(2 * FRAME);
-  private readonly input = new Array<number>(2 * FRAME).fill(0);
-  private readonly spec = this.fft.createComplexArray() as number[];
-  private readonly back = this.fft.createComplexArray() as number[];
+  private readonly fft = new RealFft(2 * FRAME);
+  /** The frame, then FRAME zeros (never written). */
+  private readonly input = new Float64Array(2 * FRAME);
+  private readonly power = new Float64Array(FRAME + 1);
+  private readonly mirrored = new Float64Array(2 * FRAME);
+  private readonly back = new Float64Array(FRAME + 1);
   private readonly squares = new Float64Array(FRAME + 1);
   private readonly values = new Float64Array(MAX_LAG + 2);
+  private readonly dip = new Float64Array(MAX_LAG + 1);
 
   /** The best lag of the last call. */
   lag = 0;
 
   periodicity(x: Float32Array, at: number): number {
-    const { input, spec, back, squares } = this;
+    const { input, power, mirrored, back, squares } = this;
     for (let i = 0; i < FRAME; i++) {
       const v = x[at + i]!;
       input[i] = v;
       squares[i + 1] = squares[i]! + v * v;
     }
-    this.fft.realTransform(spec, input);
-    this.fft.completeSpectrum(spec);
-    for (let k = 0; k < 2 * FRAME; k++) {
-      spec[2 * k] = spec[2 * k]! ** 2 + spec[2 * k + 1]! ** 2;
-      spec[2 * k + 1] = 0;
+    this.fft.power(input, power);
+    mirrored[0] = power[0]!;
+    mirrored[FRAME] = power[FRAME]!;
+    for (let k = 1; k < FRAME; k++) {
+      const p = power[k]!;
+      mirrored[k] = p;
+      mirrored[2 * FRAME - k] = p;
     }
-    this.fft.inverseTransform(back, spec);
+    this.fft.realPart(mirrored, back);
     const total = squares[FRAME]!;
     const value = this.values;
     for (let lag = 1; lag <= MAX_LAG + 1; lag++) {
       // Energy of the overlapping parts: x[0, FRAME - lag) and x[lag, FRAME).
       const d = Math.sqrt(squares[FRAME - lag]! * (total - squares[lag]!));
-      value[lag] = d > 0 ? back[2 * lag]! / d : 0;
+      // back holds 2 * FRAME times the autocorrelation (a power of two: the division is exact).
+      value[lag] = d > 0 ? back[lag]! / (2 * FRAME) / d : 0;
     }
     // Only prominent peaks count: a period shows as a rise after a dip, while low-passed noise
     // correlates most at the shortest lag and falls from there, with small wiggles.
-    const dip = new Float64Array(MAX_LAG + 1);
+    const dip = this.dip;
     dip[0] = 1;
     for (let lag = 1; lag <= MAX_LAG; lag++) dip[lag] = Math.min(dip[lag - 1]!, value[lag]!);
     const peak = (lag: number) =>

@@ -60,6 +60,9 @@ const USAGE = `usage: ser train --data DIR [options]
   --backend NAME        tensorflow | wasm | cpu (default: the best that loads)
   --workers N           worker threads for features, augmentation and training (default: one
                         per core; folds and ensemble members train side by side; same result)
+  --replicas N          threads sharing each model's batches (data-parallel; default 1: it
+                        has not yet beaten one thread on a 2-core machine, docs/BENCHMARKS.md;
+                        recorded with the run: batch norm then sees each thread's rows alone)
   --no-save             do not save the model folder
   --json                print one JSON object as the last stdout line, no progress`;
 
@@ -81,6 +84,7 @@ const OPTIONS = {
   tags: { type: 'string' },
   backend: { type: 'string' },
   workers: { type: 'string' },
+  replicas: { type: 'string' },
   'no-save': { type: 'boolean' },
   ...STORE_OPTIONS,
 } as const;
@@ -120,6 +124,7 @@ const flagSchema = z.object({
   tags: z.string().transform(listOf).optional(),
   backend: z.enum(['tensorflow', 'wasm', 'cpu'], { error: 'takes tensorflow, wasm or cpu' }).optional(),
   workers: intFlag('workers', 1, 64).optional(),
+  replicas: intFlag('replicas', 1, 16).optional(),
   'no-save': z.boolean().optional(),
   ...STORE_FLAGS,
 });
@@ -155,6 +160,7 @@ export function trainConfigFromFlags(f: TrainFlags, speakers: string[]): TrainCo
     copies: f.copies,
     normalization: f.normalization,
     workers: f.workers,
+    replicas: f.replicas,
   });
 }
 

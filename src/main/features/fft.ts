@@ -1,3 +1,5 @@
+import { type FftStagesKernel, fftStagesKernel } from './fft-simd.js';
+
 /**
  * Real-input FFT specialised for spectrograms: the N real samples are packed into N/2 complex
  * values, transformed with an iterative radix-2^2 FFT over split re/im arrays (precomputed
@@ -23,15 +25,17 @@ export class RealFft {
   private readonly wRe: Float64Array;
   private readonly wIm: Float64Array;
 
-  constructor(size: number) {
+  /** The SIMD kernel of the stages (fft-simd.ts), or null: the JavaScript loop runs them. */
+  private readonly simd: FftStagesKernel | null;
+
+  /** `useSimd` false forces the JavaScript stages (tests compare the two). */
+  constructor(size: number, useSimd = true) {
     if (size < 8 || (size & (size - 1)) !== 0)
       throw new Error(`FFT size must be a power of two >= 8, got ${size}`);
     this.size = size;
     this.half = size >> 1;
     this.bins = this.half + 1;
     const m = this.half;
-    this.re = new Float64Array(m);
-    this.im = new Float64Array(m);
     const bits = Math.log2(m);
     this.rev = new Int32Array(m);
     for (let i = 0; i < m; i++) {
@@ -49,6 +53,13 @@ export class RealFft {
       }
     }
     this.tw = Float64Array.from(tw);
+    // The stages after the first (trivial or radix-2) one in WebAssembly SIMD where it runs;
+    // its buffers are then re/im, so loading and untangling work on them unchanged.
+    const trig = (L: number, j: number) => {
+      const a4 = (-2 * Math.PI * j) / (4 * L);
+      const a2 = (-2 * Math.PI * j) / (2 * L);
+      return [Math.cos(a4), Math.sin(a4), Math.cos(a2), Math.sin(a2)] as const;
+    };
     this.wRe = new Float64Array(m + 1);
     this.wIm = new Float64Array(m + 1);
     for (let k = 0; k <= m; k++) {
@@ -56,6 +67,9 @@ export class RealFft {
       this.wRe[k] = Math.cos(a);
       this.wIm[k] = Math.sin(a);
     }
+    this.simd = useSimd ? fftStagesKernel(m, this.oddStage ? 2 : 4, trig, this.wRe, this.wIm) : null;
+    this.re = this.simd ? this.simd.re : new Float64Array(m);
+    this.im = this.simd ? this.simd.im : new Float64Array(m);
   }
 
   /**
@@ -107,8 +121,46 @@ export class RealFft {
     return energy;
   }
 
+  /**
+   * Re X[k] for k = 0..N/2 of the real signal `x` (length N), for inputs whose transform is
+   * real: an even sequence such as a mirrored power spectrum, whose forward transform is N times
+   * its inverse (the speech check's autocorrelation, audio/speech.ts).
+   */
+  realPart(x: Float64Array, out: Float64Array): void {
+    const m = this.half;
+    const re = this.re;
+    const im = this.im;
+    const rev = this.rev;
+    for (let i = 0; i < m; i++) {
+      const j = rev[i]!;
+      re[j] = x[2 * i]!;
+      im[j] = x[2 * i + 1]!;
+    }
+    this.butterflies();
+    const wRe = this.wRe;
+    const wIm = this.wIm;
+    out[0] = re[0]! + im[0]!;
+    out[m] = re[0]! - im[0]!;
+    for (let k = 1; k < m; k++) {
+      const zr = re[k]!;
+      const zi = im[k]!;
+      const cr = re[m - k]!;
+      const ci = -im[m - k]!;
+      const or = 0.5 * (zr - cr);
+      const oi = 0.5 * (zi - ci);
+      // The real part of the untangling in spectrum() below.
+      out[k] = 0.5 * (zr + cr) + (or * wIm[k]! + oi * wRe[k]!);
+    }
+  }
+
   /** Transform the loaded input; write power (and magnitude) of bins 0..N/2. */
   spectrum(power: Float64Array, magnitude?: Float64Array): void {
+    this.butterflies();
+    this.untangle(power, magnitude);
+  }
+
+  /** The complex FFT of the N/2 packed values, in place in re/im (loaded bit-reversed). */
+  private butterflies(): void {
     const m = this.half;
     const re = this.re;
     const im = this.im;
@@ -158,6 +210,10 @@ export class RealFft {
       }
       tOff = 4;
       L0 = 4;
+    }
+    if (this.simd) {
+      this.simd.run();
+      return;
     }
     for (let L = L0; L * 4 <= m; L *= 4) {
       const step = 4 * L;
@@ -212,6 +268,12 @@ export class RealFft {
       }
       tOff += 4 * L;
     }
+  }
+
+  private untangle(power: Float64Array, magnitude?: Float64Array): void {
+    const m = this.half;
+    const re = this.re;
+    const im = this.im;
     // Untangle: X[k] = (Z[k] + conj Z[m-k]) / 2 - i W^k (Z[k] - conj Z[m-k]) / 2.
     const wRe = this.wRe;
     const wIm = this.wIm;
@@ -225,7 +287,13 @@ export class RealFft {
       magnitude[0] = Math.abs(dc);
       magnitude[m] = Math.abs(ny);
     }
-    for (let k = 1; k < m; k++) {
+    // Bins 1 .. m - 2 in SIMD where it runs (the same operations, two bins at a time).
+    let k0 = 1;
+    if (this.simd) {
+      this.simd.untangle(power, magnitude);
+      k0 = m - 1;
+    }
+    for (let k = k0; k < m; k++) {
       const zr = re[k]!;
       const zi = im[k]!;
       const cr = re[m - k]!;

@@ -135,12 +135,16 @@ async function memberProbs(
   if (!chain) return modelProbs(model, meta, meta.labels.length, pre);
   // What modelProbs does for a pooled model, without the layers model's per-call cost.
   const rows = new Float32Array(pre.length * chain.inputs);
-  pre.forEach((m, i) =>
-    rows.set(
-      applyNormalization(poolMatrix(m, meta.modelConfig.pooling), meta.normalization),
-      i * chain.inputs,
-    ),
-  );
+  pre.forEach((m, i) => {
+    const v = applyNormalization(poolMatrix(m, meta.modelConfig.pooling), meta.normalization);
+    if (v.length !== chain.inputs) {
+      throw new SerError(
+        'ModelError',
+        `pooled features are ${v.length} wide but the model expects ${chain.inputs}`,
+      );
+    }
+    rows.set(v, i * chain.inputs);
+  });
   return denseChainPredict(chain, rows);
 }
 

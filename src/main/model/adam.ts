@@ -16,17 +16,7 @@
  * with its old values. Other backends compute from copies and assign.
  */
 import { tf, type Tensor } from './tf.js';
-
-interface WasmHeapBackend {
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  wasm: {
-    _malloc(bytes: number): number;
-    _free(ptr: number): void;
-    asm?: { memory?: WebAssembly.Memory };
-  };
-}
+import { wasmHeapBackend, type WasmHeapBackend } from './wasm-heap.js';
 
 /**
  * adam(w, g, m, v, out, bytes, b1, b2, stepSize, vScale, eps) over float32 arrays at those heap
@@ -121,7 +111,7 @@ export class FusedAdam {
     // lr / (1 - b1^t) and 1 / (1 - b2^t), folded once per step.
     const stepSize = this.learningRate / (1 - b1 ** this.steps);
     const vScale = 1 / (1 - b2 ** this.steps);
-    const wasm = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmHeapBackend) : null;
+    const wasm = wasmHeapBackend();
     for (const [variable, grad] of pairs) {
       if (!grad) continue;
       if (variable.dtype !== 'float32') throw new Error(`FusedAdam: ${variable.name} is ${variable.dtype}`);

@@ -329,6 +329,14 @@ export class SerDropout extends tf.layers.Layer {
   readonly seed: number;
   /** The mask generator's state: makeRng's mulberry32, inlined in call (4x faster than a call a value). */
   private state: number;
+  /**
+   * Set while this model is one replica of a data-parallel fit (training/data-parallel.ts): its
+   * rows are [offset, offset + n) of a batch of `total` rows. The generator then skips the other
+   * replicas' draws, so each row gets the mask one thread would give it and the replicas' masks
+   * never repeat each other (mulberry32's state advances by a constant per draw: skipping k draws
+   * is one addition).
+   */
+  batchWindow: { offset: number; total: number } | null = null;
 
   constructor(args: SerDropoutArgs) {
     super(args);
@@ -353,6 +361,9 @@ export class SerDropout extends tf.layers.Layer {
     const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
     const scale = 1 / keep;
     let s = this.state;
+    const win = this.batchWindow;
+    const perRow = mask.length / shape[0]!;
+    if (win) s = (s + Math.imul(win.offset * perRow, 0x6d2b79f5)) >>> 0;
     for (let i = 0; i < mask.length; i++) {
       // makeRng(seed)() step by step (util/rng.ts; tests/unit/model-build.test.ts checks they agree).
       s = (s + 0x6d2b79f5) >>> 0;
@@ -360,6 +371,7 @@ export class SerDropout extends tf.layers.Layer {
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
       mask[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 < keep ? scale : 0;
     }
+    if (win) s = (s + Math.imul((win.total - win.offset - shape[0]!) * perRow, 0x6d2b79f5)) >>> 0;
     this.state = s;
     return tf.tidy(() => tf.mul(x, tf.tensor(mask, shape, 'float32')));
   }

@@ -142,6 +142,8 @@ export interface ConfigChoices {
   features?: FeatureConfig;
   /** TrainConfig.workers (absent: one per core). */
   workers?: number;
+  /** TrainConfig.replicas (absent: chosen by the trainer). */
+  replicas?: number;
 }
 
 /** A full TrainConfig from the recipe (or a preset) and the CLI-level choices. */
@@ -170,5 +172,6 @@ export function buildTrainConfig(c: ConfigChoices = {}): TrainConfig {
     masking: mlp ? null : DEFAULT_MASKING,
     ...(choice === 'ensemble' ? { ensemble: [recipeMember(c.epochs)] } : {}),
     ...(c.workers !== undefined ? { workers: c.workers } : {}),
+    ...(c.replicas !== undefined ? { replicas: c.replicas } : {}),
   };
 }

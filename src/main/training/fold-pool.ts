@@ -21,7 +21,7 @@ import { trainFold, type FoldCallbacks, type FoldData, type FoldOutcome } from '
 import type { SplitIndices } from './splits.js';
 
 /** Memory a training worker may need beyond the shared features (engine, model, batches). */
-const WORKER_MEMORY_BYTES = 400 * 2 ** 20;
+export const WORKER_MEMORY_BYTES = 400 * 2 ** 20;
 
 /** One model to train: a fold's split with one member's config. */
 export interface FoldTask {
@@ -67,6 +67,7 @@ export interface SharedFoldData {
   augmented: Array<[number, Array<[number, number]>]>;
   y: Int32Array;
   width: number;
+  speakers?: Array<string | null>;
   columns: string[];
   config: FeatureMatrix['config'];
 }
@@ -89,6 +90,7 @@ export function shareFoldData(data: FoldData): SharedFoldData {
     augmented: [...data.augmented].map(([i, ms]) => [i, ms.map(place)]),
     y: data.y,
     width: data.width,
+    ...(data.speakers ? { speakers: data.speakers } : {}),
     columns: first.columns,
     config: first.config,
   };
@@ -107,6 +109,7 @@ export function unshareFoldData(s: SharedFoldData): FoldData {
     augmented: new Map(s.augmented.map(([i, spots]) => [i, spots.map(view)])),
     y: s.y,
     width: s.width,
+    ...(s.speakers ? { speakers: s.speakers } : {}),
   };
 }
 
@@ -122,6 +125,8 @@ export interface FoldWorkerTask {
   config: TrainConfig;
   seed: number;
   laterBatches: number;
+  /** Data-parallel replicas of this model (data-parallel.ts); the worker leads them. */
+  replicas: number;
 }
 
 export type FoldWorkerEvent =
@@ -152,6 +157,8 @@ export interface FoldPoolOptions {
   workers: number;
   backend: BackendName;
   signal?: AbortSignal;
+  /** Data-parallel replicas of each model (default 1): each model's thread leads replicas - 1 helpers. */
+  replicas?: number;
 }
 
 /**
@@ -170,7 +177,14 @@ export async function trainFolds(
     if (n === 1) {
       for (const t of tasks) {
         const { onDone, ...cb } = t.callbacks;
-        const o = await trainFold(data, t.split, t.config, t.seed, { ...cb, signal: opts.signal });
+        const o = await trainFold(
+          data,
+          t.split,
+          t.config,
+          t.seed,
+          { ...cb, signal: opts.signal },
+          opts.replicas ?? 1,
+        );
         out.push(o);
         onDone?.(o.history);
       }
@@ -184,6 +198,7 @@ export async function trainFolds(
         config: t.config,
         seed: t.seed,
         laterBatches: t.callbacks.laterBatches ?? 0,
+        replicas: opts.replicas ?? 1,
       })),
       {
         workers: n,

@@ -19,12 +19,19 @@ const ready = initBackend(init.backend);
 
 serveTasks<FoldWorkerTask, PortableOutcome, FoldWorkerEvent>(async (task, { signal, emit }) => {
   await ready;
-  const out = await trainFold(data, task.split, task.config, task.seed, {
-    signal,
-    laterBatches: task.laterBatches,
-    onBatch: (batch) => emit({ type: 'batch', batch }),
-    onEpoch: (metrics, eta) => emit({ type: 'epoch', metrics, eta }),
-  });
+  const out = await trainFold(
+    data,
+    task.split,
+    task.config,
+    task.seed,
+    {
+      signal,
+      laterBatches: task.laterBatches,
+      onBatch: (batch) => emit({ type: 'batch', batch }),
+      onEpoch: (metrics, eta) => emit({ type: 'epoch', metrics, eta }),
+    },
+    task.replicas,
+  );
   const weights = out.model.getWeights().map((w) => ({
     shape: w.shape,
     values: Float32Array.from(w.dataSync() as Float32Array),

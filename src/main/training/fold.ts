@@ -11,8 +11,11 @@ import type { LayersModel } from '../model/tf.js';
 import { balancedClassWeights } from './class-weights.js';
 import { predictClips, sequenceSet, vectorSet, type ExampleSet, type SequenceSource } from './examples.js';
 import { fitModel, predictSet, type FitOptions } from './loop.js';
+import { fitDataParallel } from './data-parallel.js';
 import { argmaxRows, evaluate } from './metrics.js';
 import { applyNormalization, fitNormalization, type Normalization } from './normalise.js';
+import { shareSequences, shareVectors, sharedExampleSet, type SharedExamples } from './shared-examples.js';
+import { speakerClasses } from './speaker-adversary.js';
 import type { SplitIndices } from './splits.js';
 
 export interface FoldData {
@@ -23,6 +26,8 @@ export interface FoldData {
   /** Label index of every clip. */
   y: Int32Array;
   width: number;
+  /** Speaker of every clip (null where the dataset names none); for speaker-adversarial training. */
+  speakers?: Array<string | null>;
 }
 
 export interface FoldOutcome {
@@ -44,13 +49,21 @@ export function trainingExampleCount(split: SplitIndices, augmented: Map<number,
   return split.train.reduce((n, i) => n + 1 + (augmented.get(i)?.length ?? 0), 0);
 }
 
+/**
+ * Train and test one model on `split`. `replicas` > 1 trains it data-parallel (data-parallel.ts):
+ * this thread leads, replicas - 1 worker threads help.
+ */
 export async function trainFold(
   data: FoldData,
   split: SplitIndices,
   config: TrainConfig,
   seed: number,
   cb: FoldCallbacks,
+  replicas = 1,
 ): Promise<FoldOutcome> {
+  // Every replica needs a row of every batch; the speaker adversary trains on one thread (loop.ts).
+  const parallel =
+    (config.optimizer.speakerAdversarial ?? 0) > 0 ? 1 : Math.min(replicas, config.optimizer.batchSize);
   const k = config.labels.length;
   const input = modelInput(config.model, data.width);
   const pooled = input.pooled;
@@ -61,6 +74,8 @@ export async function trainFold(
 
   let normalization: Normalization;
   let trainSet: ExampleSet;
+  // The training examples in shared memory, when replicas in other threads read them too.
+  let shared: SharedExamples | null = null;
   let valSet: ExampleSet | null;
   let predictTest: (model: LayersModel) => Promise<Float32Array>;
 
@@ -71,7 +86,13 @@ export async function trainFold(
       split.train.map((i) => ({ data: vec(data.matrices[i]!), width: input.width })),
     );
     const vectors = (ms: FeatureMatrix[]) => ms.map((m) => applyNormalization(vec(m), normalization));
-    trainSet = vectorSet(vectors(trainMats), yTrain, input.width);
+    const trainVecs = vectors(trainMats);
+    if (parallel > 1) {
+      shared = shareVectors(trainVecs, yTrain, input.width);
+      trainSet = sharedExampleSet(shared);
+    } else {
+      trainSet = vectorSet(trainVecs, yTrain, input.width);
+    }
     valSet = split.val.length
       ? vectorSet(
           vectors(split.val.map((i) => data.matrices[i]!)),
@@ -93,10 +114,13 @@ export async function trainFold(
     normalization = fitNormalization(split.train.map((i) => data.matrices[i]!));
     const sources = (ms: FeatureMatrix[]): SequenceSource[] =>
       ms.map((m) => ({ data: applyNormalization(m.data, normalization), frames: m.frames }));
-    trainSet = sequenceSet(sources(trainMats), yTrain, input.frames, input.width, {
-      randomCrop: true,
-      mask: config.masking ?? null,
-    });
+    const crops = { randomCrop: true, mask: config.masking ?? null };
+    if (parallel > 1) {
+      shared = shareSequences(trainMats, normalization, yTrain, input.frames, input.width, crops);
+      trainSet = sharedExampleSet(shared);
+    } else {
+      trainSet = sequenceSet(sources(trainMats), yTrain, input.frames, input.width, crops);
+    }
     valSet = split.val.length
       ? sequenceSet(
           sources(split.val.map((i) => data.matrices[i]!)),
@@ -112,7 +136,7 @@ export async function trainFold(
 
   const model = buildModel(config.model, input, k, seed);
   try {
-    const fit = await fitModel(model, trainSet, valSet, {
+    const fitOptions: FitOptions = {
       epochs: config.optimizer.epochs,
       batchSize: config.optimizer.batchSize,
       learningRate: config.optimizer.learningRate,
@@ -120,10 +144,21 @@ export async function trainFold(
       schedule: config.optimizer.schedule ?? 'constant',
       labelSmoothing: config.optimizer.labelSmoothing ?? 0,
       mixup: config.optimizer.mixup ?? 0,
+      ...adversarial(config, data, trainIdx),
       classWeights: config.optimizer.classWeights ? balancedClassWeights(yTrain, k) : null,
       seed,
       ...cb,
-    });
+    };
+    const fit = shared
+      ? await fitDataParallel(
+          model,
+          shared,
+          valSet,
+          fitOptions,
+          { config: config.model, input, classes: k, seed },
+          parallel,
+        )
+      : await fitModel(model, trainSet, valSet, fitOptions);
     let evaluation: Evaluation | null = null;
     let probs: Float32Array = new Float32Array(0);
     if (split.test.length > 0) {
@@ -147,4 +182,20 @@ export async function trainFold(
     model.dispose();
     throw err;
   }
+}
+
+/**
+ * The speaker-adversarial option for the loop: each training example's speaker class (an
+ * augmented copy is its clip's speaker; validation and test speakers are not among them).
+ */
+function adversarial(
+  config: TrainConfig,
+  data: FoldData,
+  trainIdx: number[],
+): Pick<FitOptions, 'speakerAdversarial'> {
+  const lambda = config.optimizer.speakerAdversarial ?? 0;
+  if (lambda <= 0) return {};
+  const names = trainIdx.map((i) => data.speakers?.[i]);
+  const headUnits = config.optimizer.speakerAdversarialHead ?? 0;
+  return { speakerAdversarial: { lambda, headUnits, ...speakerClasses(names) } };
 }

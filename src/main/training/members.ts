@@ -47,6 +47,8 @@ export class MemberLoop {
   private readonly work: number[];
   /** Worker threads the models train in (fold-pool.ts, trainingWorkers). */
   readonly workers: number;
+  /** Data-parallel replicas of each model (cfg.replicas, which the trainer always sets; data-parallel.ts). */
+  readonly replicas: number;
 
   constructor(
     private readonly cfg: TrainConfig,
@@ -59,6 +61,7 @@ export class MemberLoop {
       Math.ceil(trainingExampleCount(f.split, data.augmented) / m.optimizer.batchSize) * m.optimizer.epochs;
     this.work = folds.flatMap((f) => this.members.map((m) => batchesOf(f, m)));
     this.workers = trainingWorkers(this.work.length, opts.workersChosen === false ? undefined : cfg.workers);
+    this.replicas = cfg.replicas ?? 1;
   }
 
   /** One line for the 'train' stage: what is trained on how many examples, in how many threads. */
@@ -66,7 +69,12 @@ export class MemberLoop {
     const kinds = this.members.map((m) => m.model.kind).join(' + ');
     const folds = this.folds.length;
     const w = this.workers;
-    return `training ${this.members.length > 1 ? `an ensemble of ${kinds}` : kinds} on ${trainingExampleCount(this.folds[0]!.split, this.data.augmented)} examples${folds > 1 ? ` x ${folds} folds` : ''}${w > 1 ? ` (${w} models at a time, one per worker thread)` : ''}`;
+    const r = this.replicas;
+    const threads = [
+      ...(w > 1 ? [`${w} models at a time, one per worker thread`] : []),
+      ...(r > 1 ? [`each data-parallel on ${r} threads`] : []),
+    ];
+    return `training ${this.members.length > 1 ? `an ensemble of ${kinds}` : kinds} on ${trainingExampleCount(this.folds[0]!.split, this.data.augmented)} examples${folds > 1 ? ` x ${folds} folds` : ''}${threads.length ? ` (${threads.join('; ')})` : ''}`;
   }
 
   /**
@@ -118,7 +126,12 @@ export class MemberLoop {
         });
       }
     }
-    const outs = await trainFolds(this.data, tasks, { workers, backend: opts.backend, signal: opts.signal });
+    const outs = await trainFolds(this.data, tasks, {
+      workers,
+      backend: opts.backend,
+      signal: opts.signal,
+      replicas: this.replicas,
+    });
     const byFold = folds.map((_, fi) => outs.slice(fi * members.length, (fi + 1) * members.length));
     for (const fold of byFold) this.histories.push(fold[0]!.history);
     return byFold;

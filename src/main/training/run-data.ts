@@ -243,7 +243,13 @@ export async function prepareRunData(
     warnings: orig.warnings,
     y,
     folds,
-    data: { matrices: pre.matrices, augmented: pre.augmented, y, width: pre.matrices[0]!.width },
+    data: {
+      matrices: pre.matrices,
+      augmented: pre.augmented,
+      y,
+      width: pre.matrices[0]!.width,
+      speakers: items.map((it) => it.speaker ?? null),
+    },
     typical: pre.typical,
     // Per speaker, the validation clips as a single clip reaches inference (the typical speaker's
     // statistics, not their own), for the temperature fit.

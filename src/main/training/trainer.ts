@@ -49,6 +49,7 @@ import type { RunStore } from '../store/run-store.js';
 import { validateTrainConfig } from './config.js';
 import type { FoldOutcome } from './fold.js';
 import { poolFolds } from './kfold.js';
+import { runReplicas } from './data-parallel.js';
 import { MemberLoop } from './members.js';
 import { argmaxRows, evaluate, meanProbs } from './metrics.js';
 import { fitCurves } from './polyfit.js';
@@ -112,9 +113,14 @@ export async function trainOnScan(
   try {
     const validated = validateTrainConfig(config);
     // The run records how many threads it used (the result does not depend on it).
-    const cfg = { ...validated, workers: opts.workers ?? validated.workers ?? availableParallelism() };
+    const withWorkers = {
+      ...validated,
+      workers: opts.workers ?? validated.workers ?? availableParallelism(),
+    };
     backend = await initBackend(opts.backend);
-    const items = selectItems(scan, cfg.labels);
+    const items = selectItems(scan, withWorkers.labels);
+    // ... and how many replicas each model trains with (data-parallel.ts), which does change it.
+    const cfg = { ...withWorkers, replicas: runReplicas(withWorkers, items.length, backend) };
     runId = recorder.start({
       name: opts.name?.trim() || defaultRunName(cfg),
       config: cfg,
