@@ -21,12 +21,7 @@ import type { RunStore } from '../store/run-store.js';
 import { meanProbs } from '../training/metrics.js';
 import { modelProbs } from '../training/model-probs.js';
 import { applyTemperature } from '../training/temperature.js';
-import {
-  applyNormalization,
-  fitNormalization,
-  preNormalize,
-  singleClipNormalization,
-} from '../training/normalise.js';
+import { applyNormalization, fitNormalization, preNormalize } from '../training/normalise.js';
 import { calibrationInfo, expectsCalibration, inputMode, type SpeakerCalibration } from './calibration.js';
 
 export interface Classifier {
@@ -128,17 +123,12 @@ async function memberProbs(
   const { meta, model } = part;
   const mode = inputMode(meta);
   const typical = meta.inputNormalization?.typical ?? null;
-  const speakers = meta.inputNormalization?.speakers;
   const pre = mats.map((m, i) => ({
     ...m,
     data:
       mode === 'speaker'
         ? // Older speaker-normalised folders have no typical speaker: the clip's own statistics.
-          applyNormalization(
-            m.data,
-            calibration?.[i]?.stats ??
-              (typical ? singleClipNormalization(m, typical, speakers) : fitNormalization([m])),
-          )
+          applyNormalization(m.data, calibration?.[i]?.stats ?? typical ?? fitNormalization([m]))
         : preNormalize(m.data, m.width, mode, null),
   }));
   const chain = chainFor(part);

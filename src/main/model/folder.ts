@@ -60,8 +60,6 @@ const metaSchema = z.object({
     .object({
       mode: NormalizationModeSchema,
       typical: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).optional(),
-      /** Each training speaker's statistics: an uncalibrated clip takes its nearest voices' (singleClipNormalization). */
-      speakers: z.array(z.object({ mean: z.array(z.number()), std: z.array(z.number()) })).optional(),
     })
     .optional(),
   /**

@@ -113,45 +113,6 @@ export function typicalNormalization(stats: readonly Normalization[]): Normaliza
 }
 
 /**
- * Share of the training speakers whose statistics standardise an uncalibrated clip: the nearest
- * ones to the clip (singleClipNormalization). 1 would be the typical speaker of all of them.
- */
-export const NEAREST_SPEAKER_SHARE = Number(process.env.SER_NEAREST ?? 0.5);
-
-/** Columns that say who is speaking more than how: the MFCCs without the level term mfcc[0]. */
-function voiceColumns(columns: readonly string[]): number[] {
-  const idx = columns.flatMap((c, i) =>
-    /^mfcc\[(\d+)\]$/.exec(c)?.[1] !== undefined && c !== 'mfcc[0]' ? [i] : [],
-  );
-  return idx.length > 0 ? idx : columns.map((_, i) => i);
-}
-
-/**
- * The statistics an uncalibrated clip is standardised with, for a model trained with per-speaker
- * normalisation: the typical speaker (typicalNormalization) of the training speakers whose voices
- * are nearest the clip's (mean MFCC shape, in units of the typical speaker's spread), so a
- * low-pitched voice is compared with low-pitched training voices rather than with everyone's
- * average. Without saved speakers (older models), the typical speaker of all.
- */
-export function singleClipNormalization(
-  clip: { data: Float32Array; width: number; columns: readonly string[] },
-  typical: Normalization,
-  speakers: readonly Normalization[] | undefined,
-): Normalization {
-  if (!speakers || speakers.length < 2 || NEAREST_SPEAKER_SHARE >= 1) return typical;
-  const k = Math.max(1, Math.round(NEAREST_SPEAKER_SHARE * speakers.length));
-  const own = fitNormalization([clip]);
-  const cols = voiceColumns(clip.columns);
-  const dist = speakers.map((s, i) => {
-    let d = 0;
-    for (const c of cols) d += ((own.mean[c]! - s.mean[c]!) / Math.max(typical.std[c]!, 1e-6)) ** 2;
-    return { d, i };
-  });
-  dist.sort((a, b) => a.d - b.d || a.i - b.i);
-  return typicalNormalization(dist.slice(0, k).map(({ i }) => speakers[i]!));
-}
-
-/**
  * The per-speaker or per-utterance step of a NormalizationMode, applied before the model's own
  * (global) standardisation: 'speaker' standardises each clip by `speakerStats` (its speaker's),
  * 'utterance' subtracts the clip's own mean, 'global' leaves it unchanged.
@@ -186,32 +147,22 @@ export function preNormalizeClips<M extends { data: Float32Array; width: number 
   augmented: Map<number, M[]>,
   speakers: readonly (string | null)[],
   heldOut: ReadonlySet<number>,
-): {
-  matrices: M[];
-  augmented: Map<number, M[]>;
-  typical: Normalization | null;
-  /** Per-speaker mode: each training speaker's statistics (for singleClipNormalization). */
-  trainedSpeakers: Normalization[] | null;
-  message: string | null;
-} {
-  if (mode === 'global') return { matrices, augmented, typical: null, trainedSpeakers: null, message: null };
+): { matrices: M[]; augmented: Map<number, M[]>; typical: Normalization | null; message: string | null } {
+  if (mode === 'global') return { matrices, augmented, typical: null, message: null };
   const stats = mode === 'speaker' ? speakerNormalization(matrices, speakers) : null;
   const norm = (m: M, i: number): M => ({
     ...m,
     data: preNormalize(m.data, m.width, mode, stats?.get(speakers[i] ?? '') ?? null),
   });
   let typical: Normalization | null = null;
-  let trainedSpeakers: Normalization[] | null = null;
   if (stats) {
     const trained = new Set(speakers.filter((_, i) => !heldOut.has(i)).map((s) => s ?? ''));
-    trainedSpeakers = [...stats].filter(([s]) => trained.has(s)).map(([, n]) => n);
-    typical = typicalNormalization(trainedSpeakers);
+    typical = typicalNormalization([...stats].filter(([s]) => trained.has(s)).map(([, n]) => n));
   }
   return {
     matrices: matrices.map(norm),
     augmented: new Map([...augmented].map(([i, ms]) => [i, ms.map((m) => norm(m, i))])),
     typical,
-    trainedSpeakers,
     message:
       mode === 'speaker'
         ? `per-speaker normalisation over ${stats!.size} speakers`

@@ -11,12 +11,7 @@ import type { FeatureMatrix } from '../../shared/features.js';
 import type { DatasetFingerprint } from '../../shared/runs.js';
 import type { TrainConfig, TrainEvent } from '../../shared/training.js';
 import type { FoldData } from './fold.js';
-import {
-  applyNormalization,
-  preNormalizeClips,
-  singleClipNormalization,
-  type Normalization,
-} from './normalise.js';
+import { applyNormalization, preNormalizeClips, type Normalization } from './normalise.js';
 import { augmentCopies, augmentItems, extractOriginals, hashItems } from './prepare.js';
 import { kfoldSpeakerSplits, randomSplit, speakerSplit, type Fold, type SplitItem } from './splits.js';
 
@@ -122,8 +117,6 @@ export interface RunData {
   data: FoldData;
   /** Per-speaker normalisation: a typical training speaker's statistics (for uncalibrated clips). */
   typical: Normalization | null;
-  /** Per-speaker normalisation: each training speaker's statistics (singleClipNormalization). */
-  trainedSpeakers: Normalization[] | null;
   /**
    * Per-speaker normalisation on one split: its validation clips standardised with `typical`, as
    * inference treats a clip alone (in split.val order); null otherwise.
@@ -258,17 +251,13 @@ export async function prepareRunData(
       speakers: items.map((it) => it.speaker ?? null),
     },
     typical: pre.typical,
-    trainedSpeakers: pre.trainedSpeakers,
-    // Per speaker, the validation clips as a single clip reaches inference (standardised like an
-    // unknown voice, not by their own speaker's statistics), for the temperature fit.
+    // Per speaker, the validation clips as a single clip reaches inference (the typical speaker's
+    // statistics, not their own), for the temperature fit.
     uncalibratedVal:
       pre.typical && folds.length === 1
         ? folds[0]!.split.val.map((i) => ({
             ...matrices[i]!,
-            data: applyNormalization(
-              matrices[i]!.data,
-              singleClipNormalization(matrices[i]!, pre.typical!, pre.trainedSpeakers ?? undefined),
-            ),
+            data: applyNormalization(matrices[i]!.data, pre.typical!),
           }))
         : null,
   };

@@ -281,8 +281,13 @@ async function runPipeline(
     stage: 'scan',
     message: `${allItems.length} clips, ${cfg.labels.length} emotions (${cfg.labels.join(', ')}), ${speakers.size} speakers; backend ${backend}`,
   });
-  const { items, y, folds, data, typical, trainedSpeakers, uncalibratedVal, skipped, warnings } =
-    await prepareRunData(scan, allItems, cfg, { ...opts, workers: cfg.workers }, emit);
+  const { items, y, folds, data, typical, uncalibratedVal, skipped, warnings } = await prepareRunData(
+    scan,
+    allItems,
+    cfg,
+    { ...opts, workers: cfg.workers },
+    emit,
+  );
   const loop = new MemberLoop(cfg, folds, data, {
     signal: opts.signal,
     emit,
@@ -425,7 +430,6 @@ async function runPipeline(
     inputNormalization: {
       mode: cfg.normalization ?? 'global',
       ...(typical ? { typical } : {}),
-      ...(trainedSpeakers ? { speakers: trainedSpeakers } : {}),
     },
     ...(temperature ? { temperature } : {}),
     backend,
