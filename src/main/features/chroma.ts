@@ -2,6 +2,7 @@
  * librosa's chroma filterbank (filters.chroma: Gaussian bumps per pitch class, column-normalised,
  * weighted towards octave `ctroct`, rows rotated to start at C), stored sparse.
  */
+import { chroma12Kernel } from './fft-simd.js';
 
 /** Compressed sparse rows: row r holds `vals[rowPtr[r]..rowPtr[r+1]]` at columns `cols[...]`. */
 export interface CsrBank {
@@ -19,6 +20,11 @@ export interface CsrBank {
   rowRuns: Int32Array;
   runCol: Int32Array;
   runPtr: Int32Array;
+  /**
+   * The product in WebAssembly SIMD (features/fft-simd.ts) for 12-row banks where it runs:
+   * bit-identical, ~3x faster than the runs (the largest per-frame cost after the FFT).
+   */
+  simd?: ((x: Float64Array, out: Float64Array, outOffset: number) => void) | null;
 }
 
 /**
@@ -119,10 +125,29 @@ export function withRuns(bank: Omit<CsrBank, 'rowRuns' | 'runCol' | 'runPtr'>): 
     rowRuns[r + 1] = runCol.length;
   }
   runPtr.push(rowPtr[rows]!);
-  return { ...bank, rowRuns, runCol: Int32Array.from(runCol), runPtr: Int32Array.from(runPtr) };
+  const full: CsrBank = {
+    ...bank,
+    rowRuns,
+    runCol: Int32Array.from(runCol),
+    runPtr: Int32Array.from(runPtr),
+  };
+  if (rows === 12) {
+    let bins = 0;
+    for (let j = 0; j < cols.length; j++) bins = Math.max(bins, cols[j]! + 1);
+    const dense = new Float64Array(12 * bins);
+    for (let r = 0; r < 12; r++) {
+      for (let j = rowPtr[r]!; j < rowPtr[r + 1]!; j++) dense[cols[j]! * 12 + r] = bank.vals[j]!;
+    }
+    full.simd = chroma12Kernel(dense, bins);
+  }
+  return full;
 }
 
 export function applyCsr(bank: CsrBank, x: Float64Array, out: Float64Array, outOffset: number): void {
+  if (bank.simd) {
+    bank.simd(x, out, outOffset);
+    return;
+  }
   const { rows, rowRuns, runCol, runPtr, vals } = bank;
   for (let r = 0; r < rows; r++) {
     let acc = 0;

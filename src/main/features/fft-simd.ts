@@ -1,17 +1,20 @@
 /**
- * The radix-2^2 stages of RealFft (fft.ts) as a WebAssembly SIMD kernel, two float64 lanes
- * wide: lanes are the butterflies j and j + 1 of a group, so the split re/im arrays load as they
- * lie in memory. Bit-identical to the JavaScript loop: every lane does the same IEEE float64
- * operations in the same order (wasm has no fused multiply-add, and neither does V8's JavaScript).
+ * WebAssembly SIMD kernels of the feature spectral pass, two float64 lanes wide, each
+ * bit-identical to the JavaScript loop it replaces (every lane does the same IEEE float64
+ * operations in the same order; wasm has no fused multiply-add, and neither does V8's JavaScript):
+ * - `stages`: RealFft's radix-2^2 stages (fft.ts); lanes are the butterflies j and j + 1 of a
+ *   group, so the split re/im arrays load as they lie in memory;
+ * - `untangle`: RealFft's power and magnitude of bins k and k + 1;
+ * - `chroma12`: the 12-row chroma filterbank product (chroma.ts), lanes two rows.
  *
- * Why: the feature FFT (2048 points, 126 frames a 4 s clip) was the largest single part of the
- * per-clip CPU after the speech check (docs/BENCHMARKS.md, Inference); the stages in SIMD take
- * about half the time of the JavaScript loop.
+ * Why: after the speech check, the feature FFT (2048 points, 126 frames a 4 s clip) and the
+ * chroma product were the largest parts of the per-clip CPU (docs/BENCHMARKS.md, Inference):
+ * a 2048-point frame 24.5 -> 13.3 us, the chroma product 16.8 -> 2.5 us a frame.
  *
  * Assembled below from its instructions, like audio/decimate-simd.ts, so it needs no toolchain;
- * where WebAssembly SIMD is missing, `fftStagesKernel` returns null and RealFft loops in JS.
- * Each RealFft gets its own small memory (its re/im buffers live there), never grown, so the
- * views RealFft keeps on it stay valid.
+ * without WebAssembly SIMD the module does not compile and the JavaScript loops run. Each user
+ * (a RealFft, a chroma bank) instantiates the module with a small memory of its own, sized once
+ * and never grown, so the typed-array views kept on it stay valid.
  */
 
 const uleb = (n: number): number[] => {
@@ -270,6 +273,42 @@ const UNTANGLE = [
   ...[0x0c, 0, 0x0b, 0x0b, 0x0b], // next pair; end loop, block, function
 ];
 
+// A 12-row filterbank product, out[r] = sum over k of w[k][r] x[k], columns in ascending order:
+// parameters w (byte address, column-major [bins][12] float64), x (bins float64), out (12
+// float64), bins. Six accumulators, lanes rows 2i and 2i + 1, each lane adding its products in
+// the order the CSR loop does; the zeros of the dense matrix add +0 (x is a finite power
+// spectrum, >= 0), which leaves a sum unchanged, so the result is bit-identical.
+const C_W = 0;
+const C_X = 1;
+const C_OUT = 2;
+const C_BINS = 3;
+const CK = 4;
+const CWP = 5;
+const CXK = 6;
+const CACC = 7; // 7..12
+const CHROMA = [
+  ...[0, 1, 2, 3, 4, 5].flatMap((i) => [...simd(0x0c, ...new Array<number>(16).fill(0)), ...set(CACC + i)]),
+  ...[...i32(0), ...set(CK), ...get(C_W), ...set(CWP)],
+  ...[0x02, 0x40, 0x03, 0x40],
+  ...[...get(CK), ...get(C_BINS), GE_S, 0x0d, 1],
+  // xk = splat(x[k])
+  ...[...get(C_X), ...get(CK), ...i32(3), SHL, ADD, 0x2b, 3, 0, ...simd(0x14), ...set(CXK)],
+  ...[0, 1, 2, 3, 4, 5].flatMap((i) => [
+    ...get(CACC + i),
+    ...get(CWP),
+    ...simd(0x00, 3, 16 * i), // v128.load offset 16i
+    ...get(CXK),
+    ...FMUL,
+    ...FADD,
+    ...set(CACC + i),
+  ]),
+  ...[...get(CK), ...i32(1), ADD, ...set(CK)],
+  ...[...get(CWP), ...i32(96), ADD, ...set(CWP)],
+  ...[0x0c, 0, 0x0b, 0x0b],
+  ...[0, 1, 2, 3, 4, 5].flatMap((i) => [...get(C_OUT), ...get(CACC + i), ...simd(0x0b, 3, 16 * i)]),
+  0x0b,
+];
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const stages = [
     ...vec([
@@ -285,6 +324,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     ]),
     ...UNTANGLE,
   ];
+  const chroma = [
+    ...vec([
+      [...uleb(2), I32],
+      [...uleb(7), V128],
+    ]),
+    ...CHROMA,
+  ];
   const name = (s: string) => vec([...s].map((ch) => [ch.charCodeAt(0)]));
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
@@ -293,16 +339,18 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       vec([
         [0x60, ...vec([[I32], [I32], [I32]]), 0],
         [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0],
+        [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0],
       ]),
     ),
     // import env.memory (min 1 page)
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 1]])),
-    ...section(3, vec([[0], [1]])),
+    ...section(3, vec([[0], [1], [2]])),
     ...section(
       7,
       vec([
         [...name('stages'), 0x00, 0],
         [...name('untangle'), 0x00, 1],
+        [...name('chroma12'), 0x00, 2],
       ]),
     ),
     ...section(
@@ -310,6 +358,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       vec([
         [...uleb(stages.length), ...stages],
         [...uleb(untangle.length), ...untangle],
+        [...uleb(chroma.length), ...chroma],
       ]),
     ),
   ]);
@@ -402,5 +451,32 @@ export function fftStagesKernel(
       power.set(pow, 1);
       if (magnitude) magnitude.set(mag, 1);
     },
+  };
+}
+
+/**
+ * out[outOffset + r] = sum over k of dense[k * 12 + r] * x[k] for the 12 rows, in WebAssembly
+ * SIMD; `dense` is the bank column-major with zeros where it stores nothing. Null without SIMD.
+ */
+export function chroma12Kernel(
+  dense: Float64Array,
+  bins: number,
+): ((x: Float64Array, out: Float64Array, outOffset: number) => void) | null {
+  const module = getModule();
+  if (!module || dense.length !== 12 * bins) return null;
+  const wBase = 0;
+  const xBase = 96 * bins;
+  const outBase = xBase + 8 * bins;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((outBase + 96) / 65536) });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const run = instance.exports.chroma12 as (w: number, x: number, out: number, bins: number) => void;
+  const buf = memory.buffer;
+  new Float64Array(buf, wBase, 12 * bins).set(dense);
+  const xs = new Float64Array(buf, xBase, bins);
+  const outs = new Float64Array(buf, outBase, 12);
+  return (x, out, outOffset) => {
+    xs.set(x.length === bins ? x : x.subarray(0, bins));
+    run(wBase, xBase, outBase, bins);
+    out.set(outs, outOffset);
   };
 }
