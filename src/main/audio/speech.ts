@@ -206,39 +206,33 @@ function scratch(): NonNullable<typeof kept> {
 /**
  * Highest normalised autocorrelation of a frame over pitch lags 60-400 Hz. The autocorrelation
  * of the frame zero-padded to 2 * FRAME is the inverse transform of its power spectrum; that
- * spectrum is real and even, so its inverse is its forward real transform over 2 * FRAME: two
- * real FFTs (features/fft.ts), where a complex inverse FFT through fft.js took three times as long.
+ * spectrum is real and even, so its inverse is its forward real transform over 2 * FRAME (read
+ * straight from the half spectrum): two real FFTs (features/fft.ts, SIMD where it runs), where
+ * fft.js's real transform, spectrum completion and complex inverse took ~2.5x as long a frame.
  */
 class Autocorrelation {
   private readonly fft = new RealFft(2 * FRAME);
   /** The frame, then FRAME zeros (never written). */
   private readonly input = new Float64Array(2 * FRAME);
   private readonly power = new Float64Array(FRAME + 1);
-  private readonly mirrored = new Float64Array(2 * FRAME);
   private readonly back = new Float64Array(FRAME + 1);
   private readonly squares = new Float64Array(FRAME + 1);
   private readonly values = new Float64Array(MAX_LAG + 2);
   private readonly dip = new Float64Array(MAX_LAG + 1);
+  private readonly peaks = new Int32Array(MAX_LAG + 1);
 
   /** The best lag of the last call. */
   lag = 0;
 
   periodicity(x: Float32Array, at: number): number {
-    const { input, power, mirrored, back, squares } = this;
+    const { input, power, back, squares } = this;
     for (let i = 0; i < FRAME; i++) {
       const v = x[at + i]!;
       input[i] = v;
       squares[i + 1] = squares[i]! + v * v;
     }
     this.fft.power(input, power);
-    mirrored[0] = power[0]!;
-    mirrored[FRAME] = power[FRAME]!;
-    for (let k = 1; k < FRAME; k++) {
-      const p = power[k]!;
-      mirrored[k] = p;
-      mirrored[2 * FRAME - k] = p;
-    }
-    this.fft.realPart(mirrored, back);
+    this.fft.evenRealPart(power, back);
     const total = squares[FRAME]!;
     const value = this.values;
     for (let lag = 1; lag <= MAX_LAG + 1; lag++) {
@@ -252,17 +246,22 @@ class Autocorrelation {
     const dip = this.dip;
     dip[0] = 1;
     for (let lag = 1; lag <= MAX_LAG; lag++) dip[lag] = Math.min(dip[lag - 1]!, value[lag]!);
-    const peak = (lag: number) =>
-      value[lag]! >= value[lag - 1]! &&
-      value[lag]! >= value[lag + 1]! &&
-      value[lag]! - dip[lag]! >= PROMINENCE;
+    // Peaks are found once (a few a frame) and kept, for the best and then the pitch.
+    const peaks = this.peaks;
+    let count = 0;
     let best = 0;
-    for (let lag = MIN_LAG; lag <= MAX_LAG; lag++) if (peak(lag) && value[lag]! > best) best = value[lag]!;
+    for (let lag = MIN_LAG; lag <= MAX_LAG; lag++) {
+      const v = value[lag]!;
+      if (v >= value[lag - 1]! && v >= value[lag + 1]! && v - dip[lag]! >= PROMINENCE) {
+        peaks[count++] = lag;
+        if (v > best) best = v;
+      }
+    }
     // The pitch is the shortest peak nearly as good as the best (multiples of the period score
     // the same), so a steady sound reports one lag, not a period and its octaves in turn.
-    for (let lag = MIN_LAG; lag <= MAX_LAG; lag++) {
-      if (peak(lag) && value[lag]! >= 0.9 * best) {
-        this.lag = lag;
+    for (let i = 0; i < count; i++) {
+      if (value[peaks[i]!]! >= 0.9 * best) {
+        this.lag = peaks[i]!;
         break;
       }
     }

@@ -204,31 +204,33 @@ const BODY = [
 ];
 
 // The untangling of RealFft.untangle for bins k, k + 1 (k odd, 1 <= k < m - 2): parameters m,
-// wRe, wIm, power, magnitude (byte addresses; magnitude 0: none). re at 0, im at 8m as above.
+// wRe, wIm, power, magnitude (byte addresses; magnitude 0: none), realOnly (RealFft.realPart's
+// Re X[k] into power instead). re at 0, im at 8m as above.
 const U_M = 0;
 const U_WRE = 1;
 const U_WIM = 2;
 const U_POW = 3;
 const U_MAG = 4;
-const UK = 5;
-const UAK = 6;
-const UAR = 7;
-const UIMD = 8;
-const ZR = 9;
-const ZI = 10;
-const UCR = 11;
-const UCI = 12;
-const ER = 13;
-const EI = 14;
-const OR = 15;
-const OI = 16;
-const WR = 17;
-const WI = 18;
-const XR = 19;
-const XI = 20;
-const UP = 21;
-const HALF = 22;
-const UT = 23;
+const U_REAL = 5; // non-zero: store Re X[k] into power instead (RealFft.realPart)
+const UK = 6;
+const UAK = 7;
+const UAR = 8;
+const UIMD = 9;
+const ZR = 10;
+const ZI = 11;
+const UCR = 12;
+const UCI = 13;
+const ER = 14;
+const EI = 15;
+const OR = 16;
+const OI = 17;
+const WR = 18;
+const WI = 19;
+const XR = 20;
+const XI = 21;
+const UP = 22;
+const HALF = 23;
+const UT = 24;
 
 /** The pair at byte address `addr` with its lanes swapped: (x[m-k], x[m-k-1]) for k, k + 1. */
 const swapped = (addr: number[]) => [...addr, ...LOAD, ...set(UT), ...get(UT), ...get(UT), ...SWAP];
@@ -259,6 +261,9 @@ const UNTANGLE = [
   ...mulMul(OR, WI, OI, WR, FADD),
   ...FADD,
   ...set(XR),
+  ...[...get(U_REAL), 0x04, 0x40], // if realOnly: out[k] = xr
+  ...store([...get(U_POW), ...get(UAK), ADD], get(XR)),
+  0x05, // else: power and magnitude
   ...get(EI),
   ...mulMul(OR, WR, OI, WI, FSUB),
   ...FSUB,
@@ -270,6 +275,7 @@ const UNTANGLE = [
   ...[...get(U_MAG), 0x04, 0x40],
   ...store([...get(U_MAG), ...get(UAK), ADD], [...get(UP), ...FSQRT]),
   0x0b,
+  0x0b, // end if realOnly
   ...[...get(UK), ...i32(2), ADD, ...set(UK)],
   ...[0x0c, 0, 0x0b, 0x0b, 0x0b], // next pair; end loop, block, function
 ];
@@ -392,7 +398,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
       1,
       vec([
         [0x60, ...vec([[I32], [I32], [I32]]), 0],
-        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0],
+        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0],
         [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0],
       ]),
     ),
@@ -443,6 +449,8 @@ export interface FftStagesKernel {
    * caller does bins 0, m - 1 and m.
    */
   untangle(power: Float64Array, magnitude?: Float64Array): void;
+  /** RealFft.realPart's loop for bins 1 .. m - 2 into out at those bins. */
+  realPart(out: Float64Array): void;
 }
 
 /**
@@ -479,6 +487,7 @@ export function fftStagesKernel(
     wi: number,
     p: number,
     mg: number,
+    realOnly: number,
   ) => void;
   const buf = memory.buffer;
   const tw = new Float64Array(buf, twBase, twCount);
@@ -503,9 +512,13 @@ export function fftStagesKernel(
     im: new Float64Array(buf, 8 * m, m),
     run: () => stages(m, l0, twBase),
     untangle: (power, magnitude) => {
-      untangle(m, wReBase, wImBase, powBase, magnitude ? magBase : 0);
+      untangle(m, wReBase, wImBase, powBase, magnitude ? magBase : 0, 0);
       power.set(pow, 1);
       if (magnitude) magnitude.set(mag, 1);
+    },
+    realPart: (out) => {
+      untangle(m, wReBase, wImBase, powBase, 0, 1);
+      out.set(pow, 1);
     },
   };
 }

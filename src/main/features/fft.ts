@@ -137,11 +137,49 @@ export class RealFft {
       im[j] = x[2 * i + 1]!;
     }
     this.butterflies();
+    this.realUntangle(out);
+  }
+
+  /**
+   * realPart of the even signal whose first half is `half` (length N/2 + 1, x[N - n] = x[n]),
+   * e.g. a power spectrum: the same values as realPart of the mirrored array, without building it.
+   */
+  evenRealPart(half: Float64Array, out: Float64Array): void {
+    const m = this.half;
+    const n = this.size;
+    const re = this.re;
+    const im = this.im;
+    const rev = this.rev;
+    // x[2i], x[2i + 1] from the first half while 2i + 1 < m, then mirrored (x[m] = half[m]).
+    for (let i = 0; i < m >> 1; i++) {
+      const j = rev[i]!;
+      re[j] = half[2 * i]!;
+      im[j] = half[2 * i + 1]!;
+    }
+    for (let i = m >> 1; i < m; i++) {
+      const j = rev[i]!;
+      re[j] = half[n - 2 * i]!;
+      im[j] = half[n - 2 * i - 1]!;
+    }
+    this.butterflies();
+    this.realUntangle(out);
+  }
+
+  private realUntangle(out: Float64Array): void {
+    const m = this.half;
+    const re = this.re;
+    const im = this.im;
     const wRe = this.wRe;
     const wIm = this.wIm;
     out[0] = re[0]! + im[0]!;
     out[m] = re[0]! - im[0]!;
-    for (let k = 1; k < m; k++) {
+    // Bins 1 .. m - 2 in SIMD where it runs (the same operations, two bins at a time).
+    let k0 = 1;
+    if (this.simd) {
+      this.simd.realPart(out);
+      k0 = m - 1;
+    }
+    for (let k = k0; k < m; k++) {
       const zr = re[k]!;
       const zi = im[k]!;
       const cr = re[m - k]!;
