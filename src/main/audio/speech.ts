@@ -76,10 +76,14 @@ export function speechVerdict(samples: Float32Array, rate: number): SpeechVerdic
   };
   const no = (reason: string): SpeechVerdict => ({ ok: false, reason, stats });
   let sum = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
   for (let i = 0; i < samples.length; i++) {
     const v = samples[i]!;
     if (!Number.isFinite(v)) return no(`no speech: the audio holds non-finite samples (${v})`);
     sum += v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
   if (seconds < MIN_VOICED_SECONDS) {
     return no(
@@ -87,8 +91,9 @@ export function speechVerdict(samples: Float32Array, rate: number): SpeechVerdic
     );
   }
   const mean = sum / samples.length;
-  let peak = 0;
-  for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]! - mean));
+  // max |x - mean| without a second pass: rounding is monotonic, so the largest rounded
+  // difference is the rounded difference of the extremes (the same number as the per-sample max).
+  const peak = Math.max(0, hi - mean, mean - lo);
   if (!(peak >= SILENCE_PEAK)) {
     return Math.abs(mean) >= SILENCE_PEAK
       ? no(`no speech: a constant level (DC ${mean.toFixed(3)}), no signal`)
