@@ -161,6 +161,12 @@ export const TrainConfigSchema = z.object({
   seed: z.number().int(),
   /** Default 'global'. */
   normalization: NormalizationModeSchema.optional(),
+  /**
+   * Per-speaker models with pooled inputs (the MLP): also subtract the speaker's average pooled
+   * vector from each clip's (src/main/training/pooled-centre.ts). Absent: off (models saved before
+   * it existed).
+   */
+  pooledCentring: z.boolean().optional(),
   /** Default: none. */
   masking: MaskConfigSchema.nullable().optional(),
   /**

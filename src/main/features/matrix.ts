@@ -49,8 +49,11 @@ export function toLayout(m: FeatureMatrix, file?: string): FeatureLayout {
     : { config: m.config, file, n_frames: m.frames, features };
 }
 
+/** What pooling reads of a matrix (calibration pools rows that carry no config). */
+export type Poolable = Pick<FeatureMatrix, 'frames' | 'width' | 'data' | 'columns'>;
+
 /** Mean and population standard deviation of every column over the frames. */
-export function poolStats(m: FeatureMatrix): PooledStats {
+export function poolStats(m: Poolable): PooledStats {
   const { frames, width, data } = m;
   const mean = new Float64Array(width);
   const m2 = new Float64Array(width);
@@ -77,7 +80,7 @@ export function poolStats(m: FeatureMatrix): PooledStats {
  * the 10th, 50th and 90th percentiles (nearest rank) and the standard deviation of the
  * frame-to-frame difference of every column, block by block.
  */
-export function poolMatrix(m: FeatureMatrix, pooling: PoolingKind = 'mean-std'): Float32Array {
+export function poolMatrix(m: Poolable, pooling: PoolingKind = 'mean-std'): Float32Array {
   const base = pooledVector(poolStats(m));
   if (pooling === 'mean-std') return base;
   const { frames: n, width: w, data } = m;

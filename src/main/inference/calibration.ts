@@ -11,11 +11,19 @@ import { decodeFile } from '../audio/decode.js';
 import { extractFeatures } from '../features/extract.js';
 import { CALIBRATION_MINIMUM, type CalibrationInfo, type NormalizationMode } from '../../shared/training.js';
 import type { ModelMeta } from '../model/folder.js';
-import { fitNormalization, type Normalization, type Rows } from '../training/normalise.js';
+import {
+  applyNormalization,
+  fitNormalization,
+  type Normalization,
+  type Rows,
+} from '../training/normalise.js';
+import { pooledCentres, type PooledCentres } from '../training/pooled-centre.js';
 
 /** One speaker's statistics and how much audio they came from. */
 export interface SpeakerCalibration {
   stats: Normalization;
+  /** The speaker's average pooled vectors, for models trained with TrainConfig.pooledCentring. */
+  centres: PooledCentres;
   clips: number;
   seconds: number;
 }
@@ -38,7 +46,17 @@ export function expectsCalibration(meta: ModelMeta): boolean {
 /** Statistics of one speaker's clips (frames of every clip; `seconds` of audio in all). */
 export function calibrationFrom(mats: readonly Rows[], seconds: number): SpeakerCalibration {
   if (mats.length === 0) throw new SerError('ValidationError', 'calibration: no clips');
-  return { stats: fitNormalization(mats), clips: mats.length, seconds };
+  const stats = fitNormalization(mats);
+  // Centres of the clips as the model sees them: standardised by these statistics, then pooled.
+  const centres = pooledCentres(
+    mats.map((m) => ({
+      frames: m.data.length / m.width,
+      width: m.width,
+      data: applyNormalization(m.data, stats),
+      columns: [],
+    })),
+  );
+  return { stats, centres, clips: mats.length, seconds };
 }
 
 /** Refuse a calibration below CALIBRATION_MINIMUM, saying what is missing. */

@@ -22,6 +22,7 @@ import { meanProbs } from '../training/metrics.js';
 import { modelProbs } from '../training/model-probs.js';
 import { applyTemperature } from '../training/temperature.js';
 import { applyNormalization, fitNormalization, preNormalize } from '../training/normalise.js';
+import { centred } from '../training/pooled-centre.js';
 import { calibrationInfo, expectsCalibration, inputMode, type SpeakerCalibration } from './calibration.js';
 
 export interface Classifier {
@@ -131,12 +132,17 @@ async function memberProbs(
           applyNormalization(m.data, calibration?.[i]?.stats ?? typical ?? fitNormalization([m]))
         : preNormalize(m.data, m.width, mode, null),
   }));
+  // Speaker centring (pooled-centre.ts): a calibrated clip its speaker's centres, a clip alone
+  // the typical speaker's; none for models trained without it.
+  const typicalCentres = mode === 'speaker' ? (meta.inputNormalization?.pooledCentres ?? null) : null;
+  const centres = pre.map((_, i) => (typicalCentres ? (calibration?.[i]?.centres ?? typicalCentres) : null));
   const chain = chainFor(part);
-  if (!chain) return modelProbs(model, meta, meta.labels.length, pre);
+  if (!chain) return modelProbs(model, meta, meta.labels.length, pre, centres);
   // What modelProbs does for a pooled model, without the layers model's per-call cost.
   const rows = new Float32Array(pre.length * chain.inputs);
+  const pooling = meta.modelConfig.pooling ?? 'mean-std';
   pre.forEach((m, i) => {
-    const v = applyNormalization(poolMatrix(m, meta.modelConfig.pooling), meta.normalization);
+    const v = applyNormalization(centred(poolMatrix(m, pooling), centres[i]?.[pooling]), meta.normalization);
     if (v.length !== chain.inputs) {
       throw new SerError(
         'ModelError',

@@ -60,6 +60,13 @@ const metaSchema = z.object({
     .object({
       mode: NormalizationModeSchema,
       typical: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).optional(),
+      /**
+       * TrainConfig.pooledCentring: the typical speaker's average pooled vector per pooling kind,
+       * subtracted from an uncalibrated clip's pooled vector (a calibrated clip: its speaker's).
+       */
+      pooledCentres: z
+        .object({ 'mean-std': z.array(z.number()).optional(), summary: z.array(z.number()).optional() })
+        .optional(),
     })
     .optional(),
   /**

@@ -6,6 +6,7 @@
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { EpochMetrics, Evaluation, TrainConfig } from '../../shared/training.js';
 import { poolMatrix } from '../features/matrix.js';
+import { centred, speakerCentres } from './pooled-centre.js';
 import { buildModel, modelInput } from '../model/build.js';
 import type { LayersModel } from '../model/tf.js';
 import { balancedClassWeights } from './class-weights.js';
@@ -80,13 +81,22 @@ export async function trainFold(
   let predictTest: (model: LayersModel) => Promise<Float32Array>;
 
   if (pooled) {
-    const vec = (m: FeatureMatrix) => poolMatrix(m, config.model.pooling);
+    // Speaker centring (pooled-centre.ts): each speaker's centre from its own clips, unlabeled, as
+    // calibration computes it (test speakers' too: the fold's test clips are calibrated).
+    const pooling = config.model.pooling ?? 'mean-std';
+    const centres =
+      config.pooledCentring && config.normalization === 'speaker'
+        ? speakerCentres(data.matrices, data.speakers ?? [])
+        : null;
+    const vec = (m: FeatureMatrix, clip: number) =>
+      centred(poolMatrix(m, pooling), centres?.get(data.speakers?.[clip] ?? '')?.[pooling]);
     // Statistics of the original training clips only; augmented copies are derived data.
     normalization = fitNormalization(
-      split.train.map((i) => ({ data: vec(data.matrices[i]!), width: input.width })),
+      split.train.map((i) => ({ data: vec(data.matrices[i]!, i), width: input.width })),
     );
-    const vectors = (ms: FeatureMatrix[]) => ms.map((m) => applyNormalization(vec(m), normalization));
-    const trainVecs = vectors(trainMats);
+    const vectors = (ms: FeatureMatrix[], clips: number[]) =>
+      ms.map((m, j) => applyNormalization(vec(m, clips[j]!), normalization));
+    const trainVecs = vectors(trainMats, trainIdx);
     if (parallel > 1) {
       shared = shareVectors(trainVecs, yTrain, input.width);
       trainSet = sharedExampleSet(shared);
@@ -95,12 +105,18 @@ export async function trainFold(
     }
     valSet = split.val.length
       ? vectorSet(
-          vectors(split.val.map((i) => data.matrices[i]!)),
+          vectors(
+            split.val.map((i) => data.matrices[i]!),
+            split.val,
+          ),
           Int32Array.from(split.val, (i) => data.y[i]!),
           input.width,
         )
       : null;
-    const testVecs = vectors(split.test.map((i) => data.matrices[i]!));
+    const testVecs = vectors(
+      split.test.map((i) => data.matrices[i]!),
+      split.test,
+    );
     predictTest = (model) =>
       predictSet(
         model,

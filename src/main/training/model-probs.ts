@@ -2,7 +2,7 @@
  * Class probabilities of one trained model for feature matrices, the way inference computes them
  * (src/main/inference/predict.ts) and the trainer's temperature fit needs them: the matrices are
  * already through the run's input normalisation (per speaker or utterance; raw for global), then
- * pooled and standardised (MLP) or standardised and cut into half-overlapping windows whose
+ * pooled, centred when `centres` gives a clip's (pooled-centre.ts) and standardised (MLP) or standardised and cut into half-overlapping windows whose
  * probabilities are averaged (sequence models).
  */
 import { SerError } from '../../shared/errors.js';
@@ -13,6 +13,7 @@ import type { LayersModel } from '../model/tf.js';
 import { predictClips, vectorSet, type SequenceSource } from './examples.js';
 import { predictSet } from './loop.js';
 import { applyNormalization, type Normalization } from './normalise.js';
+import { centred, type PooledCentres } from './pooled-centre.js';
 
 export interface ModelPartSpec {
   modelConfig: ModelConfig;
@@ -26,10 +27,12 @@ export async function modelProbs(
   spec: ModelPartSpec,
   k: number,
   pre: readonly FeatureMatrix[],
+  centres?: readonly (PooledCentres | null)[],
 ): Promise<Float32Array> {
   if (spec.input.pooled) {
-    const vecs = pre.map((m) =>
-      applyNormalization(poolMatrix(m, spec.modelConfig.pooling), spec.normalization),
+    const pooling = spec.modelConfig.pooling ?? 'mean-std';
+    const vecs = pre.map((m, i) =>
+      applyNormalization(centred(poolMatrix(m, pooling), centres?.[i]?.[pooling]), spec.normalization),
     );
     return predictSet(model, vectorSet(vecs, new Int32Array(vecs.length), spec.input.width));
   }

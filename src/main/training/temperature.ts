@@ -14,6 +14,7 @@ import type { ConfidenceReport, TemperatureFit } from '../../shared/training.js'
 import type { ModelMeta } from '../model/folder.js';
 import type { LayersModel } from '../model/tf.js';
 import { meanProbs } from './metrics.js';
+import type { PooledCentres } from './pooled-centre.js';
 import { modelProbs, type ModelPartSpec } from './model-probs.js';
 
 /** Probabilities below this are taken as this before the log (float32 softmax underflow). */
@@ -127,11 +128,19 @@ export async function fitModelTemperature(
   y: Int32Array,
   single: readonly FeatureMatrix[],
   calibrated: readonly FeatureMatrix[] | null,
+  centres: { single: PooledCentres | null; calibrated: readonly (PooledCentres | null)[] } | null = null,
 ): Promise<ModelMeta['temperature'] | null> {
   if (y.length === 0) return null;
-  const probsOf = async (mats: readonly FeatureMatrix[]) =>
-    meanProbs(await Promise.all(parts.map((p) => modelProbs(p.model, p.spec, k, mats))));
-  const fitSingle = fitTemperature(await probsOf(single), k, y);
+  const probsOf = async (mats: readonly FeatureMatrix[], c?: readonly (PooledCentres | null)[]) =>
+    meanProbs(await Promise.all(parts.map((p) => modelProbs(p.model, p.spec, k, mats, c))));
+  const fitSingle = fitTemperature(
+    await probsOf(single, centres ? single.map(() => centres.single) : undefined),
+    k,
+    y,
+  );
   if (!calibrated) return { single: fitSingle };
-  return { single: fitSingle, calibrated: fitTemperature(await probsOf(calibrated), k, y) };
+  return {
+    single: fitSingle,
+    calibrated: fitTemperature(await probsOf(calibrated, centres?.calibrated), k, y),
+  };
 }

@@ -53,6 +53,7 @@ import { runReplicas } from './data-parallel.js';
 import { MemberLoop } from './members.js';
 import { argmaxRows, evaluate, meanProbs } from './metrics.js';
 import { fitCurves } from './polyfit.js';
+import { speakerCentres, typicalCentres } from './pooled-centre.js';
 import { applyTemperature, confidenceOf, fitModelTemperature } from './temperature.js';
 import { NO_RECORDER, recorderFor, type RunRecorder } from './recorder.js';
 import { fingerprint, prepareRunData, selectItems } from './run-data.js';
@@ -384,6 +385,21 @@ async function runPipeline(
   // Temperature scaling, fitted on the validation speakers only (never the test speakers).
   const valIdx = folds[0]!.split.val;
   const own = valIdx.map((i) => data.matrices[i]!);
+  // Speaker centring of pooled members (pooled-centre.ts): every speaker's centre from its own
+  // clips, and the typical centre of the speakers outside the test split (as `typical` is).
+  const clipSpeakers = data.speakers ?? [];
+  const centres =
+    cfg.pooledCentring && cfg.normalization === 'speaker'
+      ? speakerCentres(data.matrices, clipSpeakers)
+      : null;
+  const testClips = new Set(folds[0]!.split.test);
+  const typicalCentre = centres
+    ? typicalCentres(
+        [...new Set(clipSpeakers.flatMap((s, i) => (testClips.has(i) ? [] : [s ?? ''])))].map((s) =>
+          centres.get(s)!,
+        ),
+      )
+    : null;
   const temperature = await fitModelTemperature(
     last.map((o, mi) => ({
       model: o.model,
@@ -397,6 +413,9 @@ async function runPipeline(
     Int32Array.from(valIdx, (i) => y[i]!),
     uncalibratedVal ?? own,
     uncalibratedVal ? own : null,
+    centres && typicalCentre
+      ? { single: typicalCentre, calibrated: valIdx.map((i) => centres.get(clipSpeakers[i] ?? '') ?? null) }
+      : null,
   );
   if (temperature) {
     const t = temperature.single;
@@ -430,6 +449,7 @@ async function runPipeline(
     inputNormalization: {
       mode: cfg.normalization ?? 'global',
       ...(typical ? { typical } : {}),
+      ...(typicalCentre ? { pooledCentres: typicalCentre } : {}),
     },
     ...(temperature ? { temperature } : {}),
     backend,
