@@ -16,6 +16,7 @@ export function applyModelPreset(config: TrainConfig, preset: TrainConfig): Trai
     model: c.model,
     optimizer: c.optimizer,
     normalization: c.normalization,
+    pooledCentring: c.pooledCentring,
     masking: c.masking,
     ensemble: c.ensemble,
   };

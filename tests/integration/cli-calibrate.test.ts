@@ -8,7 +8,7 @@
  *     own clips, beats chance (50 %) by 20 points, and reports accuracy per speaker.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,16 @@ describe.skipIf(!HAVE_RAVDESS)(
       globalModel = await train('global');
     }, 240_000);
     afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    it('the recipe centres pooled statistics per speaker: the model keeps the typical centre', () => {
+      const meta = JSON.parse(readFileSync(join(speakerModel, 'meta.json'), 'utf8')) as {
+        input: { width: number };
+        inputNormalization: { pooledCentres?: { summary?: number[] } };
+      };
+      expect(meta.inputNormalization.pooledCentres?.summary).toHaveLength(meta.input.width);
+      const global = JSON.parse(readFileSync(join(globalModel, 'meta.json'), 'utf8')) as typeof meta;
+      expect(global.inputNormalization.pooledCentres).toBeUndefined();
+    });
 
     it('without --calibrate a speaker-normalised model still answers, marked uncalibrated', () => {
       const clip = clipsOf('Actor_07')[0]!;

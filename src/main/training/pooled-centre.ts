@@ -10,7 +10,6 @@
  * with eight (docs/BENCHMARKS.md, "Unheard speakers", fifth round). A clip alone is centred by the
  * typical speaker's centre (the mean of the training speakers'), as its frames are.
  */
-import type { FeatureMatrix } from '../../shared/features.js';
 import type { PoolingKind } from '../../shared/training.js';
 import { poolMatrix, type Poolable } from '../features/matrix.js';
 
@@ -36,10 +35,10 @@ export function pooledCentres(mats: readonly Poolable[]): PooledCentres {
 
 /** Each speaker's centres over its clips (`speakers[i]` of `mats[i]`; null speakers share ''). */
 export function speakerCentres(
-  mats: readonly FeatureMatrix[],
+  mats: readonly Poolable[],
   speakers: readonly (string | null | undefined)[],
 ): Map<string, PooledCentres> {
-  const by = new Map<string, FeatureMatrix[]>();
+  const by = new Map<string, Poolable[]>();
   mats.forEach((m, i) => {
     const s = speakers[i] ?? '';
     const list = by.get(s) ?? [];
