@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { applyCsr, chromaFilterbank, chromaFilterbankDense } from '../../src/main/features/chroma.js';
 import { contrastBands } from '../../src/main/features/contrast.js';
 import { deltaColumns, savgolWeights } from '../../src/main/features/delta.js';
-import { powerToDb } from '../../src/main/features/extract.js';
+import { extractFeatures, powerToDb } from '../../src/main/features/extract.js';
+import { parseFeatureConfig } from '../../src/main/features/config.js';
 import { RealFft } from '../../src/main/features/fft.js';
 import { applySparse, hzToMel, melFilterbank, melToHz } from '../../src/main/features/mel.js';
-import { dctMatrix, hannPeriodic } from '../../src/main/features/plan.js';
+import { dctMatrix, getPlan, hannPeriodic } from '../../src/main/features/plan.js';
 import { frameCount, zeroCrossingRate } from '../../src/main/features/time-domain.js';
 import { decodeFile } from '../../src/main/audio/decode.js';
 import { HAVE_RAVDESS, MISSING_DATA, ravdessClip } from '../helpers/shared-data.js';
@@ -110,6 +111,25 @@ describe.skipIf(!HAVE_RAVDESS)(
     });
   },
 );
+
+describe.skipIf(!HAVE_RAVDESS)(`MFCC rows in SIMD on a real clip ${HAVE_RAVDESS ? '' : MISSING_DATA}`, () => {
+  it('give features bit-identical to the JavaScript DCT loop (even and odd mel and MFCC counts)', async () => {
+    const { samples } = await decodeFile(ravdessClip(2, '03-01-03-02-02-01-02.wav'));
+    for (const patch of [{}, { nMels: 41, nMfcc: 13 }]) {
+      const cfg = parseFeatureConfig({ ...patch, features: ['mfcc'] });
+      const plan = getPlan(cfg) as { dctSimd: unknown };
+      const simd = plan.dctSimd;
+      expect(simd).toBeTruthy();
+      const a = extractFeatures(samples, cfg).data;
+      plan.dctSimd = null;
+      try {
+        expect(extractFeatures(samples, cfg).data).toEqual(a);
+      } finally {
+        plan.dctSimd = simd;
+      }
+    }
+  });
+});
 
 describe('windows and DCT', () => {
   it('uses the periodic Hann window (scipy get_window fftbins=True)', () => {

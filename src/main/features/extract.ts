@@ -227,6 +227,13 @@ function dctFrames(
       foldDiff[h] = 0;
     }
     const o = t * stride + col;
+    if (plan.dctSimd) {
+      const { even, odd, evenOut, oddOut } = plan.dctSimd;
+      even(foldSum, evenOut, 0);
+      odd(foldDiff, oddOut, 0);
+      for (let k = 0; k < nMfcc; k++) out[o + k] = (k & 1) === 0 ? evenOut[k >> 1]! : oddOut[k >> 1]!;
+      continue;
+    }
     for (let k = 0; k < nMfcc; k++) {
       const src = (k & 1) === 0 ? foldSum : foldDiff;
       const r = k * fw;

@@ -3,6 +3,7 @@
  * matrix, band layout, scratch buffers), built once per config and memoised, so extracting a
  * clip allocates only its output.
  */
+import { bandedKernel } from './fft-simd.js';
 import { type FeatureConfig, melFmax } from '../../shared/features.js';
 import { type CsrBank, chromaFilterbank } from './chroma.js';
 import { type ContrastBands, contrastBands } from './contrast.js';
@@ -22,6 +23,12 @@ export interface Plan {
   readonly dctFold: Float64Array | null;
   readonly foldSum: Float64Array;
   readonly foldDiff: Float64Array;
+  /**
+   * The MFCC rows in WebAssembly SIMD where it runs: the even rows from foldSum, the odd rows from
+   * foldDiff, each a banded product (fft-simd.ts) adding the same terms in the same order as
+   * dctFrames' loop, so bit-identical; null: the loop runs.
+   */
+  readonly dctSimd: DctSimd | null;
   readonly chroma: CsrBank | null;
   readonly contrast: ContrastBands | null;
   readonly pitch: PitchTracker | null;
@@ -82,6 +89,39 @@ export function getPlan(cfg: FeatureConfig): Plan {
   return plan;
 }
 
+export interface DctSimd {
+  even: (x: Float64Array, out: Float64Array, outOffset: number) => void;
+  odd: (x: Float64Array, out: Float64Array, outOffset: number) => void;
+  /** Rows 0, 2, 4, ... and 1, 3, 5, ... of the last frame. */
+  evenOut: Float64Array;
+  oddOut: Float64Array;
+}
+
+function dctSimd(nMfcc: number, nMels: number): DctSimd | null {
+  const fold = foldDct(dctMatrix(nMfcc, nMels), nMfcc, nMels);
+  const fw = (nMels + 1) >> 1;
+  const bank = (parity: number) => {
+    const rows: number[] = [];
+    for (let k = parity; k < nMfcc; k += 2) rows.push(k);
+    if (rows.length === 0) return null;
+    const weights = new Float64Array(rows.length * fw);
+    rows.forEach((k, i) => weights.set(fold.subarray(k * fw, (k + 1) * fw), i * fw));
+    const start = new Int32Array(rows.length);
+    const end = new Int32Array(rows.length).fill(fw);
+    const offset = Int32Array.from(rows, (_, i) => i * fw);
+    return bandedKernel(rows.length, start, end, offset, weights, fw);
+  };
+  const even = bank(0);
+  const odd = bank(1);
+  if (!even || !odd) return null;
+  return {
+    even,
+    odd,
+    evenOut: new Float64Array((nMfcc + 1) >> 1),
+    oddOut: new Float64Array(nMfcc >> 1),
+  };
+}
+
 function buildPlan(cfg: FeatureConfig, key: string): Plan {
   const bins = (cfg.nFft >> 1) + 1;
   const wants = new Set(cfg.features);
@@ -101,6 +141,7 @@ function buildPlan(cfg: FeatureConfig, key: string): Plan {
     dctFold: wants.has('mfcc') ? foldDct(dctMatrix(cfg.nMfcc, cfg.nMels), cfg.nMfcc, cfg.nMels) : null,
     foldSum: new Float64Array((cfg.nMels + 1) >> 1),
     foldDiff: new Float64Array((cfg.nMels + 1) >> 1),
+    dctSimd: wants.has('mfcc') ? dctSimd(cfg.nMfcc, cfg.nMels) : null,
     chroma: wants.has('chroma') ? chromaFilterbank(cfg.sampleRate, cfg.nFft, cfg.nChroma) : null,
     contrast,
     pitch: wants.has('pitch') ? new PitchTracker(cfg.sampleRate) : null,
