@@ -47,6 +47,13 @@ export interface ExportedMember {
   preNormalization: { mode: NormalizationMode; typical: ColumnStats | null };
   /** Step 2 (pooled models only): per column over the frames, blocks concatenated in this order. */
   pooling: PooledStatistic[] | null;
+  /**
+   * Step 2b (pooled 'speaker' models trained with speaker centring, else null): subtract from the
+   * pooled vector the speaker's centre, the mean pooled vector of the calibration clips (each
+   * standardised by the speaker's statistics, then pooled); without calibration clips, this one
+   * (the typical training speaker's).
+   */
+  pooledCentre: number[] | null;
   /** Step 3: (x - mean) / std per input column (per frame column, or per pooled value). */
   normalization: ColumnStats;
   /**

@@ -65,6 +65,10 @@ function describeMember(part: ModelPart, stock: tf.LayersModel, i: number): Expo
       typical: mode === 'speaker' ? (meta.inputNormalization?.typical ?? null) : null,
     },
     pooling: pooled ? POOLED[meta.modelConfig.pooling ?? 'mean-std'] : null,
+    pooledCentre:
+      pooled && mode === 'speaker'
+        ? (meta.inputNormalization?.pooledCentres?.[meta.modelConfig.pooling ?? 'mean-std'] ?? null)
+        : null,
     normalization: meta.normalization,
     windows: pooled ? null : { frames, hop: Math.max(1, Math.floor(frames / 2)) },
   };
