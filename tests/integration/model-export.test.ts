@@ -257,6 +257,8 @@ describe.skipIf(!HAVE_RAVDESS)(
       expect(m.preNormalization.typical?.mean).toHaveLength(manifest.columns.length);
       expect(m.pooling).toEqual(['mean', 'std', 'p10', 'p50', 'p90', 'diff_std']);
       expect(m.inputShape).toEqual([manifest.columns.length * 6]);
+      // Speaker centring (the recipe's): the typical centre, one value per pooled input.
+      expect(m.pooledCentre).toHaveLength(manifest.columns.length * 6);
 
       const out = plain(dir, manifest, true);
       expect(out.labels).toEqual(manifest.labels);
