@@ -18,34 +18,28 @@
  * where WebAssembly SIMD is missing, `decimateSimd` returns false and the caller loops in JS.
  */
 
-// ---- a few WebAssembly encodings --------------------------------------------------------------
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const tee = (i: number) => [0x22, ...uleb(i)];
-const i32 = (v: number) => [0x41, ...uleb(v)]; // small non-negative constants only
-const ADD = 0x6a;
-const SUB = 0x6b;
-const MUL = 0x6c;
-const SHL = 0x74;
-const GE_S = 0x4e;
-const GT_S = 0x4a;
-const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
-const memarg = (alignLog2: number) => [alignLog2, 0];
+import {
+  ADD,
+  F64,
+  GE_S,
+  GT_S,
+  HEADER,
+  I32,
+  MUL,
+  SHL,
+  SUB,
+  V128,
+  get,
+  i32,
+  memarg,
+  section,
+  set,
+  simd,
+  tee,
+  uleb,
+  vec,
+} from '../util/wasm-encoding.js';
+
 const LOAD64_ZERO = simd(0x5d, ...memarg(3)); // two f32 into the low half
 const PROMOTE = simd(0x5f); // f64x2.promote_low_f32x4
 const V128_LOAD = simd(0x00, ...memarg(3));
@@ -132,7 +126,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   ];
   const name = (s: string) => vec([...s].map((ch) => [ch.charCodeAt(0)]));
   return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...HEADER,
     ...section(1, vec([[0x60, ...vec(new Array<number[]>(7).fill([I32])), 0]])),
     ...section(3, vec([[0]])),
     ...section(5, vec([[0x00, 1]])),

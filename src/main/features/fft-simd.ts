@@ -18,41 +18,24 @@
  * and never grown, so the typed-array views kept on it stay valid.
  */
 
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const I32 = 0x7f;
-const V128 = 0x7b;
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-/** i32.const takes a signed LEB128: a non-negative value needs its top bit clear (64 is 0xc0 0x00). */
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-};
-const i32 = (v: number) => [0x41, ...sleb(v)];
-const ADD = 0x6a;
-const SHL = 0x74;
-const GE_S = 0x4e;
-const GT_S = 0x4a;
-const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
+import {
+  ADD,
+  GE_S,
+  GT_S,
+  HEADER,
+  I32,
+  SHL,
+  SUB,
+  V128,
+  get,
+  i32,
+  section,
+  set,
+  simd,
+  uleb,
+  vec,
+} from '../util/wasm-encoding.js';
+
 const LOAD = simd(0x00, 3, 0);
 const STORE = simd(0x0b, 3, 0);
 const FADD = simd(0xf0);
@@ -61,7 +44,6 @@ const FMUL = simd(0xf2);
 const FNEG = simd(0xed);
 const FSQRT = simd(0xef);
 const SWAP = simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7); // i8x16.shuffle
-const SUB = 0x6b;
 
 // Parameters: m (complex points), l0 (first sub-FFT size, even), tw (byte address of the
 // twiddles: per stage, per pair of j, the vectors w4re, w4im, w2re, w2im). re at byte 0,
@@ -393,7 +375,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   ];
   const name = (s: string) => vec([...s].map((ch) => [ch.charCodeAt(0)]));
   return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...HEADER,
     ...section(
       1,
       vec([
