@@ -167,6 +167,12 @@ export const TrainConfigSchema = z.object({
    * it existed).
    */
   pooledCentring: z.boolean().optional(),
+  /**
+   * With pooledCentring: every training example also once more as a clip alone reaches the model
+   * (centred on the typical training speaker instead of its own), so single clips keep the
+   * speaker offsets the model saw in training. Absent: off.
+   */
+  singleClipViews: z.boolean().optional(),
   /** Default: none. */
   masking: MaskConfigSchema.nullable().optional(),
   /**

@@ -6,7 +6,7 @@
 import type { FeatureMatrix } from '../../shared/features.js';
 import type { EpochMetrics, Evaluation, TrainConfig } from '../../shared/training.js';
 import { poolMatrix } from '../features/matrix.js';
-import { centred, speakerCentres } from './pooled-centre.js';
+import { centred, speakerCentres, typicalCentres } from './pooled-centre.js';
 import { buildModel, modelInput } from '../model/build.js';
 import type { LayersModel } from '../model/tf.js';
 import { balancedClassWeights } from './class-weights.js';
@@ -72,6 +72,9 @@ export async function trainFold(
   const trainIdx = split.train.flatMap((i) => featuresOf(i).map(() => i));
   const trainMats = split.train.flatMap(featuresOf);
   const yTrain = Int32Array.from(trainIdx, (i) => data.y[i]!);
+  // The clip (and so speaker and label) of every training example: trainIdx, unless single-clip
+  // views (below) add each example a second time.
+  let exampleIdx = trainIdx;
 
   let normalization: Normalization;
   let trainSet: ExampleSet;
@@ -96,12 +99,22 @@ export async function trainFold(
     );
     const vectors = (ms: FeatureMatrix[], clips: number[]) =>
       ms.map((m, j) => applyNormalization(vec(m, clips[j]!), normalization));
-    const trainVecs = vectors(trainMats, trainIdx);
+    let trainVecs = vectors(trainMats, trainIdx);
+    if (centres && config.singleClipViews) {
+      const trained = [...new Set(split.train.map((i) => data.speakers?.[i] ?? ''))];
+      const typical = typicalCentres(trained.map((s) => centres.get(s)!))[pooling];
+      trainVecs = [
+        ...trainVecs,
+        ...trainMats.map((m) => applyNormalization(centred(poolMatrix(m, pooling), typical), normalization)),
+      ];
+      exampleIdx = [...trainIdx, ...trainIdx];
+    }
+    const yExamples = Int32Array.from(exampleIdx, (i) => data.y[i]!);
     if (parallel > 1) {
-      shared = shareVectors(trainVecs, yTrain, input.width);
+      shared = shareVectors(trainVecs, yExamples, input.width);
       trainSet = sharedExampleSet(shared);
     } else {
-      trainSet = vectorSet(trainVecs, yTrain, input.width);
+      trainSet = vectorSet(trainVecs, yExamples, input.width);
     }
     valSet = split.val.length
       ? vectorSet(
@@ -160,7 +173,7 @@ export async function trainFold(
       schedule: config.optimizer.schedule ?? 'constant',
       labelSmoothing: config.optimizer.labelSmoothing ?? 0,
       mixup: config.optimizer.mixup ?? 0,
-      ...adversarial(config, data, trainIdx),
+      ...adversarial(config, data, exampleIdx),
       classWeights: config.optimizer.classWeights ? balancedClassWeights(yTrain, k) : null,
       seed,
       ...cb,
