@@ -17,6 +17,7 @@ export function applyModelPreset(config: TrainConfig, preset: TrainConfig): Trai
     optimizer: c.optimizer,
     normalization: c.normalization,
     pooledCentring: c.pooledCentring,
+    singleClipViews: c.singleClipViews,
     masking: c.masking,
     ensemble: c.ensemble,
   };

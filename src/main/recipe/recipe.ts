@@ -88,12 +88,15 @@ export const DEFAULT_RECIPE: {
   normalization: NormalizationMode;
   /** TrainConfig.pooledCentring for per-speaker runs: +4 points calibrated (docs/BENCHMARKS.md, fifth round). */
   pooledCentring: boolean;
+  /** TrainConfig.singleClipViews with it: keeps single clips as robust to other recordings as before. */
+  singleClipViews: boolean;
   augment: AugmentKind[];
   copies: number;
 } = {
   model: 'mlp',
   normalization: 'speaker',
   pooledCentring: true,
+  singleClipViews: true,
   augment: ['speed', 'channel'],
   copies: 2,
 };
@@ -175,7 +178,9 @@ export function buildTrainConfig(c: ConfigChoices = {}): TrainConfig {
     seed: c.seed ?? 42,
     normalization,
     // Acts on pooled members of per-speaker runs only (pooled-centre.ts); recorded only there.
-    ...(normalization === 'speaker' && DEFAULT_RECIPE.pooledCentring ? { pooledCentring: true } : {}),
+    ...(normalization === 'speaker' && DEFAULT_RECIPE.pooledCentring
+      ? { pooledCentring: true, singleClipViews: DEFAULT_RECIPE.singleClipViews }
+      : {}),
     masking: mlp ? null : DEFAULT_MASKING,
     ...(choice === 'ensemble' ? { ensemble: [recipeMember(c.epochs)] } : {}),
     ...(c.workers !== undefined ? { workers: c.workers } : {}),
