@@ -4,11 +4,7 @@
  * memory. The replicas end with identical weights, the same seed gives the same model twice, and
  * the model learns (real features of real clips, held-out speakers).
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeFile } from '../../src/main/audio/decode.js';
-import { extractFeatures } from '../../src/main/features/extract.js';
 import { initBackend } from '../../src/main/model/backend.js';
 import { buildModel, modelInput } from '../../src/main/model/build.js';
 import { MLP_BASELINE } from '../../src/main/model/presets.js';
@@ -18,9 +14,10 @@ import { trainFold, type FoldData } from '../../src/main/training/fold.js';
 import { poolMatrix } from '../../src/main/features/matrix.js';
 import { applyNormalization, fitNormalization } from '../../src/main/training/normalise.js';
 import { shareVectors } from '../../src/main/training/shared-examples.js';
-import { DEFAULT_FEATURE_CONFIG, type FeatureMatrix } from '../../src/shared/features.js';
+import { DEFAULT_FEATURE_CONFIG } from '../../src/shared/features.js';
 import type { ModelConfig, TrainConfig } from '../../src/shared/training.js';
-import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K } from '../helpers/shared-data.js';
+import { calmAngryClips } from '../helpers/calm-angry.js';
+import { HAVE_RAVDESS, MISSING_DATA } from '../helpers/shared-data.js';
 
 const FEATURES = {
   ...DEFAULT_FEATURE_CONFIG,
@@ -41,19 +38,9 @@ describe.skipIf(!HAVE_RAVDESS)(
 
     beforeAll(async () => {
       await initBackend('wasm');
-      const matrices: FeatureMatrix[] = [];
-      const y: number[] = [];
-      for (const a of [1, 2, 3, 4, 5, 6]) {
-        const dir = join(RAVDESS_16K, `Actor_${String(a).padStart(2, '0')}`);
-        for (const f of readdirSync(dir).sort()) {
-          const emo = f.split('-')[2];
-          if (emo !== '02' && emo !== '05') continue; // calm, angry
-          const { samples } = await decodeFile(join(dir, f), { targetRate: 16000 });
-          matrices.push(extractFeatures(samples, FEATURES));
-          y.push(emo === '05' ? 1 : 0);
-          speaker.push(a);
-        }
-      }
+      const clips = await calmAngryClips([1, 2, 3, 4, 5, 6], FEATURES);
+      const { matrices, y } = clips;
+      speaker.push(...clips.speaker);
       data = { matrices, augmented: new Map(), y: Int32Array.from(y), width: matrices[0]!.width };
     });
 

@@ -2,11 +2,7 @@
  * The fold pool trains (fold, member) models in worker threads on shared features, with the same
  * result as training them one after the other in this thread (same seeds, same weights).
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeFile } from '../../src/main/audio/decode.js';
-import { extractFeatures } from '../../src/main/features/extract.js';
 import { initBackend } from '../../src/main/model/backend.js';
 import { MLP_BASELINE } from '../../src/main/model/presets.js';
 import { buildTrainConfig } from '../../src/main/training/config.js';
@@ -19,7 +15,8 @@ import {
 } from '../../src/main/training/fold-pool.js';
 import { DEFAULT_FEATURE_CONFIG, type FeatureMatrix } from '../../src/shared/features.js';
 import type { TrainConfig } from '../../src/shared/training.js';
-import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K } from '../helpers/shared-data.js';
+import { calmAngryClips } from '../helpers/calm-angry.js';
+import { HAVE_RAVDESS, MISSING_DATA } from '../helpers/shared-data.js';
 
 const FEATURES = {
   ...DEFAULT_FEATURE_CONFIG,
@@ -32,19 +29,9 @@ describe.skipIf(!HAVE_RAVDESS)(`fold pool on real clips ${HAVE_RAVDESS ? '' : MI
   const speaker: number[] = [];
   beforeAll(async () => {
     await initBackend('wasm');
-    const matrices: FeatureMatrix[] = [];
-    const y: number[] = [];
-    for (const a of [1, 2, 3, 4]) {
-      const dir = join(RAVDESS_16K, `Actor_${String(a).padStart(2, '0')}`);
-      for (const f of readdirSync(dir).sort()) {
-        const emo = f.split('-')[2];
-        if (emo !== '02' && emo !== '05') continue; // calm, angry
-        const { samples } = await decodeFile(join(dir, f), { targetRate: 16000 });
-        matrices.push(extractFeatures(samples, FEATURES));
-        y.push(emo === '05' ? 1 : 0);
-        speaker.push(a);
-      }
-    }
+    const clips = await calmAngryClips([1, 2, 3, 4], FEATURES);
+    const { matrices, y } = clips;
+    speaker.push(...clips.speaker);
     // One augmented "copy" per clip of actor 1 (its own features reversed in time), so the
     // shared packing of augmented copies is exercised too.
     const augmented = new Map<number, FeatureMatrix[]>();
@@ -110,7 +97,10 @@ describe.skipIf(!HAVE_RAVDESS)(`fold pool on real clips ${HAVE_RAVDESS ? '' : MI
       // Events came back from the workers as they trained.
       expect(epochs[f]!).toEqual(here[f]!.history.map((m) => m.epoch));
     }
-    expect(pooled[0]!.trainExamples).toBe(folds[0]!.train.length + data.augmented.size);
+    // Every training clip and copy, twice with the recipe's single-clip views (fold.ts).
+    const views = config.pooledCentring && config.singleClipViews ? 2 : 1;
+    expect(config.singleClipViews).toBe(true);
+    expect(pooled[0]!.trainExamples).toBe(views * (folds[0]!.train.length + data.augmented.size));
     for (const o of [...here, ...pooled]) o.model.dispose();
   });
 

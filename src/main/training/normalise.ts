@@ -81,16 +81,24 @@ export function speakerNormalization(
   parts: readonly Rows[],
   speakers: readonly (string | null)[],
 ): Map<string, Normalization> {
-  const bySpeaker = new Map<string, Rows[]>();
-  parts.forEach((p, i) => {
-    const s = speakers[i] ?? '';
-    const list = bySpeaker.get(s) ?? [];
-    list.push(p);
-    bySpeaker.set(s, list);
-  });
   const out = new Map<string, Normalization>();
-  for (const [s, list] of bySpeaker) out.set(s, fitNormalization(list));
+  for (const [s, list] of groupBySpeaker(parts, speakers)) out.set(s, fitNormalization(list));
   return out;
+}
+
+/** `items` grouped by `speakers[i]` (null or missing speakers share the key ''), in first-seen order. */
+export function groupBySpeaker<T>(
+  items: readonly T[],
+  speakers: readonly (string | null | undefined)[],
+): Map<string, T[]> {
+  const by = new Map<string, T[]>();
+  items.forEach((item, i) => {
+    const s = speakers[i] ?? '';
+    const list = by.get(s) ?? [];
+    list.push(item);
+    by.set(s, list);
+  });
+  return by;
 }
 
 /**

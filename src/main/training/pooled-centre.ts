@@ -12,6 +12,7 @@
  */
 import type { PoolingKind } from '../../shared/training.js';
 import { poolMatrix, type Poolable } from '../features/matrix.js';
+import { groupBySpeaker } from './normalise.js';
 
 /** A speaker's (or the typical speaker's) average pooled vector, per pooling kind. */
 export type PooledCentres = Partial<Record<PoolingKind, number[]>>;
@@ -38,14 +39,7 @@ export function speakerCentres(
   mats: readonly Poolable[],
   speakers: readonly (string | null | undefined)[],
 ): Map<string, PooledCentres> {
-  const by = new Map<string, Poolable[]>();
-  mats.forEach((m, i) => {
-    const s = speakers[i] ?? '';
-    const list = by.get(s) ?? [];
-    list.push(m);
-    by.set(s, list);
-  });
-  return new Map([...by].map(([s, list]) => [s, pooledCentres(list)]));
+  return new Map([...groupBySpeaker(mats, speakers)].map(([s, list]) => [s, pooledCentres(list)]));
 }
 
 /** The typical speaker's centres: the mean of the speakers' (each speaker counts once). */
