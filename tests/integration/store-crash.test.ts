@@ -1,10 +1,15 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/main/store/index.js';
 import { sampleEpoch, sampleRun } from './fixtures/store-sample.js';
 import { lastJson, raw, startChild, tempDir, waitExit } from './fixtures/store-helpers.js';
+
+/** Resolves once `cond()` holds, checking every 20 ms (the test's own timeout bounds it). */
+async function waitFor(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((ok) => setTimeout(ok, 20));
+}
 
 let dir: string;
 let cleanup: () => void;
@@ -148,6 +153,11 @@ describe('store under crashes and concurrency', () => {
     const w1 = waitExit(startChild(['write', file, go, '100', '3']));
     const w2 = waitExit(startChild(['write', file, go, '100', '3']));
     const r1 = waitExit(startChild(['read', file, go, stop]));
+    // GO only once all three are up and waiting (a condition, not a clock: under load a child's
+    // start-up can take seconds, and a reader that starts after the writers finish sees nothing).
+    await waitFor(
+      () => readdirSync(dir).filter((f) => f.startsWith('go.') && f.endsWith('.ready')).length === 3,
+    );
     writeFileSync(go, '');
     // This process reads too, as the app's runs view would while training runs elsewhere.
     const store = openStore(file);

@@ -4,6 +4,7 @@
  * probabilities within 1e-5, calibrated or not. A model that is not a plain dense stack keeps the
  * layers model.
  */
+import type { PooledCentres } from '../../src/main/training/pooled-centre.js';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFile } from '../../src/main/audio/decode.js';
@@ -40,12 +41,26 @@ describe.skipIf(!HAVE_RAVDESS)(`the dense-chain fast path ${HAVE_RAVDESS ? '' : 
   });
   afterAll(() => disposeClassifier(c));
 
-  /** The previous path: the layers model's predict on the same normalised inputs. */
-  async function layersProbs(stats: (i: number) => { mean: number[]; std: number[] }): Promise<Float32Array> {
+  /**
+   * The previous path: the layers model's predict on the same normalised (and, for the recipe's
+   * speaker centring, centred) inputs.
+   */
+  async function layersProbs(
+    stats: (i: number) => { mean: number[]; std: number[] },
+    centres: PooledCentres | null,
+  ): Promise<Float32Array> {
     const all: Float32Array[] = [];
     for (const { meta, model } of c.members) {
       const pre = mats.map((m, i) => ({ ...m, data: applyNormalization(m.data, stats(i)) }));
-      all.push(await modelProbs(model, meta, c.labels.length, pre));
+      all.push(
+        await modelProbs(
+          model,
+          meta,
+          c.labels.length,
+          pre,
+          pre.map(() => centres),
+        ),
+      );
     }
     return all.length === 1 ? all[0]! : all.reduce((a, b) => a.map((v, i) => v + b[i]!));
   }
@@ -60,7 +75,7 @@ describe.skipIf(!HAVE_RAVDESS)(`the dense-chain fast path ${HAVE_RAVDESS ? '' : 
 
   it('gives the layers model probabilities within 1e-5 for single clips (typical speaker)', async () => {
     const typical = c.meta.inputNormalization!.typical!;
-    const want = await layersProbs(() => typical);
+    const want = await layersProbs(() => typical, c.meta.inputNormalization!.pooledCentres ?? null);
     const got = await classifyMatrices(c, mats, undefined, { temperature: false });
     expect(got.length).toBe(want.length);
     let max = 0;
@@ -74,7 +89,7 @@ describe.skipIf(!HAVE_RAVDESS)(`the dense-chain fast path ${HAVE_RAVDESS ? '' : 
 
   it('gives the layers model probabilities within 1e-5 for calibrated clips', async () => {
     const cal = calibrationFrom(mats.slice(0, 6), 20);
-    const want = await layersProbs(() => cal.stats);
+    const want = await layersProbs(() => cal.stats, cal.centres);
     const got = await classifyMatrices(
       c,
       mats,
