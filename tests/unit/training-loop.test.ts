@@ -2,11 +2,7 @@
  * The hand-written training loop on real features (angry vs calm, pooled MLP): early stopping
  * keeps the best validation weights, a cancel stops between batches, seeds make it repeatable.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeFile } from '../../src/main/audio/decode.js';
-import { extractFeatures } from '../../src/main/features/extract.js';
 import { poolStats, pooledVector } from '../../src/main/features/matrix.js';
 import { initBackend } from '../../src/main/model/backend.js';
 import { buildModel } from '../../src/main/model/build.js';
@@ -18,26 +14,14 @@ import { tf } from '../../src/main/model/tf.js';
 import { makeRng } from '../../src/main/util/rng.js';
 import { applyNormalization, fitNormalization } from '../../src/main/training/normalise.js';
 import { DEFAULT_FEATURE_CONFIG } from '../../src/shared/features.js';
-import { HAVE_RAVDESS, MISSING_DATA, RAVDESS_16K } from '../helpers/shared-data.js';
+import { calmAngryClips } from '../helpers/calm-angry.js';
+import { HAVE_RAVDESS, MISSING_DATA } from '../helpers/shared-data.js';
 
 const CFG = { ...DEFAULT_FEATURE_CONFIG, features: ['mfcc', 'contrast', 'rms'] as const, deltas: 0 as const };
 
 async function load(actors: number[]): Promise<{ vecs: Float32Array[]; y: number[]; speakers: string[] }> {
-  const vecs: Float32Array[] = [];
-  const y: number[] = [];
-  const speakers: string[] = [];
-  for (const a of actors) {
-    const dir = join(RAVDESS_16K, `Actor_${String(a).padStart(2, '0')}`);
-    for (const f of readdirSync(dir).sort()) {
-      const emo = f.split('-')[2];
-      if (emo !== '02' && emo !== '05') continue; // calm, angry
-      const { samples } = await decodeFile(join(dir, f), { targetRate: 16000 });
-      vecs.push(pooledVector(poolStats(extractFeatures(samples, { ...CFG, features: [...CFG.features] }))));
-      y.push(emo === '05' ? 1 : 0);
-      speakers.push(String(a));
-    }
-  }
-  return { vecs, y, speakers };
+  const { matrices, y, speaker } = await calmAngryClips(actors, { ...CFG, features: [...CFG.features] });
+  return { vecs: matrices.map((m) => pooledVector(poolStats(m))), y, speakers: speaker.map(String) };
 }
 
 describe.skipIf(!HAVE_RAVDESS)(`training loop on real clips ${HAVE_RAVDESS ? '' : MISSING_DATA}`, () => {
