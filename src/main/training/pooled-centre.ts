@@ -10,6 +10,7 @@
  * with eight (docs/BENCHMARKS.md, "Unheard speakers", fifth round). A clip alone is centred by the
  * typical speaker's centre (the mean of the training speakers'), as its frames are.
  */
+import { PoolingKindSchema } from '../../shared/train-schema.js';
 import type { PoolingKind } from '../../shared/training.js';
 import { poolMatrix, type Poolable } from '../features/matrix.js';
 import { groupBySpeaker } from './normalise.js';
@@ -17,7 +18,8 @@ import { groupBySpeaker } from './normalise.js';
 /** A speaker's (or the typical speaker's) average pooled vector, per pooling kind. */
 export type PooledCentres = Partial<Record<PoolingKind, number[]>>;
 
-export const POOLING_KINDS: readonly PoolingKind[] = ['mean-std', 'summary'];
+/** Every pooling kind, as the schema lists them: a calibration serves whichever a model uses. */
+const POOLING_KINDS: readonly PoolingKind[] = PoolingKindSchema.options;
 
 /** Mean pooled vector of `mats` (already standardised by their speaker's frame statistics), per kind. */
 export function pooledCentres(mats: readonly Poolable[]): PooledCentres {
