@@ -14,6 +14,7 @@ export type SerErrorCode =
   | 'DatasetError'
   | 'FeatureError'
   | 'ModelError'
+  | 'EncoderError'
   | 'TrainingError'
   | 'Cancelled'
   | 'StoreError'
@@ -80,6 +81,7 @@ const CODES: ReadonlySet<string> = new Set<SerErrorCode>([
   'DatasetError',
   'FeatureError',
   'ModelError',
+  'EncoderError',
   'TrainingError',
   'Cancelled',
   'StoreError',

@@ -30,6 +30,10 @@ const COMMANDS: Record<string, Subcommand> = {
     summary: 'a model as a standard TensorFlow.js LayersModel (stock layers) with its features and README',
     load: () => import('./export-model.js'),
   },
+  encoders: {
+    summary: 'pretrained speech encoders: list, pull (download once), import a folder, remove',
+    load: () => import('./encoders.js'),
+  },
   runs: {
     summary: 'list, show, compare, tag, delete, export and import experiment runs',
     load: () => import('./runs.js'),

@@ -70,6 +70,7 @@ const STATUS: Partial<Record<SerErrorCode, number>> = {
   DatasetError: 422,
   FeatureError: 422,
   ModelError: 422,
+  EncoderError: 422,
   TrainingError: 422,
   StoreError: 500,
   InternalError: 500,
