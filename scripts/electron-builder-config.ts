@@ -14,6 +14,9 @@
  *   checkout's node_modules, which breaks the CLI and the tests under Node; the Electron build is
  *   made beside it by scripts/electron-native.ts (@electron/rebuild) and shipped as above.
  *   @tensorflow/tfjs-node (optional, built for Node only) is left out: the app uses wasm.
+ *   onnxruntime-node (speech encoders, 296 MB of binaries for every platform) is left out until
+ *   the app itself runs encoders (issue 21's next stage, which ships the target's binary only,
+ *   unpacked); `ser encoders` uses it from the CLI.
  */
 import type { Configuration } from 'electron-builder';
 import { PACKAGED_NATIVE_DIR, SQLITE_ADDON } from '../src/main/desktop/native-build.js';
@@ -51,6 +54,7 @@ export function builderConfig(o: BuilderOptions): Configuration {
       'out/renderer/**/*',
       '!**/*.map',
       '!node_modules/@tensorflow/tfjs-node{,/**/*}',
+      '!node_modules/{onnxruntime-node,onnxruntime-common}{,/**/*}',
       // Only the CLI runs TypeScript (tsx, esbuild); the renderer's own packages are in its bundle.
       '!node_modules/{tsx,esbuild,@esbuild,wavesurfer.js}{,/**/*}',
       // A second copy of the .wasm files (the build's raw output); the package loads dist/.

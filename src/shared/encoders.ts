@@ -59,6 +59,10 @@ export type EncoderEntry = z.infer<typeof EncoderEntrySchema>;
 /** The small JSON files of the Hub layout, fetched beside the model file. */
 export const ENCODER_SIDE_FILES = ['config.json', 'preprocessor_config.json'] as const;
 
+const WAVLM_PAPER = 'Chen et al. 2022, WavLM (IEEE JSTSP), arXiv:2110.13900';
+const NO_SHA_OUTPUT_BY_CONVENTION =
+  'sha256 not published on the pages seen; output name by the transformers.js feature-extraction export (checked at load)';
+
 export const ENCODER_CATALOGUE: readonly EncoderEntry[] = [
   {
     id: 'wavlm-base-plus',
@@ -71,9 +75,8 @@ export const ENCODER_CATALOGUE: readonly EncoderEntry[] = [
     sampleRate: ENCODER_SAMPLE_RATE,
     hiddenSize: 768,
     output: ENCODER_OUTPUT,
-    paper: 'Chen et al. 2022, WavLM (IEEE JSTSP), arXiv:2110.13900',
-    unconfirmed:
-      'sha256 not published on the pages seen; output name by the transformers.js feature-extraction export (checked at load)',
+    paper: WAVLM_PAPER,
+    unconfirmed: NO_SHA_OUTPUT_BY_CONVENTION,
   },
   {
     id: 'hubert-base-ls960',
@@ -104,9 +107,8 @@ export const ENCODER_CATALOGUE: readonly EncoderEntry[] = [
     sampleRate: ENCODER_SAMPLE_RATE,
     hiddenSize: 1024,
     output: ENCODER_OUTPUT,
-    paper: 'Chen et al. 2022, WavLM (IEEE JSTSP), arXiv:2110.13900',
-    unconfirmed:
-      'sha256 not published on the pages seen; output name by the transformers.js feature-extraction export (checked at load)',
+    paper: WAVLM_PAPER,
+    unconfirmed: NO_SHA_OUTPUT_BY_CONVENTION,
   },
 ];
 

@@ -272,6 +272,8 @@ describe('the packaged app (electron-builder --dir with a stand-in Electron)', (
     // Left out on purpose: tfjs-node (Node build only; the app uses wasm) and the CLI's TypeScript runner.
     expect(files.has('node_modules/@tensorflow/tfjs-node/package.json')).toBe(false);
     expect(files.has('node_modules/tsx/package.json')).toBe(false);
+    // and onnxruntime-node until the app runs speech encoders itself (the CLI does).
+    expect(files.has('node_modules/onnxruntime-node/package.json')).toBe(false);
   });
 
   it('unpacks the wasm binaries and ships the bundled model and the native addon as resources', () => {
