@@ -214,6 +214,11 @@ export interface Prediction {
   /** Decode problems of a file classified anyway (e.g. truncated: only its complete part was used). */
   warnings?: string[];
   /**
+   * The top probability is below UNCERTAIN_BELOW (src/shared/confidence.ts): show the answer as
+   * uncertain, not as a confident label.
+   */
+  uncertain: boolean;
+  /**
    * For models trained with per-speaker normalisation: whether the clip was calibrated with its
    * speaker's clips, and with how much audio. Absent for models that need no calibration.
    */

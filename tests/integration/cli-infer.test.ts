@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNCERTAIN_BELOW } from '../../src/shared/confidence.js';
 import { SEED_EMOTIONS } from '../../src/shared/dataset.js';
 import { HAVE_RAVDESS, MISSING_DATA, REPO_ROOT, ravdessClip } from '../helpers/shared-data.js';
 
@@ -37,8 +38,13 @@ describe.skipIf(!HAVE_RAVDESS)(`ser infer with the bundled model ${HAVE_RAVDESS 
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
+    // A confident answer names one emotion; an uncertain one (top probability under one half,
+    // src/shared/confidence.ts) says so and names the two likeliest.
+    const E = '(calm|happy|fearful|disgust|angry|sad)';
     expect(lines[0]).toMatch(
-      /^03-01-05-02-01-01-12\.wav: (calm|happy|fearful|disgust|angry|sad) \(\d+\.\d%\)/,
+      new RegExp(
+        `^03-01-05-02-01-01-12\\.wav: (${E} \\(\\d+\\.\\d%\\)|uncertain: ${E} \\d+\\.\\d% or ${E} \\d+\\.\\d%)`,
+      ),
     );
     for (const e of SEED_EMOTIONS) expect(lines[0]).toContain(`${e} `);
   });
@@ -49,7 +55,13 @@ describe.skipIf(!HAVE_RAVDESS)(`ser infer with the bundled model ${HAVE_RAVDESS 
     const out = JSON.parse(r.last) as {
       model: { labels: string[] };
       backend: string;
-      results: { ok: boolean; label: string; probabilities: Record<string, number>; duration: number }[];
+      results: {
+        ok: boolean;
+        label: string;
+        probabilities: Record<string, number>;
+        duration: number;
+        uncertain: boolean;
+      }[];
     };
     expect(out.model.labels).toEqual([...SEED_EMOTIONS]);
     expect(['tensorflow', 'wasm', 'cpu']).toContain(out.backend);
@@ -58,6 +70,7 @@ describe.skipIf(!HAVE_RAVDESS)(`ser infer with the bundled model ${HAVE_RAVDESS 
     expect(SEED_EMOTIONS).toContain(p.label);
     expect(Object.values(p.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     expect(p.probabilities[p.label]).toBe(Math.max(...Object.values(p.probabilities)));
+    expect(p.uncertain).toBe(p.probabilities[p.label]! < UNCERTAIN_BELOW);
     expect(p.duration).toBeGreaterThan(3);
   });
 

@@ -140,5 +140,16 @@ function formatPrediction(p: Prediction): string {
     : p.calibration.source === 'none'
       ? '  uncalibrated'
       : `  calibrated (${p.calibration.clips} clips, ${p.calibration.seconds.toFixed(1)} s)`;
-  return `${printable(basename(p.path))}: ${p.label} (${(100 * (p.probabilities[p.label] ?? 0)).toFixed(1)}%)  [${probs}]  ${p.duration.toFixed(2)} s${cal}`;
+  return `${printable(basename(p.path))}: ${answerOf(p)}  [${probs}]  ${p.duration.toFixed(2)} s${cal}`;
+}
+
+/**
+ * The answer in words: the label and its probability, or, when the prediction is uncertain
+ * (src/shared/confidence.ts), "uncertain" and the two likeliest emotions.
+ */
+function answerOf(p: Prediction): string {
+  const pct = (l: string) => `${(100 * (p.probabilities[l] ?? 0)).toFixed(1)}%`;
+  if (!p.uncertain) return `${p.label} (${pct(p.label)})`;
+  const [a, b] = Object.entries(p.probabilities).sort((x, y) => y[1] - x[1]);
+  return `uncertain: ${a![0]} ${pct(a![0])} or ${b ? `${b[0]} ${pct(b[0])}` : '?'}`;
 }

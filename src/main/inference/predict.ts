@@ -5,6 +5,7 @@
  * its members' probabilities.
  */
 import { basename } from 'node:path';
+import { isUncertain } from '../../shared/confidence.js';
 import { SerError } from '../../shared/errors.js';
 import type { FeatureConfig, FeatureMatrix } from '../../shared/features.js';
 import type { Prediction } from '../../shared/training.js';
@@ -246,7 +247,7 @@ export function toPrediction(
     probabilities[labels[j]!] = probs[row * k + j]!;
     if (probs[row * k + j]! > probs[row * k + best]!) best = j;
   }
-  return { path, label: labels[best]!, probabilities, duration };
+  return { path, label: labels[best]!, probabilities, duration, uncertain: isUncertain(probabilities) };
 }
 
 export function disposeClassifier(c: Classifier): void {
