@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { ClipEvaluation, ClipResult } from './clips.js';
-import type { DatasetScan } from './dataset.js';
+import { DATASET_FORMAT_IDS, type DatasetScan } from './dataset.js';
 import type { ClipInfo } from './dataset-map.js';
 import type { SerErrorData } from './errors.js';
 import { FeatureConfigPatchSchema, SampleRateSchema } from './feature-schema.js';
@@ -65,6 +65,8 @@ export const AudioFileSchema = z.object({
 });
 
 const PathSchema = z.string().min(1, 'path is empty').max(4096);
+
+export const DatasetFormatSchema = z.enum(DATASET_FORMAT_IDS);
 
 /** An audio file by its path inside an allowed folder (`ser infer`), read and decoded by main. */
 export const AudioPathSchema = z.strictObject({ path: PathSchema });
@@ -294,8 +296,14 @@ export const CONTRACT = {
   ),
 
   'dataset.scan': method<DatasetScan>()(
-    z.strictObject({ root: PathSchema, labels: z.array(z.string().min(1)).optional() }),
-    'Scan a dataset folder (RAVDESS names or one folder per label).',
+    z.strictObject({
+      /** A dataset folder, or a .csv/.tsv manifest file. */
+      root: PathSchema,
+      labels: z.array(z.string().min(1)).optional(),
+      /** Read as this format instead of detecting it. */
+      format: DatasetFormatSchema.optional(),
+    }),
+    'Scan a dataset folder or manifest (a corpus naming scheme, one folder per emotion, or a CSV/TSV manifest; detected unless given).',
   ),
 
   'dataset.clips': method<ClipInfo[]>()(

@@ -163,7 +163,7 @@ describe.skipIf(!HAVE_RAVDESS)(
     it('dataset.scan reads a RAVDESS actor folder and remembers it', async () => {
       const root = join(RAVDESS_16K, 'Actor_01');
       const scan = await service.call('dataset.scan', { root });
-      expect(scan.layout).toBe('ravdess');
+      expect(scan.corpora.map((c) => c.detection.format)).toEqual(['ravdess']);
       expect(scan.items).toHaveLength(60);
       expect(scan.countsBySpeaker).toEqual({ '01': 60 });
       expect((await service.call('settings.get', undefined)).lastDatasetFolder).toBe(root);

@@ -45,9 +45,12 @@ describe('ser scan on a folder layout', () => {
   it('prints counts, weights, skipped files and warnings', async () => {
     const { code, out } = await ser('scan', '--data', root);
     expect(code).toBe(0);
-    expect(out).toContain('15 clips, 2 labels, no speakers (one folder per label)');
+    expect(out).toContain('15 clips, 2 labels, no speakers\n');
+    expect(out).toContain(
+      'one folder per emotion (detected: 15 of 15 audio files are in folders named for an emotion)',
+    );
     expect(out).toMatch(
-      /label\s+clips\s+share\s+weight\nangry\s+3\s+20\.0%\s+2\.500\ncalm\s+12\s+80\.0%\s+0\.625/,
+      /label\s+clips\s+share\s+weight\ncalm\s+12\s+80\.0%\s+0\.625\nangry\s+3\s+20\.0%\s+2\.500/,
     );
     expect(out).toContain(
       'skipped 1 files:\n  1 not audio\n    angry/notes.wav: not a WAV/MP3/FLAC/OGG file',
@@ -99,7 +102,10 @@ describe.skipIf(!HAVE_RAVDESS)(`ser scan on RAVDESS ${HAVE_RAVDESS ? '' : MISSIN
       'calm,happy,fearful,disgust,angry,sad',
     );
     expect(code).toBe(0);
-    expect(out).toContain('960 clips, 6 labels, 20 speakers (RAVDESS names)');
+    expect(out).toContain('960 clips, 6 labels, 20 speakers\n');
+    expect(out).toContain(
+      'corpus ravdess-16k: RAVDESS (detected: 1200 of 1200 audio files have RAVDESS names (03-01-05-01-02-01-12.wav))',
+    );
     expect(out).toContain(
       `speakers: ${Array.from({ length: 20 }, (_, i) => `${String(i + 1).padStart(2, '0')}:48`).join(' ')}`,
     );

@@ -46,7 +46,7 @@ describe.skipIf(!HAVE_RAVDESS)(`scan of RAVDESS 16 kHz ${HAVE_RAVDESS ? '' : MIS
     const t = performance.now();
     const s = await scanDataset(RAVDESS_16K);
     console.log(`scan 1200 clips: ${(performance.now() - t).toFixed(0)} ms`);
-    expect(s.layout).toBe('ravdess');
+    expect(s.corpora.map((c) => c.detection.format)).toEqual(['ravdess']);
     expect(s.items.length).toBe(1200);
     expect(s.labels).toEqual(['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised']);
     // Neutral has no strong-intensity take: 1 x 2 x 2 per actor, the others 2 x 2 x 2.
@@ -121,9 +121,10 @@ describe('scan of folder layouts', () => {
 
   it('labels by parent folder (lower-cased), recognises audio by content, and explains every skip', async () => {
     const s = await scanDataset(root);
-    expect(s.layout).toBe('folders');
-    expect(s.labels).toEqual(['angry', 'calm']);
-    expect(s.countsByLabel).toEqual({ angry: 2, calm: 2 });
+    expect(s.corpora.map((c) => c.detection.format)).toEqual(['folders']);
+    // The emotion vocabulary's order (src/shared/emotions.ts), as for every format.
+    expect(s.labels).toEqual(['calm', 'angry']);
+    expect(s.countsByLabel).toEqual({ calm: 2, angry: 2 });
     expect(s.items.map((it) => [it.path.slice(root.length + 1), it.label, it.speaker])).toEqual([
       ['Calm/c1.wav', 'calm', null],
       ['Calm/no-extension', 'calm', null],
@@ -140,10 +141,10 @@ describe('scan of folder layouts', () => {
     ]);
     expect(s.skippedByKind).toEqual({ hidden: 2, 'no-label-folder': 1, 'not-audio': 2, unreadable: 1 });
     expect(s.warnings).toEqual([
-      "label 'angry' has only 2 clips",
       "label 'calm' has only 2 clips",
+      "label 'angry' has only 2 clips",
       '1 file could not be read (see skipped)',
-      'no speaker ids (folder layout): splits by speaker are not possible, only random splits',
+      'no speaker ids (one folder per emotion): splits by speaker are not possible, only random splits',
     ]);
     expect(s.countsBySpeaker).toEqual({});
   });
@@ -192,7 +193,7 @@ describe('scan of folder layouts', () => {
     put(r, 'Actor_01/03-01-09-01-01-01-01.wav', clip()); // emotion 09 does not exist
     put(r, 'Actor_01/take-3.wav', clip());
     const s = await scanDataset(r);
-    expect(s.layout).toBe('ravdess');
+    expect(s.corpora.map((c) => c.detection.format)).toEqual(['ravdess']);
     expect(s.countsByLabel).toEqual({ happy: 2, angry: 1 });
     expect(s.countsBySpeaker).toEqual({ '01': 2, '02': 1 });
     expect(s.skippedByKind).toEqual({ 'unparseable-name': 2 });
@@ -205,7 +206,9 @@ describe('scan errors are DatasetErrors that say what is wrong', () => {
   it('missing path, a file, an empty folder, a folder without audio', async () => {
     expect(await scanError(join(tmp, 'absent'))).toBe(`folder not found: ${join(tmp, 'absent')}`);
     put(tmp, 'file.wav', clip());
-    expect(await scanError(join(tmp, 'file.wav'))).toBe(`not a folder: ${join(tmp, 'file.wav')}`);
+    expect(await scanError(join(tmp, 'file.wav'))).toBe(
+      `not a folder or a .csv/.tsv manifest: ${join(tmp, 'file.wav')}`,
+    );
     mkdirSync(join(tmp, 'empty'));
     expect(await scanError(join(tmp, 'empty'))).toBe(
       `no audio files (WAV/MP3/FLAC/OGG) in ${join(tmp, 'empty')}`,
@@ -231,6 +234,6 @@ describe('scan errors are DatasetErrors that say what is wrong', () => {
     put(r, 'calm/c.wav', clip());
     const s = await scanDataset(r, { labels: ['calm', 'angry', 'sad'] });
     expect(s.labels).toEqual(['calm', 'angry']);
-    expect(s.warnings[0]).toBe('label not found: sad (labels here: angry, calm)');
+    expect(s.warnings[0]).toBe('label not found: sad (labels here: calm, angry)');
   });
 });

@@ -135,11 +135,12 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       return dir === null ? null : allowRoot(dir);
     },
 
-    async 'dataset.scan'({ root, labels }) {
+    async 'dataset.scan'({ root, labels, format }) {
       const real = await roots.check(root);
       const allowed = roots.realRoots();
       const scan = await scanDataset(real, {
         ...(labels ? { labels } : {}),
+        ...(format ? { format } : {}),
         ...(allowed ? { roots: allowed } : {}),
       });
       settings.update({ lastDatasetFolder: root });

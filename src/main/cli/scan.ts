@@ -4,16 +4,23 @@
  */
 import { relative, resolve } from 'node:path';
 import { z } from 'zod';
-import type { DatasetScan, SkipKind } from '../../shared/dataset.js';
+import {
+  DATASET_FORMAT_IDS,
+  DATASET_FORMATS,
+  type DatasetFormat,
+  type DatasetScan,
+  type SkipKind,
+} from '../../shared/dataset.js';
 import { formatZodError } from '../../shared/zod-issues.js';
 import { COMMON_OPTIONS, UsageError, parseCommandArgs, requiredFlag } from './args.js';
 import { withService } from './service.js';
 import { exitQuietlyOnClosedPipe, textTable } from './text.js';
 
-const USAGE = `usage: ser scan --data DIR [--emotions a,b,c] [--json]
+const USAGE = `usage: ser scan --data DIR [--format NAME] [--emotions a,b,c] [--json]
 
-  --data DIR         dataset folder: RAVDESS file names (03-01-05-01-02-01-12.wav), or one
-                     folder per label (DIR/angry/x.wav, optionally DIR/Actor_01/angry/x.wav)
+  --data DIR         dataset folder, or a .csv/.tsv manifest; the format is detected and said:
+${formatList('                       ')}
+  --format NAME      read it as this format instead (${DATASET_FORMAT_IDS.join(' | ')})
   --emotions LIST    keep only these labels, comma-separated (e.g. calm,happy,fearful,disgust,angry,sad)
   --json             print the whole scan as JSON (items, skipped files, counts, weights, warnings)`;
 
@@ -31,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       data: { type: 'string' },
       emotions: { type: 'string' },
+      format: { type: 'string' },
       ...COMMON_OPTIONS,
     },
     USAGE,
@@ -49,8 +57,11 @@ export async function run(argv: string[]): Promise<number> {
     labels = parsed.data.filter(Boolean);
   }
 
+  const format = values.format === undefined ? undefined : formatFlag(values.format);
   const root = resolve(data);
-  const scan = await withService({}, (s) => s.call('dataset.scan', { root, ...(labels ? { labels } : {}) }));
+  const scan = await withService({}, (s) =>
+    s.call('dataset.scan', { root, ...(labels ? { labels } : {}), ...(format ? { format } : {}) }),
+  );
   exitQuietlyOnClosedPipe();
   if (values.json) {
     process.stdout.write(`${JSON.stringify(scan, null, 2)}\n`);
@@ -67,15 +78,45 @@ const KIND_TITLES: Record<SkipKind, string> = {
   'unparseable-name': 'names that do not parse',
   'no-label-folder': 'outside a label folder',
   'label-filtered': 'labels not selected',
+  'unknown-label': 'emotions the format maps onto none (dropped)',
+  'bad-row': 'manifest rows that cannot be used',
 };
+
+/** The formats with an example name each, one per line (usage text). */
+export function formatList(indent: string): string {
+  return DATASET_FORMAT_IDS.map(
+    (f) => `${indent}${f.padEnd(9)} ${DATASET_FORMATS[f].title}: ${DATASET_FORMATS[f].example}`,
+  ).join('\n');
+}
+
+/** `--format NAME`, checked against the registry's formats. */
+export function formatFlag(value: string): DatasetFormat {
+  const f = value.trim().toLowerCase();
+  if (!(DATASET_FORMAT_IDS as string[]).includes(f)) {
+    throw new UsageError(`--format takes ${DATASET_FORMAT_IDS.join(', ')} (got ${value})`);
+  }
+  return f as DatasetFormat;
+}
 
 export function formatScan(scan: DatasetScan): string {
   const out: string[] = [];
   const n = scan.items.length;
   out.push(`${scan.root}`);
   out.push(
-    `${n} clips, ${scan.labels.length} labels, ${Object.keys(scan.countsBySpeaker).length || 'no'} speakers (${scan.layout === 'ravdess' ? 'RAVDESS names' : 'one folder per label'})`,
+    `${n} clips, ${scan.labels.length} labels, ${Object.keys(scan.countsBySpeaker).length || 'no'} speakers`,
   );
+  for (const c of scan.corpora) {
+    const d = c.detection;
+    out.push(
+      `corpus ${c.name}: ${DATASET_FORMATS[d.format].title} (${d.given ? '' : 'detected: '}${d.reason})`,
+    );
+    const mapped = c.labelMap.filter((m) => m.label !== m.source);
+    if (mapped.length) {
+      out.push(
+        `  labels: ${mapped.map((m) => `${m.source} -> ${m.label ?? 'dropped'} (${m.clips})`).join(', ')}`,
+      );
+    }
+  }
   out.push('');
   out.push(
     textTable(

@@ -1,54 +1,62 @@
 /**
- * Scan a dataset folder: every file under it becomes an item (path, label, speaker) or a
- * skipped entry with its reason. Two layouts: RAVDESS file names (label from the emotion code,
- * speaker = actor), or one folder per label (label = parent folder, lower-cased; speaker = the
- * folder above it when that is obviously a speaker, e.g. `Actor_03/angry/x.wav`).
- *
- * Audio is recognised by content (the same magic-byte sniffing the decoder uses), so a renamed
- * text file is reported, and an audio file without an extension is used.
+ * Scan a dataset: every file under a folder becomes an item (path, emotion, speaker, corpus) or a
+ * skipped entry with its reason. The format is detected (a corpus's naming scheme when most audio
+ * files carry its names, a manifest at the top of the folder, else one folder per emotion) or
+ * given (`format`); each format is one adapter (./adapters), which maps the corpus's labels onto
+ * the emotion vocabulary (src/shared/emotions.ts) and says which it dropped.
  */
 import { createHash } from 'node:crypto';
-import { realpathSync, type Dirent } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
-import type { DatasetItem, DatasetScan, SkipKind, SkippedFile } from '../../shared/dataset.js';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import {
+  DATASET_FORMATS,
+  type CorpusScan,
+  type DatasetFormat,
+  type DatasetItem,
+  type DatasetScan,
+  type FormatDetection,
+  type LabelMapping,
+  type SkipKind,
+  type SkippedFile,
+} from '../../shared/dataset.js';
+import { sortLabels, toEmotion } from '../../shared/emotions.js';
 import { SerError } from '../../shared/errors.js';
-import { decodeFile } from '../audio/decode.js';
-import { sniff } from '../audio/sniff.js';
-import { isInside } from '../util/inside.js';
-import { RAVDESS_ORDER, parseRavdessName, ravdessEmotion } from '../../shared/ravdess.js';
+import { findManifest, isManifestName, readManifest } from './adapters/manifest.js';
+import { FILE_ADAPTERS, detectFormat } from './adapters/registry.js';
+import type { FoundFile } from './adapters/types.js';
+import { findDuplicates } from './duplicates.js';
+import { audioOnly, walk } from './files.js';
 
 export interface ScanOptions {
-  /** Keep only these labels (case-insensitive; RAVDESS uses emotion names: 'calm', 'happy', ...). */
+  /** Keep only these labels (case-insensitive; emotion words are mapped: 'anger' is 'angry'). */
   labels?: string[];
   /** Fewer classes than this is a DatasetError (default 2: a classifier needs two; evaluation may pass 1). */
   minClasses?: number;
   /** Look for clips holding the same recording (default true; decodes same-size files, ~0.5 s per 1000 clips). */
   findDuplicates?: boolean;
   /**
-   * Real paths of the folders a symlinked file may point into (the API passes its allowed
-   * folders). Unset (the CLI, a user's own folder): symlinked files are used wherever they point.
+   * Real paths of the folders a symlinked file or a manifest row may point into (the API passes
+   * its allowed folders). Unset (the CLI, a user's own folder): symlinked files are used wherever
+   * they point; manifest rows stay inside the manifest's folder.
    */
   roots?: string[];
+  /** Read the folder as this format instead of detecting it (`--format`). */
+  format?: DatasetFormat;
+  /** The corpus's name (default: the folder's name). */
+  corpus?: string;
 }
 
 /** A label with fewer clips than this gets a warning. */
 const FEW_CLIPS = 10;
 /** Largest / smallest class above this ratio gets a warning. */
 const IMBALANCE = 3;
-const SNIFF_BYTES = 4096;
-/** Two clips correlating above this are the same recording (dither or re-encoding aside). */
-const DUPLICATE_R = 0.99;
-const ENVELOPE = 64;
-const CONCURRENCY = 32;
 
-/** Folder names that are obviously a speaker: Actor_01, speaker3, spk-12, p225, s01, 1001. */
-const SPEAKER_DIR = /^(?:(?:actor|speaker|spk|subject|talker|s|p|sp)[ _-]?\d+|\d+)$/i;
-
-interface Found {
-  rel: string;
-  abs: string;
-  size: number;
+interface Labelled extends FoundFile {
+  label: string;
+  source: string;
+  speaker: string | null;
+  corpus: string;
+  ravdess?: DatasetItem['ravdess'];
 }
 
 /** Locale-independent order, so lists and fingerprints are the same on every machine. */
@@ -60,210 +68,6 @@ function fail(message: string, path: string): never {
   throw new SerError('DatasetError', message, path);
 }
 
-/** Relative path with forward slashes, so fingerprints agree across platforms. */
-function posix(rel: string): string {
-  return sep === '/' ? rel : rel.split(sep).join('/');
-}
-
-async function walk(root: string, skipped: SkippedFile[], roots?: string[]): Promise<Found[]> {
-  const files: Found[] = [];
-  const dirs = [root];
-  while (dirs.length) {
-    const dir = dirs.pop()!;
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      if (dir === root) fail(`cannot read folder (${code}): ${root}`, root);
-      skipped.push({ path: dir, kind: 'unreadable', reason: `folder cannot be read (${code})` });
-      continue;
-    }
-    for (const e of entries) {
-      const abs = join(dir, e.name);
-      if (e.name.startsWith('.')) {
-        // .DS_Store, ._x.wav (macOS resource forks named like audio), .git: never data.
-        if (!e.isDirectory()) skipped.push({ path: abs, kind: 'hidden', reason: 'hidden file' });
-        continue;
-      }
-      if (e.isDirectory()) dirs.push(abs);
-      else if (e.isFile() || e.isSymbolicLink()) {
-        try {
-          const st = await stat(abs);
-          // Symlinked folders are not followed (no cycles); symlinked files are used, but never
-          // one that points out of the allowed folders.
-          if (e.isSymbolicLink() && roots && !roots.some((r) => isInside(realpathSync(abs), r))) {
-            skipped.push({
-              path: abs,
-              kind: 'unreadable',
-              reason: 'link to a file outside the allowed folders',
-            });
-            continue;
-          }
-          if (st.isFile()) files.push({ rel: posix(relative(root, abs)), abs, size: st.size });
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code ?? 'error';
-          skipped.push({ path: abs, kind: 'unreadable', reason: `cannot be read (${code})` });
-        }
-      }
-    }
-  }
-  return files;
-}
-
-async function readHead(path: string): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = new Uint8Array(SNIFF_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Keep the files whose content is WAV/MP3/FLAC/OGG. */
-async function audioOnly(files: Found[], skipped: SkippedFile[]): Promise<Found[]> {
-  const keep: (Found | null)[] = new Array(files.length).fill(null);
-  for (let i = 0; i < files.length; i += CONCURRENCY) {
-    await Promise.all(
-      files.slice(i, i + CONCURRENCY).map(async (f, j) => {
-        if (f.size === 0) {
-          skipped.push({ path: f.abs, kind: 'not-audio', reason: 'empty file (0 bytes)' });
-          return;
-        }
-        let head: Uint8Array;
-        try {
-          head = await readHead(f.abs);
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code ?? 'error';
-          skipped.push({ path: f.abs, kind: 'unreadable', reason: `cannot be read (${code})` });
-          return;
-        }
-        const s = sniff(head);
-        if (s.format) keep[i + j] = f;
-        else {
-          const reason = s.other
-            ? `${s.other} is not supported (use WAV/MP3/FLAC/OGG)`
-            : 'not a WAV/MP3/FLAC/OGG file';
-          skipped.push({ path: f.abs, kind: 'not-audio', reason });
-        }
-      }),
-    );
-  }
-  return keep.filter((f): f is Found => f !== null);
-}
-
-interface Labelled extends Found {
-  label: string;
-  speaker: string | null;
-  ravdess?: DatasetItem['ravdess'];
-}
-
-function labelRavdess(files: Found[], skipped: SkippedFile[]): Labelled[] {
-  const out: Labelled[] = [];
-  for (const f of files) {
-    const r = parseRavdessName(basename(f.abs));
-    if (!r) {
-      skipped.push({
-        path: f.abs,
-        kind: 'unparseable-name',
-        reason: 'name is not a RAVDESS name (MM-VV-EE-II-SS-RR-AA)',
-      });
-      continue;
-    }
-    out.push({ ...f, label: ravdessEmotion(r.emotion), speaker: r.actor, ravdess: r });
-  }
-  return out;
-}
-
-function labelFolders(files: Found[], skipped: SkippedFile[]): Labelled[] {
-  const out: Labelled[] = [];
-  for (const f of files) {
-    const parts = f.rel.split('/');
-    if (parts.length < 2) {
-      skipped.push({ path: f.abs, kind: 'no-label-folder', reason: 'not inside a label folder' });
-      continue;
-    }
-    const label = parts[parts.length - 2]!.trim().toLowerCase();
-    const above = parts.length >= 3 ? parts[parts.length - 3]! : null;
-    out.push({ ...f, label, speaker: above && SPEAKER_DIR.test(above) ? above : null });
-  }
-  return out;
-}
-
-/** Normalised correlation of two equal-length signals (1 = same waveform up to gain). */
-function correlation(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : aa === bb ? 1 : 0;
-}
-
-/** Unit-norm RMS envelope over ENVELOPE segments: a cheap first test before full correlation. */
-function envelope(x: Float32Array): Float64Array {
-  const e = new Float64Array(ENVELOPE);
-  const seg = x.length / ENVELOPE;
-  let norm = 0;
-  for (let k = 0; k < ENVELOPE; k++) {
-    let sum = 0;
-    const end = Math.floor((k + 1) * seg);
-    for (let i = Math.floor(k * seg); i < end; i++) sum += x[i]! * x[i]!;
-    e[k] = Math.sqrt(sum);
-    norm += sum;
-  }
-  if (norm > 0) for (let k = 0; k < ENVELOPE; k++) e[k]! /= Math.sqrt(norm);
-  return e;
-}
-
-/**
- * Groups of clips holding the same recording. Byte equality is not enough: RAVDESS's two
- * identical Actor_07 takes differ in every sample after SoX's dither. Only files of equal size
- * can match; within a size, envelopes pick candidates and waveform correlation confirms them.
- */
-async function duplicates(items: Labelled[]): Promise<string[][]> {
-  const bySize = new Map<number, Labelled[]>();
-  for (const it of items) bySize.set(it.size, [...(bySize.get(it.size) ?? []), it]);
-  const groups: string[][] = [];
-  for (const same of bySize.values()) {
-    if (same.length < 2) continue;
-    const decoded = await Promise.all(
-      same.map((it) =>
-        decodeFile(it.abs).then(
-          (d) => d.samples,
-          () => null,
-        ),
-      ),
-    );
-    const env = decoded.map((x) => (x ? envelope(x) : null));
-    const taken = new Set<number>();
-    for (let i = 0; i < same.length; i++) {
-      const a = decoded[i];
-      const ea = env[i];
-      if (!a || !ea || taken.has(i)) continue;
-      const group = [same[i]!.rel];
-      for (let j = i + 1; j < same.length; j++) {
-        const b = decoded[j];
-        const eb = env[j];
-        if (!b || !eb || taken.has(j) || b.length !== a.length) continue;
-        let dot = 0;
-        for (let k = 0; k < ENVELOPE; k++) dot += ea[k]! * eb[k]!;
-        if (dot > DUPLICATE_R && correlation(a, b) > DUPLICATE_R) {
-          group.push(same[j]!.rel);
-          taken.add(j);
-        }
-      }
-      if (group.length > 1) groups.push(group.sort());
-    }
-  }
-  return groups.sort((a, b) => byCodePoint(a[0]!, b[0]!));
-}
-
 function countBy(items: Labelled[], key: (it: Labelled) => string | null): Record<string, number> {
   const out: Record<string, number> = {};
   for (const it of items) {
@@ -273,38 +77,132 @@ function countBy(items: Labelled[], key: (it: Labelled) => string | null): Recor
   return out;
 }
 
-export async function scanDataset(root: string, opts: ScanOptions = {}): Promise<DatasetScan> {
-  const abs = resolve(root);
-  try {
-    if (!(await stat(abs)).isDirectory()) fail(`not a folder: ${abs}`, abs);
-  } catch (err) {
-    if (err instanceof SerError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') fail(`folder not found: ${abs}`, abs);
-    fail(`cannot read folder (${code ?? String(err)}): ${abs}`, abs);
-  }
+interface Read {
+  items: Labelled[];
+  skipped: SkippedFile[];
+  detection: FormatDetection;
+  /** Labels a corpus's names carry that map onto no emotion, with their clips. */
+  dropped: Map<string, Map<string, number>>;
+}
 
+/** Read a folder's files with the adapter of its (detected or given) format. */
+async function readFolder(abs: string, corpus: string, opts: ScanOptions): Promise<Read> {
   const skipped: SkippedFile[] = [];
   const audio = await audioOnly(await walk(abs, skipped, opts.roots), skipped);
   if (audio.length === 0) {
     const other = skipped.length ? ` (${skipped.length} other files: ${summarise(skipped)})` : '';
     fail(`no audio files (WAV/MP3/FLAC/OGG) in ${abs}${other}`, abs);
   }
+  const format = opts.format as Exclude<DatasetFormat, 'manifest'> | undefined;
+  const detection: FormatDetection = format
+    ? { format, reason: `format given: ${DATASET_FORMATS[format].title}`, given: true }
+    : detectFormat(audio);
+  const adapter = FILE_ADAPTERS[detection.format as Exclude<DatasetFormat, 'manifest'>];
+  const items: Labelled[] = [];
+  const dropped = new Map<string, Map<string, number>>();
+  for (const f of audio) {
+    const l = adapter.label(f);
+    if (l.ok) {
+      const it: Labelled = { ...f, label: l.label, source: l.source, speaker: l.speaker, corpus };
+      if (l.ravdess) it.ravdess = l.ravdess;
+      items.push(it);
+    } else {
+      skipped.push({ path: f.abs, kind: l.kind, reason: l.reason });
+      if (l.source !== undefined) countInto(dropped, corpus, l.source);
+    }
+  }
+  return { items, skipped, detection, dropped };
+}
 
-  // RAVDESS when most audio files carry RAVDESS names; stray files are then reported, not labelled.
-  const ravdessNames = audio.filter((f) => parseRavdessName(basename(f.abs))).length;
-  const layout: DatasetScan['layout'] = ravdessNames * 2 > audio.length ? 'ravdess' : 'folders';
-  let items = layout === 'ravdess' ? labelRavdess(audio, skipped) : labelFolders(audio, skipped);
+function countInto(m: Map<string, Map<string, number>>, corpus: string, source: string): void {
+  const c = m.get(corpus) ?? new Map<string, number>();
+  c.set(source, (c.get(source) ?? 0) + 1);
+  m.set(corpus, c);
+}
+
+async function readManifestFile(
+  file: string,
+  corpus: string,
+  opts: ScanOptions,
+  found: boolean,
+): Promise<Read> {
+  const m = await readManifest(file, opts.roots);
+  const cols = m.columns.join(', ');
+  return {
+    items: m.items.map((it) => ({ ...it, corpus: it.corpus ?? corpus })),
+    skipped: m.skipped,
+    detection: {
+      format: 'manifest',
+      reason: opts.format
+        ? `format given: manifest ${basename(file)} (${cols})`
+        : found
+          ? `manifest ${basename(file)} at the top of the folder (${cols})`
+          : `a manifest file was given (${cols})`,
+      given: opts.format !== undefined,
+    },
+    dropped: new Map(),
+  };
+}
+
+export async function scanDataset(root: string, opts: ScanOptions = {}): Promise<DatasetScan> {
+  const given = resolve(root);
+  let isFile = false;
+  try {
+    const st = await stat(given);
+    isFile = st.isFile();
+    if (!st.isDirectory() && !(isFile && isManifestName(given))) {
+      fail(`not a folder or a .csv/.tsv manifest: ${given}`, given);
+    }
+  } catch (err) {
+    if (err instanceof SerError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') fail(`folder not found: ${given}`, given);
+    fail(`cannot read folder (${code ?? String(err)}): ${given}`, given);
+  }
+  if (isFile && opts.format && opts.format !== 'manifest') {
+    fail(`--format ${opts.format} reads a folder; ${given} is a manifest file`, given);
+  }
+  // The dataset's folder: a manifest file's own folder (its rows are relative to it).
+  const abs = isFile ? dirname(given) : given;
+  const corpus = opts.corpus ?? basename(abs);
+  let read: Read;
+  if (isFile) read = await readManifestFile(given, corpus, opts, false);
+  else if (opts.format === 'manifest' || opts.format === undefined) {
+    const manifest = await findManifest(abs);
+    if (manifest) read = await readManifestFile(manifest, corpus, opts, true);
+    else if (opts.format === 'manifest')
+      fail(`no manifest (.csv/.tsv with path and emotion columns) in ${abs}`, abs);
+    else read = await readFolder(abs, corpus, opts);
+  } else read = await readFolder(abs, corpus, opts);
+  const { skipped, detection } = read;
+  let items = read.items;
+  if (items.length === 0 && detection.format === 'manifest') {
+    fail(
+      `no usable rows in ${given}: ${skipped
+        .slice(0, 3)
+        .map((s) => s.reason)
+        .join('; ')}`,
+      given,
+    );
+  }
+  // Two corpora in one scan (a manifest's corpus column): their speaker ids are not one namespace.
+  if (new Set(items.map((it) => it.corpus)).size > 1) {
+    items = items.map((it) => ({
+      ...it,
+      speaker: it.speaker === null ? null : `${it.corpus}/${it.speaker}`,
+    }));
+  }
+  const allItems = items;
 
   const warnings: string[] = [];
   const present = [...new Set(items.map((it) => it.label))];
   let labels: string[];
   if (opts.labels?.length) {
-    const wanted = [...new Set(opts.labels.map((l) => l.trim().toLowerCase()))];
+    const wanted = [...new Set(opts.labels.map((l) => toEmotion(l) ?? l.trim().toLowerCase()))];
     const missing = wanted.filter((l) => !present.includes(l));
     if (missing.length) {
       warnings.push(
-        `label${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')} (labels here: ${sortLabels(present, layout).join(', ')})`,
+        `label${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')} (labels here: ${sortLabels(present).join(', ')})`,
       );
     }
     const keep = new Set(wanted);
@@ -317,12 +215,12 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
     labels = wanted.filter((l) => present.includes(l));
     if (items.length === 0) {
       fail(
-        `none of the labels ${wanted.join(', ')} in ${abs} (labels here: ${sortLabels(present, layout).join(', ')})`,
+        `none of the labels ${wanted.join(', ')} in ${abs} (labels here: ${sortLabels(present).join(', ')})`,
         abs,
       );
     }
   } else {
-    labels = sortLabels(present, layout);
+    labels = sortLabels(present);
   }
   if (items.length === 0) {
     fail(`no labelled audio in ${abs}: ${summarise(skipped)}`, abs);
@@ -331,7 +229,7 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   if (labels.length < minClasses) {
     fail(
       `only one class ('${labels[0]}', ${items.length} clips) in ${abs}: a classifier needs at least ${minClasses}` +
-        (layout === 'folders' ? ' (put each label’s clips in its own folder)' : ''),
+        (detection.format === 'folders' ? ' (put each label’s clips in its own folder)' : ''),
       abs,
     );
   }
@@ -364,10 +262,18 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   const unreadable = skipped.filter((s) => s.kind === 'unreadable').length;
   if (unreadable)
     warnings.push(`${unreadable} file${unreadable > 1 ? 's' : ''} could not be read (see skipped)`);
-  if (layout === 'folders' && items.every((it) => it.speaker === null)) {
-    warnings.push('no speaker ids (folder layout): splits by speaker are not possible, only random splits');
+  if (items.every((it) => it.speaker === null)) {
+    warnings.push(
+      `no speaker ids (${DATASET_FORMATS[detection.format].title}): splits by speaker are not possible, only random splits`,
+    );
   }
-  const dups = opts.findDuplicates === false ? [] : await duplicates(items);
+  const custom = labels.filter((l) => toEmotion(l) === null);
+  if (custom.length) {
+    warnings.push(
+      `label${custom.length > 1 ? 's' : ''} outside the emotion vocabulary kept as named: ${custom.join(', ')} (another corpus shares a label only when spelt the same)`,
+    );
+  }
+  const dups = opts.findDuplicates === false ? [] : await findDuplicates(items);
   if (dups.length) {
     const shown = dups.slice(0, 5).map((g) => g.join(' = '));
     const more = dups.length > 5 ? `; and ${dups.length - 5} more groups` : '';
@@ -380,12 +286,13 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   const skippedByKind: Partial<Record<SkipKind, number>> = {};
   for (const s of skipped) skippedByKind[s.kind] = (skippedByKind[s.kind] ?? 0) + 1;
 
+  const corpora = corpusSummaries(allItems, items, read.dropped, abs, detection);
   return {
     root: abs,
-    layout,
+    corpora,
     labels,
     items: items.map((it) => {
-      const item: DatasetItem = { path: it.abs, label: it.label, speaker: it.speaker };
+      const item: DatasetItem = { path: it.abs, label: it.label, speaker: it.speaker, corpus: it.corpus };
       if (it.ravdess) item.ravdess = it.ravdess;
       return item;
     }),
@@ -399,9 +306,42 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   };
 }
 
-function sortLabels(labels: string[], layout: DatasetScan['layout']): string[] {
-  if (layout === 'ravdess') return RAVDESS_ORDER.filter((l) => labels.includes(l));
-  return [...labels].sort();
+/** Per corpus: clips kept per label, and how each of its labels was mapped (or dropped). */
+function corpusSummaries(
+  all: Labelled[],
+  kept: Labelled[],
+  dropped: Map<string, Map<string, number>>,
+  root: string,
+  detection: FormatDetection,
+): CorpusScan[] {
+  const names = [...new Set([...all.map((it) => it.corpus), ...dropped.keys()])];
+  return names.map((name) => {
+    const mine = all.filter((it) => it.corpus === name);
+    const labelMap: LabelMapping[] = [];
+    const at = new Map<string, LabelMapping>();
+    for (const it of mine) {
+      let m = at.get(it.source);
+      if (!m) {
+        m = { source: it.source, label: it.label, clips: 0 };
+        at.set(it.source, m);
+        labelMap.push(m);
+      }
+      m.clips++;
+    }
+    for (const [source, clips] of dropped.get(name) ?? []) labelMap.push({ source, label: null, clips });
+    const keptHere = kept.filter((it) => it.corpus === name);
+    const countsByLabel = countBy(keptHere, (it) => it.label);
+    return {
+      name,
+      root,
+      detection,
+      countsByLabel: Object.fromEntries(
+        sortLabels(Object.keys(countsByLabel)).map((l) => [l, countsByLabel[l]!]),
+      ),
+      labelMap,
+      speakers: new Set(keptHere.map((it) => it.speaker).filter((s) => s !== null)).size,
+    };
+  });
 }
 
 /** Speakers in natural order ('2' before '10'). */
